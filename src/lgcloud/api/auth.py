@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja.security import HttpBearer
+
+from lgcloud.accounts.models import ApiToken
+from lgcloud.tenancy.context import Actor, activate
+
+
+class TokenAuth(HttpBearer):
+    """API calls: the one place the tenant context is set for a token's staff member.
+
+    TenantMiddleware resets the context after the response, so nothing leaks
+    into the next request served by the same thread.
+    """
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = ApiToken.find(token)
+        if found is None:
+            return None
+        staff = found.staff
+        if not staff.is_active:
+            return None
+        if staff.municipality_id is not None and not staff.municipality.is_active_member():
+            return None
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        activate(
+            staff.personal_data_municipality(),
+            Actor(username=staff.username, role=staff.role, channel="api", staff_id=staff.pk),
+        )
+        request.user = staff
+        return staff

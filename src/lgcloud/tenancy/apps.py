@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class TenancyConfig(AppConfig):
+    name = "lgcloud.tenancy"
+    verbose_name = "団体・グループ"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from lgcloud.tenancy import rls
+
+        post_migrate.connect(rls.apply_row_level_security, dispatch_uid="lgcloud-rls")

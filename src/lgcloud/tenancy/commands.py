@@ -1,0 +1,39 @@
+"""Base for `lgcloud` commands: the one place the CLI sets the tenant context."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from lgcloud.common.errors import LgcloudError
+from lgcloud.tenancy.context import Actor, activate, deactivate
+from lgcloud.tenancy.models import Municipality
+
+
+class TenantCommand(BaseCommand):
+    """A command that may act for one municipality, named by --municipality CODE."""
+
+    municipality_required = False
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--municipality", metavar="CODE", help="全国地方公共団体コード（6桁）", required=self.municipality_required
+        )
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        municipality = None
+        code = options.get("municipality")
+        if code:
+            municipality = Municipality.objects.filter(code=code).first()
+            if municipality is None:
+                raise CommandError(f"団体コード {code} の団体は登録されていません。")
+        actor = Actor(username=f"cli:{getpass.getuser()}", role="cli", channel="cli")
+        tokens = activate(municipality, actor)
+        try:
+            return super().execute(*args, **options)
+        except LgcloudError as e:
+            raise CommandError(e.message) from e
+        finally:
+            deactivate(tokens)

@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from lgcloud.api.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("", include("lgcloud.web.urls")),
+]
+
+handler400 = "lgcloud.web.views.error_400"
+handler403 = "lgcloud.web.views.error_403"
+handler404 = "lgcloud.web.views.error_404"
+handler500 = "lgcloud.web.views.error_500"

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from lgcloud.accounts.roles import Cap
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    nav = [("home", "ホーム")]
+    if user.has_cap(Cap.GROUP_MANAGE):
+        nav += [("group_members", "構成団体"), ("deviation_report", "パラメータ差分")]
+    if user.has_cap(Cap.PARAMS_OVERRIDE):
+        nav += [("municipality_parameters", "パラメータ設定")]
+    if user.has_cap(Cap.AUDIT_VIEW):
+        nav += [("municipality_audit", "アクセスログ")]
+    where = user.municipality or user.group
+    return {"nav": nav, "where": str(where) if where else "プラットフォーム運用"}
