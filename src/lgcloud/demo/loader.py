@@ -8,12 +8,14 @@ the group, members and staff exist (e.g. the registry adds residents).
 from __future__ import annotations
 
 import csv
+import functools
 import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
 
@@ -80,6 +82,12 @@ def demo_populations() -> dict[str, int]:
     return {name: round(k * 1000) for name, k in case["member_population_thousands"].items()}
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    # One argon2 hash for every demo account: hashing 128 times would make the demo slow to start.
+    return make_password(DEMO_PASSWORD)
+
+
 def _staff(username: str, **fields: object) -> Staff:
     staff = Staff.objects.filter(username=username).first() or Staff(username=username)
     for k, v in fields.items():
@@ -87,7 +95,7 @@ def _staff(username: str, **fields: object) -> Staff:
     staff.is_active = True
     staff.failed_logins = 0
     staff.locked_until = None
-    staff.set_password(DEMO_PASSWORD)
+    staff.password = _demo_password_hash()
     staff.save()
     return staff
 

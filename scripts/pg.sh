@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL for the tests: `scripts/pg.sh start DIR` prints the environment to use,
+# `scripts/pg.sh stop DIR` stops it. Roles: lgcloud_owner (owns the schema, no superuser,
+# bound by FORCE ROW LEVEL SECURITY), lgcloud_app (what the application would connect as),
+# postgres (superuser, only for tests that tamper behind the application's back).
+set -euo pipefail
+cmd=$1; dir=$2
+PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+case "$cmd" in
+start)
+  if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
+    echo "PostgreSQL server binaries not found; installing Debian's postgresql" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+    PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  fi
+  if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+  mkdir -p "$dir"
+  [ "$(id -u)" = 0 ] && chown postgres "$dir"
+  as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  port=${PGPORT_TEST:-55432}
+  as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+  psql() { "$PGBIN/psql" -h "$dir" -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+  psql -d postgres -c "CREATE ROLE lgcloud_owner LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS PASSWORD 'owner'" \
+       -c "CREATE ROLE lgcloud_app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'app'" \
+       -c "CREATE DATABASE lgcloud OWNER lgcloud_owner"
+  echo "export DATABASE_URL=postgres://lgcloud_owner:owner@127.0.0.1:$port/lgcloud"
+  echo "export LGCLOUD_DB_APP_ROLE=lgcloud_app"
+  echo "export LGCLOUD_TEST_PG_APP_URL=postgres://lgcloud_app:app@127.0.0.1:$port/"
+  echo "export LGCLOUD_TEST_PG_SUPERUSER_URL=postgres://postgres@127.0.0.1:$port/"
+  ;;
+stop)
+  if [ -d "$dir/data" ]; then as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true; fi
+  rm -rf "$dir"
+  ;;
+*) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac

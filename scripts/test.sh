@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: lint and types, then the suite on SQLite and on a
+# real PostgreSQL server started here (and stopped afterwards). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+export LGCLOUD_HOME="$PWD"
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== Debian packages: ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+fi
+
+echo "== ruff"
+.venv/bin/ruff check src tests
+echo "== mypy"
+.venv/bin/mypy
+
+echo "== pytest on SQLite"
+.venv/bin/pytest "$@"
+
+echo "== pytest on PostgreSQL"
+pgdir=$(mktemp -d /tmp/lgcloud-pg.XXXXXX)
+trap 'scripts/pg.sh stop "$pgdir"' EXIT
+eval "$(scripts/pg.sh start "$pgdir")"
+.venv/bin/pytest "$@"
