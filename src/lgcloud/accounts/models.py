@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from lgcloud.accounts.roles import MUNICIPAL_ROLES, TWO_FACTOR_ROLES, Role, capabilities
+from lgcloud.tenancy.models import Municipality
 
 
 class Staff(AbstractUser):
@@ -60,7 +61,7 @@ class Staff(AbstractUser):
     def needs_two_factor(self) -> bool:
         return self.role in TWO_FACTOR_ROLES
 
-    def personal_data_municipality(self):  # type: ignore[no-untyped-def]
+    def personal_data_municipality(self) -> Municipality | None:
         """The municipality whose residents this staff member may reach, or None."""
         from lgcloud.accounts.roles import Cap
 

@@ -181,7 +181,8 @@ def parameter_catalogue(request: HttpRequest, fiscal_year: int | None = None) ->
     fy = fiscal_year or fiscal_year_of(timezone.localdate())
     own = {}
     if staff.municipality_id:
-        own = {o.parameter_id: o.value for o in Override.objects.filter(municipality=staff.municipality, fiscal_year=fy)}
+        overrides = Override.objects.filter(municipality=staff.municipality, fiscal_year=fy)
+        own = {o.parameter_id: o.value for o in overrides}
     out = []
     for p in Parameter.objects.all():
         try:

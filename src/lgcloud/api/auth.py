@@ -24,7 +24,7 @@ class TokenAuth(HttpBearer):
         staff = found.staff
         if not staff.is_active:
             return None
-        if staff.municipality_id is not None and not staff.municipality.is_active_member():
+        if staff.municipality is not None and not staff.municipality.is_active_member():
             return None
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
         activate(

@@ -124,7 +124,7 @@ def verify_chain(chain: str) -> VerifyResult:
             )
         if rec.prev_hash != prev_hash:
             return VerifyResult(chain, checked, rec.seq, rec.pk, "直前の記録のハッシュと一致しません")
-        code = rec.municipality.code if rec.municipality_id else ""
+        code = rec.municipality.code if rec.municipality is not None else ""
         if compute_hash(rec, code) != rec.hash:
             return VerifyResult(chain, checked, rec.seq, rec.pk, "記録の内容がハッシュと一致しません（改ざん）")
         prev_hash = rec.hash

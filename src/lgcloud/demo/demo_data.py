@@ -13,4 +13,6 @@ def parameter_overrides(ctx: DemoContext) -> None:
     if ina is None:
         return
     with municipality_scope(ina, Actor("demo", "municipal_admin", "system")):
-        params.set_override(ina, "nhi_tax.medical.income_rate", 2026, "6.80", "デモ: 伊奈町は医療分所得割率を独自に設定")
+        params.set_override(
+            ina, "nhi_tax.medical.income_rate", 2026, "6.80", "デモ: 伊奈町は医療分所得割率を独自に設定"
+        )

@@ -8,8 +8,8 @@ the group, members and staff exist (e.g. the registry adds residents).
 from __future__ import annotations
 
 import csv
-import functools
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +26,7 @@ from lgcloud.tenancy.models import Group, Membership, Municipality
 from lgcloud.tenancy.services import ensure_municipality
 
 DEMO_GROUP = "埼玉県町村情報システム共同化推進協議会"
-DEMO_PASSWORD = "lgcloud-demo-2026"  # printed on start; demo only
+DEMO_PASSWORD = "lgcloud-demo-2026"  # noqa: S105 - printed on start; demo accounts only
 # The paper: 嵐山町 and 吉見町 started in 2013-10, the 16 others during FY2014.
 FIRST_MEMBERS = {"113425", "113476"}
 

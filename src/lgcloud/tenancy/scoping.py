@@ -41,7 +41,7 @@ class ScopedManager(models.Manager):
 
     def get_queryset(self) -> ScopedQuerySet:
         municipality = require_municipality()
-        return super().get_queryset().filter(municipality_id=municipality.pk)
+        return ScopedQuerySet(self.model, using=self._db).filter(municipality_id=municipality.pk)
 
 
 class ScopedModel(models.Model):
@@ -55,6 +55,8 @@ class ScopedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    municipality_id: int | None
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         in_context = current_municipality_id()

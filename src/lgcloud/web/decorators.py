@@ -7,7 +7,16 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 
+from lgcloud.accounts.models import Staff
 from lgcloud.common.errors import PermissionDenied
+
+
+def staff(request: HttpRequest) -> Staff:
+    """The logged-in staff member of a view behind login_required/require_cap."""
+    user = request.user
+    if not isinstance(user, Staff):
+        raise PermissionDenied("ログインしてください。")
+    return user
 
 
 def require_cap(cap: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -17,7 +26,7 @@ def require_cap(cap: str) -> Callable[[Callable[..., HttpResponse]], Callable[..
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.has_cap(cap):
+            if not staff(request).has_cap(cap):
                 raise PermissionDenied("この画面を利用する権限がありません。")
             return view(request, *args, **kwargs)
 

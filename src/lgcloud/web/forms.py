@@ -6,8 +6,14 @@ from django import forms
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label="ユーザー名", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label="パスワード", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label="ユーザー名",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="パスワード", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class TotpForm(forms.Form):

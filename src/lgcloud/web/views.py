@@ -21,12 +21,13 @@ from lgcloud.accounts.middleware import SESSION_KEY
 from lgcloud.accounts.roles import BUSINESS_AREAS, Cap
 from lgcloud.audit.models import AuditRecord
 from lgcloud.audit.services import chain_of, verify_chain
-from lgcloud.common.errors import LgcloudError
+from lgcloud.common.errors import LgcloudError, PermissionDenied
 from lgcloud.common.wareki import fiscal_year_of, format_fiscal_year, format_wareki
 from lgcloud.params import services as params
 from lgcloud.params.models import Override, Parameter
+from lgcloud.tenancy.models import Group, Municipality
 from lgcloud.tenancy.services import join_member
-from lgcloud.web.decorators import require_cap
+from lgcloud.web.decorators import require_cap, staff
 from lgcloud.web.forms import JoinMemberForm, LoginForm, OverrideForm, TotpForm
 
 
@@ -56,16 +57,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
-    if request.user.totp_enabled:
+    if staff(request).totp_enabled:
         return redirect("two_factor_verify")
-    uri = accounts.start_totp_enrolment(request.user)
-    return _two_factor(request, "web/two_factor_setup.html", {"uri": uri, "secret": request.user.totp_secret})
+    uri = accounts.start_totp_enrolment(staff(request))
+    return _two_factor(request, "web/two_factor_setup.html", {"uri": uri, "secret": staff(request).totp_secret})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
-    if not request.user.totp_enabled:
+    if not staff(request).totp_enabled:
         return redirect("two_factor_setup")
     return _two_factor(request, "web/two_factor_verify.html", {})
 
@@ -75,7 +76,7 @@ def _two_factor(request: HttpRequest, template: str, extra: dict) -> HttpRespons
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            accounts.verify_totp(request.user, form.cleaned_data["code"])
+            accounts.verify_totp(staff(request), form.cleaned_data["code"])
         except LgcloudError as e:
             error = e.message
         else:
@@ -87,9 +88,9 @@ def _two_factor(request: HttpRequest, template: str, extra: dict) -> HttpRespons
 
 @login_required
 def two_factor_qr(request: HttpRequest) -> HttpResponse:
-    if request.user.totp_enabled:
+    if staff(request).totp_enabled:
         return HttpResponse(status=404)
-    uri = accounts.start_totp_enrolment(request.user)
+    uri = accounts.start_totp_enrolment(staff(request))
     img = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buf = io.BytesIO()
     img.save(buf)
@@ -98,7 +99,7 @@ def two_factor_qr(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = staff(request)
     today = timezone.localdate()
     return render(
         request,
@@ -111,8 +112,18 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _secretariat_group(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return request.user.group
+def _secretariat_group(request: HttpRequest) -> Group:
+    group = staff(request).group
+    if group is None:
+        raise PermissionDenied("グループに所属していないため、この画面は利用できません。")
+    return group
+
+
+def _own_municipality(request: HttpRequest) -> Municipality:
+    municipality = staff(request).municipality
+    if municipality is None:
+        raise PermissionDenied("団体に所属していないため、この画面は利用できません。")
+    return municipality
 
 
 @require_cap(Cap.GROUP_MANAGE)
@@ -129,7 +140,7 @@ def group_members(request: HttpRequest) -> HttpResponse:
         }
         for ms in memberships
     ]
-    total = sum((r["m"].population or 0) for r in rows if r["active"])
+    total = sum((ms.municipality.population or 0) for ms, r in zip(memberships, rows, strict=True) if r["active"])
     return render(request, "web/group_members.html", {"group": group, "rows": rows, "total_population": total})
 
 
@@ -178,7 +189,7 @@ def deviation_report(request: HttpRequest) -> HttpResponse:
 @require_cap(Cap.PARAMS_OVERRIDE)
 @require_http_methods(["GET", "POST"])
 def municipality_parameters(request: HttpRequest) -> HttpResponse:
-    municipality = request.user.municipality
+    municipality = _own_municipality(request)
     fy = _fiscal_year(request)
     error_for: dict[str, str] = {}
     if request.method == "POST":
@@ -216,7 +227,7 @@ def municipality_parameters(request: HttpRequest) -> HttpResponse:
 
 @require_cap(Cap.AUDIT_VIEW)
 def municipality_audit(request: HttpRequest) -> HttpResponse:
-    municipality = request.user.municipality
+    municipality = _own_municipality(request)
     chain = chain_of(municipality)
     records = AuditRecord.objects.filter(chain=chain).order_by("-seq")[:100]
     verification = verify_chain(chain) if request.GET.get("verify") == "1" else None

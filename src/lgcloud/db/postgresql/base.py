@@ -41,12 +41,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _rollback(self) -> None:
         self._tenant_sent = _UNKNOWN
-        super()._rollback()
+        super()._rollback()  # type: ignore[misc]
 
     def _savepoint_rollback(self, sid: str) -> None:
         self._tenant_sent = _UNKNOWN
-        super()._savepoint_rollback(sid)
+        super()._savepoint_rollback(sid)  # type: ignore[misc]
 
     def _close(self) -> None:
         self._tenant_sent = _UNKNOWN
-        super()._close()
+        super()._close()  # type: ignore[misc]

@@ -19,7 +19,7 @@ class Command(TenantCommand):
         load_p.add_argument("--quiet-logins", action="store_true", help="ログイン情報を表示しない")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        ctx = load(scale=options["scale"], out=self.stdout)
+        ctx = load(scale=options["scale"], out=self.stdout)  # type: ignore[arg-type]
         self.stdout.write(f"{ctx.group}（構成団体 {len(ctx.members)}）を読み込みました。")
         if options["quiet_logins"]:
             return

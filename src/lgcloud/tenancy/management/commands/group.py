@@ -53,8 +53,8 @@ class Command(TenantCommand):
                 "初回ログイン時に二要素認証（TOTP）の設定を求められます。"
             )
         elif options["subcommand"] == "leave":
-            m = leave_group(group, options["code"], left_on=_date(options["left_on"]))
-            self.stdout.write(f"{m.municipality} は {m.left_on} に {group} を脱退します。")
+            ms = leave_group(group, options["code"], left_on=_date(options["left_on"]))
+            self.stdout.write(f"{ms.municipality} は {ms.left_on} に {group} を脱退します。")
         else:
             for m in group.members_on().order_by("code"):
                 self.stdout.write(f"{m.code}  {m}  人口 {m.population or '-'}")
