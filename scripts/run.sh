@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 export LGCLOUD_HOME="$PWD"
 export DJANGO_SETTINGS_MODULE=lgcloud.settings
+export LGCLOUD_STATIC_MANIFEST=1
 LG=.venv/bin/lgcloud
 $LG migrate --noinput -v 0
 $LG collectstatic --noinput -v 0

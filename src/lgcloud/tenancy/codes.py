@@ -21,7 +21,8 @@ def check_digit(first_five: str) -> int:
 def validate_municipality_code(code: str) -> str:
     """Return the code if valid, else raise with a message saying what is wrong."""
     code = (code or "").strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    if len(code) != 6 or not code.isdigit():
+    # isascii(): str.isdigit() is also true for "²", "١" … which int() rejects or misreads.
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         raise ValidationFailed(
             f"全国地方公共団体コード「{code}」は6桁の数字で入力してください。", field="municipality_code"
         )
