@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "lgcloud.accounts",
     "lgcloud.audit",
     "lgcloud.params",
+    "lgcloud.costs",
     "lgcloud.web",
     "lgcloud.api",
     "lgcloud.demo",

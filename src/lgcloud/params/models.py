@@ -9,6 +9,7 @@ class ValueType(models.TextChoices):
     YEN = "yen", "円"
     RATE = "rate", "率（%）"
     INTEGER = "integer", "整数"
+    DECIMAL = "decimal", "数値"
     CHOICE = "choice", "選択"
     BOOLEAN = "boolean", "有無"
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CostsConfig(AppConfig):
+    name = "lgcloud.costs"
+    verbose_name = "費用の見える化"
