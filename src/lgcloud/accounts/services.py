@@ -48,7 +48,10 @@ def check_password_login(username: str, password: str, *, channel: str = "web") 
 @transaction.atomic
 def _password_login(username: str, password: str, channel: str) -> Staff | str:
     now = timezone.now()
-    staff = Staff.objects.select_for_update().select_related("municipality").filter(username=username).first()
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer join to municipality.
+    staff = (
+        Staff.objects.select_for_update(of=("self",)).select_related("municipality").filter(username=username).first()
+    )
     if staff is None:
         # Same message as a wrong password, so usernames cannot be probed.
         Staff().set_password(password)  # spend the same time as a real check

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lgcloud.accounts.roles import Cap
 from lgcloud.api.auth import TokenAuth
@@ -48,6 +48,13 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         {"detail": "入力内容が正しくありません: " + "、".join(f or "本文" for f in fields), "errors": exc.errors},
         status=400,
     )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja raises HttpError(400, "Cannot parse request body") for a body that is not JSON.
+    detail = "リクエストの本文を JSON として解釈できません。" if exc.status_code == 400 else str(exc)
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)
@@ -127,13 +134,13 @@ class JoinOut(Schema):
 
 
 @api.post("/group/members", response={201: JoinOut, 400: ErrorOut, 409: ErrorOut}, tags=["グループ"])
-def group_join(request: HttpRequest, payload: JoinIn) -> tuple[int, dict[str, Any]]:
+def group_join(request: HttpRequest, payload: JoinIn) -> Status[dict[str, Any]]:
     staff = _need(request, Cap.GROUP_MANAGE)
     r = join_member(staff.group, payload.code, joined_on=payload.joined_on, population=payload.population)
-    return 201, {
+    return Status(201, {
         "code": r.municipality.code, "name": str(r.municipality), "joined_on": r.membership.joined_on,
         "admin_username": r.admin_username, "admin_password": r.admin_password,
-    }
+    })
 
 
 class DeviationCell(Schema):
@@ -191,8 +198,8 @@ def parameter_catalogue(request: HttpRequest, fiscal_year: int | None = None) ->
             std = None
         out.append({
             "name": p.name, "label": p.label, "area": p.area, "unit": p.unit, "type": p.value_type,
-            "min": None if p.min_value is None else str(p.min_value.normalize()),
-            "max": None if p.max_value is None else str(p.max_value.normalize()),
+            "min": None if p.min_value is None else f"{p.min_value.normalize():f}",
+            "max": None if p.max_value is None else f"{p.max_value.normalize():f}",
             "standard": std, "effective": own.get(p.pk, std) if staff.municipality_id else None,
             "note": p.note, "legal_basis": p.legal_basis,
         })

@@ -70,7 +70,8 @@ def _fmt(d: Decimal | None) -> str:
     if d is None:
         return ""
     d = d.normalize()
-    return f"{d:,}" if d == d.to_integral_value() else str(d)
+    # Not f"{d:,}" on the normalized value: Decimal("2000000").normalize() formats as "2E+6".
+    return f"{int(d):,}" if d == d.to_integral_value() else f"{d:f}"
 
 
 def format_value(param: Parameter, value: str) -> str:

@@ -67,9 +67,16 @@ class Group(models.Model):
 
     def members_on(self, on: dt.date | None = None) -> models.QuerySet[Municipality]:
         on = on or timezone.localdate()
-        return Municipality.objects.filter(
-            memberships__group=self, memberships__joined_on__lte=on
-        ).filter(models.Q(memberships__left_on__isnull=True) | models.Q(memberships__left_on__gt=on))
+        # One membership must satisfy every condition: chained filter() calls across the
+        # multi-valued relation would join twice and match another (former or other-group) membership.
+        current = Membership.objects.filter(group=self, joined_on__lte=on).filter(
+            models.Q(left_on__isnull=True) | models.Q(left_on__gt=on)
+        )
+        return Municipality.objects.filter(pk__in=current.values("municipality_id"))
+
+    def members_on_any_date(self) -> models.QuerySet[Municipality]:
+        """Every municipality that is, was or will be a member."""
+        return Municipality.objects.filter(memberships__group=self).distinct()
 
 
 class Membership(models.Model):
