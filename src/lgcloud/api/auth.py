@@ -7,6 +7,7 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 
 from lgcloud.accounts.models import ApiToken
+from lgcloud.costs import meters
 from lgcloud.tenancy.context import Actor, activate
 
 
@@ -27,6 +28,8 @@ class TokenAuth(HttpBearer):
         if staff.municipality is not None and not staff.municipality.is_active_member():
             return None
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+        if staff.municipality is not None:
+            meters.record(staff.municipality, "api_calls")
         activate(
             staff.personal_data_municipality(),
             Actor(username=staff.username, role=staff.role, channel="api", staff_id=staff.pk),
