@@ -50,8 +50,8 @@ def web_routes() -> list[str]:
 
 def _candidates(conv: str | None, seeded: Seeded) -> list[str]:
     if conv == "int":
-        return [str(i) for i in sorted(seeded.int_ids)] + ["1"]
-    return sorted(seeded.str_ids) + ["1", "nhi_tax.medical.income_rate", "2026"]
+        return [*(str(i) for i in sorted(seeded.int_ids)), "1"]
+    return [*sorted(seeded.str_ids), "1", "nhi_tax.medical.income_rate", "2026"]
 
 
 def fill(route: str, seeded: Seeded, pattern: re.Pattern[str] = PARAM) -> list[str]:

@@ -167,7 +167,7 @@ def join_member_view(request: HttpRequest) -> HttpResponse:
 
 def _fiscal_year(request: HttpRequest) -> int:
     raw = request.GET.get("fy", "")
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+    if raw.isascii() and raw.isdigit() and 2000 <= int(raw) <= 2100:
         return int(raw)
     return fiscal_year_of(timezone.localdate())
 
