@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "lgcloud.params",
     "lgcloud.nationwide",
     "lgcloud.costs",
+    "lgcloud.registry",
     "lgcloud.web",
     "lgcloud.api",
     "lgcloud.demo",

@@ -9,12 +9,15 @@ the second line behind it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar, Self, TypeVar
 
 from django.db import models
 
 from lgcloud.common.errors import LgcloudError
 from lgcloud.tenancy.context import current_municipality_id, require_municipality
+
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class CrossTenantWrite(LgcloudError):
@@ -24,7 +27,7 @@ class CrossTenantWrite(LgcloudError):
         super().__init__("他の団体のデータは登録・変更できません。")
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet[_M]):
     def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
         objs = list(objs)
         municipality_id = require_municipality().pk
@@ -36,10 +39,10 @@ class ScopedQuerySet(models.QuerySet):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class ScopedManager(models.Manager):
+class ScopedManager(models.Manager[_M]):
     _queryset_class = ScopedQuerySet
 
-    def get_queryset(self) -> ScopedQuerySet:
+    def get_queryset(self) -> ScopedQuerySet[_M]:
         municipality = require_municipality()
         return ScopedQuerySet(self.model, using=self._db).filter(municipality_id=municipality.pk)
 
@@ -51,7 +54,7 @@ class ScopedModel(models.Model):
         "tenancy.Municipality", on_delete=models.PROTECT, related_name="+", editable=False
     )
 
-    objects = ScopedManager()
+    objects: ClassVar[ScopedManager[Self]] = ScopedManager()
 
     class Meta:
         abstract = True

@@ -1,0 +1,21 @@
+"""Search normalisation: full-/half-width and hiragana/katakana insensitive, spaces ignored."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import jaconv
+
+_SPACES = str.maketrans("", "", " \u3000\t")
+# Long-vowel marks and dashes that people type interchangeably.
+_DASHES = str.maketrans({"－": "-", "ー": "ー", "―": "-", "‐": "-", "−": "-", "ｰ": "ー"})
+
+
+def normalize(text: str | None) -> str:
+    """NFKC (half-width kana → full-width, full-width ASCII → ASCII), hiragana → katakana, upper case,
+    no spaces. Applied to stored search keys and to what the clerk types, so both meet in the middle."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    text = jaconv.hira2kata(text)
+    return text.translate(_SPACES).translate(_DASHES).upper()
