@@ -8,6 +8,7 @@ inline scripts, so axe is evaluated through the DevTools protocol, which the pol
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ CHROMIUM_ARGS = [
 ]
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 TIMEOUT_MS = 10_000
+# WCAG 1.4.10 reflow width: the page must not scroll sideways; wide tables scroll inside a focusable region.
+NARROW = {"width": 320, "height": 640}
 
 DEMO_PASSWORD = "lgcloud-demo-2026"
 INA_CODE = "113018"  # 埼玉県伊奈町
@@ -62,13 +65,15 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_page(browser: Browser, live_server: Any) -> Iterator[Callable[[], Page]]:
+def new_page(browser: Browser, live_server: Any, transactional_db: Any) -> Iterator[Callable[[], Page]]:
     """Open a page in a fresh browser context (own cookies): a second person at another desk."""
     contexts: list[BrowserContext] = []
 
     def make() -> Page:
         context = browser.new_context(base_url=live_server.url, locale="ja-JP", timezone_id="Asia/Tokyo")
         context.set_default_timeout(TIMEOUT_MS)
+        # The site has no favicon; answer Chromium's automatic request here rather than log a 404 per test.
+        context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
         contexts.append(context)
         return context.new_page()
 
@@ -83,7 +88,7 @@ def page(new_page: Callable[[], Page]) -> Page:
 
 
 @pytest.fixture
-def demo(live_server: Any) -> Any:
+def demo(live_server: Any, transactional_db: Any) -> Any:
     """The demo group (18 members) with its staff, in the live server's test database."""
     from lgcloud.demo.loader import load_foundation
 
@@ -114,9 +119,18 @@ def axe_check(axe_source: str) -> Callable[[Page], None]:
         if not page.evaluate("typeof window.axe === 'object'"):
             # add_script_tag would insert an inline <script>, which script-src 'self' blocks.
             page.evaluate(axe_source)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, (
+            f"{page.url} scrolls sideways by {overflow}px at {page.viewport_size} (WCAG 1.4.10 reflow)"
+        )
         result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
         violations = result["violations"]
-        assert not violations, f"axe found accessibility violations on {page.url}:\n{format_violations(violations)}"
+        if violations:
+            size = page.viewport_size or {}
+            pytest.fail(
+                f"axe-core found accessibility violations on {page.url} "
+                f"(viewport {size.get('width')}x{size.get('height')}):\n{format_violations(violations)}"
+            )
 
     return check
 
@@ -139,14 +153,13 @@ def complete_totp_setup(page: Page) -> str:
     return secret
 
 
-def _path_re(path: str) -> Any:
-    import re
-
+def _path_re(path: str) -> re.Pattern[str]:
+    """The page's URL is exactly this path on the live server (any query string)."""
     return re.compile(r"^https?://[^/]+" + re.escape(path) + r"(\?.*)?$")
 
 
 @pytest.fixture
-def url_re() -> Callable[[str], Any]:
+def url_re() -> Callable[[str], re.Pattern[str]]:
     return _path_re
 
 
