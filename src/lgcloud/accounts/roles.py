@@ -40,6 +40,10 @@ class Cap:
     REGISTRY_PREPARE = "registry.prepare"
     REGISTRY_APPROVE = "registry.approve"
     CERTIFICATE_ISSUE = "registry.issue"
+    RESTRICTION_SET = "registry.restriction.set"
+    RESTRICTION_LIFT = "registry.restriction.lift"
+    RESTRICTION_TEMP_LIFT = "registry.restriction.temp_lift"
+    SUPPORT_MEASURE = "registry.support_measure"
     TAXATION = "taxation"
     INSURANCE = "insurance"
     PENSION = "pension"
@@ -54,7 +58,8 @@ class Cap:
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTER_CLERK: frozenset(
-        {Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.REGISTRY_CHANGE, Cap.REGISTRY_APPROVE, Cap.CERTIFICATE_ISSUE}
+        {Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.REGISTRY_CHANGE, Cap.REGISTRY_APPROVE, Cap.CERTIFICATE_ISSUE,
+         Cap.RESTRICTION_TEMP_LIFT, Cap.SUPPORT_MEASURE}
     ),
     # 窓口業務の民間委託: prepares entries; a municipal clerk decides.
     Role.COUNTER_CONTRACTOR: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.REGISTRY_PREPARE}),
@@ -63,7 +68,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.PENSION: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.PENSION}),
     Role.WELFARE: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.WELFARE}),
     Role.MUNICIPAL_ADMIN: frozenset(
-        {Cap.PERSONAL_DATA, Cap.MUNICIPALITY_ADMIN, Cap.PARAMS_OVERRIDE, Cap.AUDIT_VIEW}
+        {Cap.PERSONAL_DATA, Cap.MUNICIPALITY_ADMIN, Cap.PARAMS_OVERRIDE, Cap.AUDIT_VIEW, Cap.REGISTRY_VIEW,
+         Cap.RESTRICTION_SET, Cap.RESTRICTION_LIFT, Cap.RESTRICTION_TEMP_LIFT, Cap.SUPPORT_MEASURE}
     ),
     # Secretariat and operator never see personal data: aggregates only.
     Role.GROUP_SECRETARIAT: frozenset({Cap.GROUP_MANAGE, Cap.GROUP_REPORTS}),

@@ -263,3 +263,70 @@ class PreparedRequest(ScopedModel):
     decided_by = models.CharField("決定者", max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(default=dict, blank=True)
+
+
+class RestrictedAction(models.TextChoices):
+    CHANGE = "change", "異動"
+    ISSUE = "issue", "発行"
+    INQUIRY = "inquiry", "照会"
+
+
+class RestrictionMode(models.TextChoices):
+    REFUSE = "refuse", "エラー（処理不可）"
+    ALERT = "alert", "警告"
+
+
+class Restriction(ScopedModel):
+    """抑止: on a person or a household, for one action, refuse or alert, between dates. It does not end by
+    itself at its end date (the system alerts instead); a temporary lift re-locks after a parameter."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="restrictions")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="restrictions")
+    action = models.CharField("対象業務", max_length=10, choices=RestrictedAction.choices)
+    mode = models.CharField("種別", max_length=10, choices=RestrictionMode.choices)
+    starts_on = models.DateField("開始日")
+    ends_on = models.DateField("終了予定日", null=True, blank=True)
+    reason = models.CharField("理由", max_length=300)
+    set_by = models.CharField("設定者", max_length=150)
+    removed = models.BooleanField("解除済み", default=False)
+    removed_by = models.CharField("解除者", max_length=150, blank=True)
+    lifted_until = models.DateTimeField("一時解除の期限", null=True, blank=True)
+    lifted_by = models.CharField("一時解除者", max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"抑止 {self.get_action_display()} {self.get_mode_display()}"
+
+
+class SupportStatus(models.TextChoices):
+    PROVISIONAL = "provisional", "仮支援措置"
+    ACTIVE = "active", "支援措置"
+    ENDED = "ended", "終了"
+
+
+class SupportMeasure(ScopedModel):
+    """支援措置 (DV・ストーカー・児童虐待等): the applicant and accompanying persons are protected from one
+    person; a request by or for that person never yields a certificate or the address."""
+
+    applicant = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="support_measures")
+    accompanying = models.JSONField("併せて支援を求める者（宛名番号）", default=list, blank=True)
+    status = models.CharField("状態", max_length=12, choices=SupportStatus.choices)
+    starts_on = models.DateField("開始日")
+    ends_on = models.DateField("終了日")
+    extensions = models.PositiveSmallIntegerField("延長回数", default=0)
+    offender_person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    offender_name = models.CharField("加害者の氏名", max_length=200, blank=True)
+    offender_kana = models.CharField("加害者のフリガナ", max_length=200, blank=True)
+    offender_birth_date = models.DateField("加害者の生年月日", null=True, blank=True)
+    offender_address = models.CharField("加害者の住所", max_length=200, blank=True)
+    addresses = models.TextField("関係する住所", blank=True)
+    note = models.TextField("備考", blank=True)
+    set_by = models.CharField("設定者", max_length=150)
+
+    def __str__(self) -> str:
+        return f"支援措置 {self.starts_on}〜{self.ends_on}"
+
+    def protected_person_ids(self) -> set[int]:
+        ids = {self.applicant_id}
+        ids |= set(Person.objects.filter(person_no__in=self.accompanying).values_list("pk", flat=True))
+        return ids

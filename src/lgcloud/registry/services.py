@@ -27,11 +27,13 @@ from lgcloud.registry.models import (
     Person,
     RegistryEvent,
     ResidentType,
+    RestrictedAction,
     Sex,
     Status,
 )
 from lgcloud.registry.normalize import normalize
 from lgcloud.registry.relationships import HEAD, validate_relationship
+from lgcloud.registry.restrictions import guarded
 from lgcloud.tenancy.context import require_municipality
 
 # How far ahead of the move a 転出届 may be made; other notices come on or after the event.
@@ -230,6 +232,7 @@ def _addr_values(addr: Mapping[str, str], on: dt.date) -> dict[str, Any]:
 # --- 転入・出生・職権記載 --------------------------------------------------------------------------
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def move_in(
     *,
@@ -317,6 +320,7 @@ def move_in(
     return apply_event(kind, effective_on=eff, notified_on=notified, changes=changes, reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def birth(
     *,
@@ -364,6 +368,7 @@ def ex_officio_entry(**kwargs: Any) -> EventResult:
 # --- 転居・住所設定 -----------------------------------------------------------------------------
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def move_within(*, household_no: int, address: Mapping[str, Any], effective_on: Any, notified_on: Any,
                 versions: dict[int, int] | None = None, reason: str = "",
@@ -428,6 +433,7 @@ def _removal(kind: str, persons: list[Person], *, eff: dt.date, notified: dt.dat
     return apply_event(kind, effective_on=eff, notified_on=notified, changes=changes, versions=versions, reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def move_out(*, person_nos: list[int], destination: str, effective_on: Any, notified_on: Any,
              new_head_person_no: int | None = None, relationships: Mapping[int, str] | None = None,
@@ -443,6 +449,7 @@ def move_out(*, person_nos: list[int], destination: str, effective_on: Any, noti
                     reason=reason, move_out_state=MoveOutState.PLANNED)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def confirm_move_out(*, person_no: int, moved_in_on: Any, destination: str = "", reason: str = "") -> EventResult:
     """転出確定: the new municipality's 転入通知 arrived."""
@@ -457,6 +464,7 @@ def confirm_move_out(*, person_no: int, moved_in_on: Any, destination: str = "",
                        changes=[Change("person", person, values)], reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def death(*, person_no: int, death_date: Any, death_date_precision: str = Precision.DAY, notified_on: Any,
           new_head_person_no: int | None = None, relationships: Mapping[int, str] | None = None,
@@ -476,6 +484,7 @@ def death(*, person_no: int, death_date: Any, death_date_precision: str = Precis
                     extra={"death_date": died.value, "death_date_precision": died.precision})
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def disappearance(*, person_no: int, declared_on: Any, notified_on: Any, new_head_person_no: int | None = None,
                   relationships: Mapping[int, str] | None = None, reason: str = "") -> EventResult:
@@ -487,6 +496,7 @@ def disappearance(*, person_no: int, declared_on: Any, notified_on: Any, new_hea
                     new_head=new_head, relationships=relationships, reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def ex_officio_removal(*, person_nos: list[int], effective_on: Any, reason: str,
                        new_head_person_no: int | None = None, relationships: Mapping[int, str] | None = None
@@ -504,6 +514,7 @@ def ex_officio_removal(*, person_nos: list[int], effective_on: Any, reason: str,
 # --- 世帯変更 -----------------------------------------------------------------------------------
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def household_split(*, person_nos: list[int], new_head_person_no: int, address: Mapping[str, Any] | None = None,
                     relationships: Mapping[int, str] | None = None, remaining_head_person_no: int | None = None,
@@ -556,6 +567,7 @@ def household_split(*, person_nos: list[int], new_head_person_no: int, address: 
                        versions=versions, reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def household_merge(*, from_household_no: int, into_household_no: int, relationships: Mapping[int, str],
                     effective_on: Any, notified_on: Any, versions: dict[int, int] | None = None,
@@ -588,6 +600,7 @@ def household_merge(*, from_household_no: int, into_household_no: int, relations
                        versions=versions, reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def head_change(*, household_no: int, new_head_person_no: int, relationships: Mapping[int, str],
                 effective_on: Any, notified_on: Any, versions: dict[int, int] | None = None,
@@ -613,6 +626,7 @@ def head_change(*, household_no: int, new_head_person_no: int, relationships: Ma
                        versions=versions, reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def composition_change(*, household_no: int, relationships: Mapping[int, str], effective_on: Any,
                        notified_on: Any, versions: dict[int, int] | None = None, reason: str = "") -> EventResult:
@@ -633,6 +647,7 @@ def composition_change(*, household_no: int, relationships: Mapping[int, str], e
 _CORRECTION_KINDS = {EventKind.EX_OFFICIO_CORRECTION, EventKind.MINOR_CORRECTION, EventKind.CLERICAL_CORRECTION}
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def correct(*, kind: str, person_no: int, items: Mapping[str, Any], reason: str,
             corrects_event_id: int | None = None, effective_on: Any = None,
@@ -659,6 +674,7 @@ def correct(*, kind: str, person_no: int, items: Mapping[str, Any], reason: str,
                        reason=reason, corrects=corrects, versions=versions)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def change_individual_number(*, person_no: int, individual_number: str, effective_on: Any,
                              versions: dict[int, int] | None = None, reason: str = "") -> EventResult:
@@ -669,6 +685,7 @@ def change_individual_number(*, person_no: int, individual_number: str, effectiv
                        notified_on=None, changes=[Change("person", person, values)], versions=versions, reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def change_resident_code(*, person_no: int, resident_code: str, effective_on: Any,
                          versions: dict[int, int] | None = None, reason: str = "") -> EventResult:
@@ -685,6 +702,7 @@ def _foreign(person: Person) -> None:
         raise ValidationFailed(f"宛名番号 {person.person_no} は外国人住民ではありません。", field="person_no")
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def change_residence_status(*, person_no: int, residence_status: str, period_of_stay: str, stay_expires_on: Any,
                             effective_on: Any, residence_card_number: str = "", renewal: bool = False,
@@ -707,6 +725,7 @@ def change_residence_status(*, person_no: int, residence_status: str, period_of_
                        changes=[Change("person", person, values)], versions=versions, reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def naturalization(*, person_no: int, japanese: Mapping[str, Any], effective_on: Any,
                    versions: dict[int, int] | None = None, reason: str = "") -> EventResult:
@@ -724,6 +743,7 @@ def naturalization(*, person_no: int, japanese: Mapping[str, Any], effective_on:
                        notified_on=None, changes=[Change("person", person, values)], versions=versions, reason=reason)
 
 
+@guarded(RestrictedAction.CHANGE)
 @transaction.atomic
 def nationality_loss(*, person_no: int, foreign: Mapping[str, Any], effective_on: Any,
                      versions: dict[int, int] | None = None, reason: str = "") -> EventResult:

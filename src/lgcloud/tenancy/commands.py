@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import getpass
 from typing import Any
 
@@ -18,13 +19,19 @@ class TenantCommand(BaseCommand):
     municipality_required = False
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--municipality", metavar="CODE", help="全国地方公共団体コード（6桁）", required=self.municipality_required
-        )
+        parser.add_argument("--municipality", metavar="CODE", help="全国地方公共団体コード（6桁）")
+
+    @staticmethod
+    def municipality_argument(subparser: Any) -> None:
+        """Let a subcommand take --municipality after its name too (lgcloud registry verify --municipality X)."""
+        subparser.add_argument("--municipality", metavar="CODE", default=argparse.SUPPRESS,
+                               help="全国地方公共団体コード（6桁）")
 
     def execute(self, *args: Any, **options: Any) -> Any:
         municipality = None
         code = options.get("municipality")
+        if self.municipality_required and not code:
+            raise CommandError("--municipality で全国地方公共団体コード（6桁）を指定してください。")
         if code:
             municipality = Municipality.objects.filter(code=code).first()
             if municipality is None:

@@ -16,12 +16,12 @@ class Command(TenantCommand):
         super().add_arguments(parser)
         sub = parser.add_subparsers(dest="subcommand", required=True)
         verify = sub.add_parser("verify", help="チェーンを先頭から検証し、最初に壊れている記録を示します")
-        verify.add_argument("--municipality", metavar="CODE", dest="verify_municipality")
+        self.municipality_argument(verify)
         verify.add_argument("--platform", action="store_true", help="事務局・運用者の操作のチェーン")
         verify.add_argument("--all", action="store_true", help="すべてのチェーン")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        code = options.get("verify_municipality") or options.get("municipality")
+        code = options.get("municipality")
         if options["all"]:
             chains = list(AuditChainHead.objects.order_by("chain").values_list("chain", flat=True))
         elif options["platform"]:
