@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "lgcloud.accounts",
     "lgcloud.audit",
     "lgcloud.params",
+    "lgcloud.customization",
     "lgcloud.nationwide",
     "lgcloud.costs",
     "lgcloud.registry",

@@ -5,6 +5,7 @@ from lgcloud.api.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("open-data/", include("lgcloud.nationwide.urls")),
+    path("customization/", include("lgcloud.customization.urls")),
     path("", include("lgcloud.web.urls")),
 ]
 

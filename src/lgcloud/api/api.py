@@ -16,6 +16,7 @@ from lgcloud.audit.models import AuditRecord
 from lgcloud.audit.services import chain_of, verify_chain
 from lgcloud.common.errors import LgcloudError, PermissionDenied
 from lgcloud.common.wareki import fiscal_year_of
+from lgcloud.customization.api import router as customization_router
 from lgcloud.params import services as params
 from lgcloud.params.models import Override, Parameter
 from lgcloud.tenancy.services import join_member
@@ -256,3 +257,6 @@ def audit_verify(request: HttpRequest) -> dict[str, Any]:
     staff = _need(request, Cap.AUDIT_VIEW)
     r = verify_chain(chain_of(staff.municipality))
     return {"ok": r.ok, "checked": r.checked, "broken_seq": r.broken_seq, "reason": r.reason}
+
+
+api.add_router("/customization", customization_router)

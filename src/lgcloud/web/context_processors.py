@@ -14,9 +14,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     nav = [("home", "ホーム")]
     if user.has_cap(Cap.GROUP_MANAGE):
         nav += [("group_members", "構成団体"), ("deviation_report", "パラメータ差分")]
+        nav += [("customization_comparison", "カスタマイズ要望")]
     if user.has_cap(Cap.PARAMS_OVERRIDE):
         nav += [("municipality_parameters", "パラメータ設定")]
     if user.has_cap(Cap.AUDIT_VIEW):
         nav += [("municipality_audit", "アクセスログ")]
+    if user.has_cap(Cap.MUNICIPALITY_ADMIN):
+        nav += [("customization_requests", "カスタマイズ要望")]
     where = user.municipality or user.group
     return {"nav": nav, "where": str(where) if where else "プラットフォーム運用"}
