@@ -330,3 +330,35 @@ class SupportMeasure(ScopedModel):
         ids = {self.applicant_id}
         ids |= set(Person.objects.filter(person_no__in=self.accompanying).values_list("pk", flat=True))
         return ids
+
+class SearchHistory(ScopedModel):
+    """Each clerk's searches (検索履歴): what was asked and how many records came back."""
+
+    staff = models.CharField("職員", max_length=150, db_index=True)
+    query = models.JSONField("検索条件")
+    result_count = models.PositiveIntegerField("件数")
+    searched_at = models.DateTimeField("検索日時", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-searched_at"]
+
+
+class TransferKind(models.TextChoices):
+    MOVE_OUT_CERTIFICATE = "move_out_certificate", "転出証明書情報"
+    MOVE_IN_NOTICE = "move_in_notice", "転入通知"
+
+
+class TransferMessage(ScopedModel):
+    """A message between members about a move. It belongs to the recipient (its `municipality`), so the
+    sender writes into the recipient's inbox and neither ever reads the other's register."""
+
+    kind = models.CharField("種別", max_length=30, choices=TransferKind.choices)
+    sender = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+")
+    payload = models.JSONField()
+    status = models.CharField("状態", max_length=10, default="pending")  # pending / consumed
+    created_at = models.DateTimeField(auto_now_add=True)
+    consumed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+

@@ -437,16 +437,31 @@ def _removal(kind: str, persons: list[Person], *, eff: dt.date, notified: dt.dat
 @transaction.atomic
 def move_out(*, person_nos: list[int], destination: str, effective_on: Any, notified_on: Any,
              new_head_person_no: int | None = None, relationships: Mapping[int, str] | None = None,
-             versions: dict[int, int] | None = None, reason: str = "") -> EventResult:
-    """転出 (転出予定): removed from the register as of the planned date; 転出確定 follows the 転入通知."""
+             destination_code: str | None = None, versions: dict[int, int] | None = None,
+             reason: str = "") -> EventResult:
+    """転出 (転出予定): removed from the register as of the planned date; 転出確定 follows the 転入通知.
+    When the destination is another member of the group (destination_code), the 転出証明書情報 goes
+    to it as a message in the same transaction."""
+    from lgcloud.registry import transfer
+
     eff, notified = check_dates(EventKind.MOVE_OUT, effective_on, notified_on)
     if not str(destination or "").strip():
         raise ValidationFailed("転出先を入力してください。", field="destination")
+    recipient = None
+    if destination_code:
+        recipient = transfer.group_member(destination_code)
+        if recipient is None:
+            raise ValidationFailed(f"団体コード {destination_code} はグループの構成団体ではありません。"
+                                   "グループ外への転出は転出先の住所のみ入力してください。", field="destination_code")
     persons = [get_person(int(n)) for n in person_nos]
     new_head = get_person(int(new_head_person_no)) if new_head_person_no else None
-    return _removal(EventKind.MOVE_OUT, persons, eff=eff, notified=notified, reason_label="転出",
-                    moved_to=destination.strip(), new_head=new_head, relationships=relationships, versions=versions,
-                    reason=reason, move_out_state=MoveOutState.PLANNED)
+    snapshot = [Person.objects.get(pk=p.pk) for p in persons]  # before removal: what the certificate carries
+    result = _removal(EventKind.MOVE_OUT, persons, eff=eff, notified=notified, reason_label="転出",
+                      moved_to=destination.strip(), new_head=new_head, relationships=relationships,
+                      versions=versions, reason=reason, move_out_state=MoveOutState.PLANNED)
+    if recipient is not None:
+        transfer.send_move_out_certificate(snapshot, recipient, planned_on=eff, destination=destination.strip())
+    return result
 
 
 @guarded(RestrictedAction.CHANGE)

@@ -16,7 +16,6 @@ from django.db import models
 from lgcloud.common.errors import LgcloudError
 from lgcloud.tenancy.context import current_municipality_id, require_municipality
 
-
 _M = TypeVar("_M", bound=models.Model)
 
 

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+
+from lgcloud.audit.models import AuditRecord
+from lgcloud.common.errors import ValidationFailed
+from lgcloud.registry import search, services
+from lgcloud.registry.models import SearchHistory
+from lgcloud.registry.search import SearchQuery
+
+
+@pytest.fixture
+def residents(in_a):
+    services.move_in(
+        persons=[
+            {"family_name": "髙橋", "given_name": "さくら", "family_name_kana": "たかはし", "given_name_kana": "サクラ",
+             "birth_date": "1985-04-02", "sex": "female", "relationship": "世帯主", "individual_number": "123456789018"},
+            {"family_name": "Smith", "given_name": "", "alphabet_name": "SMITH JOHN", "resident_type": "foreign",
+             "nationality": "米国", "foreign_category": "mid_long_term", "residence_status": "技術・人文知識・国際業務",
+             "residence_card_number": "AB12345678CD", "birth_date": "1980-01-01", "sex": "male",
+             "relationship": "同居人"},
+        ],
+        address={"address": "埼玉県北足立郡伊奈町小室１２３", "address_extra": "メゾン伊奈２０１"},
+        effective_on="2020-04-01", notified_on="2020-04-01", previous_address="東京都")
+    hh = services.get_person(1).household
+    services.move_within(household_no=hh.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台5"},
+                         effective_on="2021-04-01", notified_on="2021-04-01")
+    services.correct(kind="minor_correction", person_no=1, items={"family_name": "高橋"}, reason="字形の統一")
+
+
+def names(result):
+    return [p.person_no for p in result.persons]
+
+
+@pytest.mark.parametrize("q", [
+    {"kana": "ﾀｶﾊｼ"}, {"kana": "たかはし　さくら"}, {"name": "髙橋"}, {"name": "高橋"}, {"birth_date": "昭和60年4月2日"},
+    {"birth_date": "S60.4.2"}, {"individual_number": "１２３４５６７８９０１８"}, {"sex": "female", "kana": "サクラ"},
+])
+def test_finds_by_every_key_insensitively(residents, q):
+    assert names(search.search(SearchQuery.from_mapping(q))) == [1]
+
+
+@pytest.mark.parametrize("q", [{"address": "小室123"}, {"address": "ﾒｿﾞﾝ伊奈"}, {"address": "内宿台"}])
+def test_finds_by_current_and_past_addresses(residents, q):
+    assert set(names(search.search(SearchQuery.from_mapping(q)))) == {1, 2}
+
+
+def test_current_address_extra_only_matches_the_current_one(residents):
+    assert names(search.search(SearchQuery(address_extra="メゾン"))) == []
+
+
+def test_foreign_resident_keys(residents):
+    assert names(search.search(SearchQuery(residence_card_number="ab12345678cd"))) == [2]
+    assert names(search.search(SearchQuery(name="smith"))) == [2]
+    assert names(search.search(SearchQuery(kana=search.EMPTY))) == [2]
+
+
+def test_history_and_audit_without_the_number(residents):
+    search.search(SearchQuery(individual_number="123456789018"))
+    h = SearchHistory.objects.get()
+    assert h.query == {"individual_number": "********9018"} and h.result_count == 1
+    assert AuditRecord.objects.filter(action="registry.search").count() == 1
+
+
+def test_bad_queries(residents):
+    with pytest.raises(ValidationFailed, match="検索条件"):
+        search.search(SearchQuery())
+    with pytest.raises(ValidationFailed, match="日付"):
+        search.search(SearchQuery(birth_date="昭和65年1月1日"))
+    with pytest.raises(ValidationFailed, match="検査用数字"):
+        search.search(SearchQuery(individual_number="123456789012"))
