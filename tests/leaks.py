@@ -62,7 +62,43 @@ def seed_staff_and_audit(m: Municipality) -> Seeded:
     return s
 
 
-SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit]
+def seed_residents(m: Municipality) -> Seeded:
+    """A household of B with a 支援措置, a search in B's history and a move message into B's inbox."""
+    import datetime as dt
+
+    from lgcloud.registry import restrictions, search, services
+    from lgcloud.registry.models import TransferKind, TransferMessage
+
+    s = Seeded()
+    family, given, kana = _marker("family"), _marker("given"), "リークケンサ"
+    address, extra = _marker("address"), _marker("extra")
+    with municipality_scope(m, Actor("seed", Role.COUNTER_CLERK, "system")):
+        r = services.move_in(
+            persons=[{"family_name": family, "given_name": given, "family_name_kana": kana, "given_name_kana": "ミナ",
+                      "birth_date": "1980-02-02", "sex": "female", "relationship": "世帯主",
+                      "individual_number": "123456789018", "registered_domicile": _marker("domicile")},
+                     {"family_name": family, "given_name": _marker("child"), "birth_date": "2015-05-05", "sex": "male",
+                      "relationship": "子"}],
+            address={"address": address, "address_extra": extra}, effective_on="2020-04-01",
+            notified_on="2020-04-01", previous_address=_marker("previous"))
+        restrictions.register_support_measure(applicant_person_no=r.persons[0].person_no,
+                                               starts_on=dt.date(2024, 4, 1), offender_name=_marker("offender"))
+        search.search(search.SearchQuery(name=family))
+        TransferMessage.objects.create(kind=TransferKind.MOVE_IN_NOTICE, sender=m,
+                                       payload={"secret": _marker("message")})
+        for p in r.persons:
+            s.markers |= {p.family_name, p.given_name, p.registered_domicile, p.previous_address}
+            s.int_ids |= {p.pk, p.person_no}
+            s.str_ids.add(str(p.person_no))
+        s.markers |= {address, extra}
+        s.int_ids |= {h.household_no for h in r.households} | {h.pk for h in r.households} | {r.event.pk}
+        s.markers |= {v for msg in TransferMessage.objects.all() for v in msg.payload.values() if isinstance(v, str)}
+        s.markers |= set(restrictions.SupportMeasure.objects.values_list("offender_name", flat=True))
+    s.markers.discard("")
+    return s
+
+
+SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents]
 
 
 def seed_all(m: Municipality) -> Seeded:
