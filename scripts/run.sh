@@ -4,6 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# Certificates (住民票の写し) embed the IPAex Mincho font.
+if [ ! -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf ]; then
+  echo "== Debian packages: fonts-ipaexfont-mincho"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipaexfont-mincho >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipaexfont-mincho >/dev/null
+  fi
+fi
 export LGCLOUD_HOME="$PWD"
 export DJANGO_SETTINGS_MODULE=lgcloud.settings
 export LGCLOUD_STATIC_MANIFEST=1

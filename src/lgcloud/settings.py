@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lgcloud.nationwide",
     "lgcloud.costs",
     "lgcloud.registry",
+    "lgcloud.interchange",
     "lgcloud.web",
     "lgcloud.api",
     "lgcloud.demo",
@@ -183,3 +184,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LGCLOUD_LOG_LEVEL", "WARNING")},
 }
 CSRF_FAILURE_VIEW = "lgcloud.web.views.csrf_failure"
+LGCLOUD_PUBLIC_URL = os.environ.get("LGCLOUD_PUBLIC_URL", "http://127.0.0.1:8000")

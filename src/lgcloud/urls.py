@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("open-data/", include("lgcloud.nationwide.urls")),
     path("customization/", include("lgcloud.customization.urls")),
+    path("verify/", include("lgcloud.registry.verify_urls")),
     path("", include("lgcloud.web.urls")),
 ]
 

@@ -7,6 +7,7 @@ registry.engine, which also writes the per-person history snapshot (履歴) and 
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from lgcloud.registry.dates import Precision
 from lgcloud.tenancy.scoping import ScopedModel
@@ -173,6 +174,7 @@ class EventKind(models.TextChoices):
     NATURALIZATION = "naturalization", "帰化"
     NATIONALITY_LOSS = "nationality_loss", "国籍喪失"
     CANCELLATION = "cancellation", "異動の取消し"
+    MIGRATION = "migration", "データ移行による記載"
 
 
 class RegistryEvent(ScopedModel):
@@ -183,7 +185,7 @@ class RegistryEvent(ScopedModel):
     kind = models.CharField("異動事由", max_length=30, choices=EventKind.choices)
     effective_on = models.DateField("異動日")
     notified_on = models.DateField("届出日", null=True, blank=True)
-    processed_at = models.DateTimeField("処理日時", auto_now_add=True)
+    processed_at = models.DateTimeField("処理日時", default=timezone.now)
     clerk = models.CharField("処理者", max_length=150)
     role = models.CharField("役割", max_length=30, blank=True)
     channel = models.CharField("入力経路", max_length=10, blank=True)
@@ -331,6 +333,7 @@ class SupportMeasure(ScopedModel):
         ids |= set(Person.objects.filter(person_no__in=self.accompanying).values_list("pk", flat=True))
         return ids
 
+
 class SearchHistory(ScopedModel):
     """Each clerk's searches (検索履歴): what was asked and how many records came back."""
 
@@ -362,3 +365,64 @@ class TransferMessage(ScopedModel):
     class Meta:
         ordering = ["created_at"]
 
+
+class CertificateKind(models.TextChoices):
+    RESIDENCE = "residence_certificate", "住民票の写し"
+    REMOVED_RECORD = "removed_record_certificate", "除票の写し"
+    ENTRY = "entry_certificate", "記載事項証明書"
+
+
+class CertificateLayout(models.TextChoices):
+    HOUSEHOLD = "household", "世帯連記式"
+    SINGLE = "single", "個人票"
+
+
+class RequesterRelationship(models.TextChoices):
+    SELF = "self", "本人"
+    SAME_HOUSEHOLD = "same_household", "同一世帯の者"
+    AGENT = "agent", "代理人"
+    THIRD_PARTY = "third_party", "第三者"
+
+
+class Certificate(ScopedModel):
+    """A certificate issued (交付): who asked, for what, and the exact PDF handed over."""
+
+    kind = models.CharField("種類", max_length=30, choices=CertificateKind.choices)
+    issue_no = models.PositiveBigIntegerField("発行番号")
+    persons = models.JSONField("対象者（宛名番号）")
+    household_no = models.PositiveBigIntegerField("世帯番号", null=True, blank=True)
+    options = models.JSONField("記載事項の選択", default=dict)
+    layout = models.CharField("様式", max_length=10, choices=CertificateLayout.choices)
+    as_of = models.DateField("記載内容の基準日", null=True, blank=True)
+    requester_name = models.CharField("請求者の氏名", max_length=200)
+    requester_relationship = models.CharField("請求者と対象者の関係", max_length=20,
+                                              choices=RequesterRelationship.choices)
+    purpose = models.CharField("使用目的", max_length=200)
+    fee = models.PositiveIntegerField("手数料（円）")
+    issued_at = models.DateTimeField("交付日時")
+    issued_by = models.CharField("交付者", max_length=150)
+    verification_code = models.CharField("照合番号", max_length=16, unique=True)
+    content_sha256 = models.CharField("PDFのSHA-256", max_length=64)
+    page_count = models.PositiveSmallIntegerField("ページ数")
+    pdf = models.BinaryField("交付したPDF")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "issue_no"], name="certificate_issue_no_unique")]
+        indexes = [models.Index(fields=["municipality", "issued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} 発行番号 {self.issue_no}"
+
+
+class IssuedCertificateIndex(models.Model):
+    """Not scoped on purpose: the public verification page reads it without a tenant. Holds nothing personal."""
+
+    code = models.CharField("照合番号", max_length=16, unique=True)
+    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField("交付日時")
+    kind = models.CharField("種類", max_length=30, choices=CertificateKind.choices)
+    content_sha256 = models.CharField("PDFのSHA-256", max_length=64)
+    page_count = models.PositiveSmallIntegerField("ページ数")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.code}"

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from lgcloud.common.errors import Conflict, NotFound, ValidationFailed
 from lgcloud.registry import crypto
+from lgcloud.registry.codes import RESIDENCE_STATUSES
 from lgcloud.registry.dates import PartialDate, Precision
 from lgcloud.registry.engine import Change, EventResult, apply_event, new_household, new_person
 from lgcloud.registry.models import (

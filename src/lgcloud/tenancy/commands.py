@@ -27,6 +27,11 @@ class TenantCommand(BaseCommand):
         subparser.add_argument("--municipality", metavar="CODE", default=argparse.SUPPRESS,
                                help="全国地方公共団体コード（6桁）")
 
+    def current_municipality(self) -> Municipality | None:
+        from lgcloud.tenancy.context import current_municipality
+
+        return current_municipality()
+
     def execute(self, *args: Any, **options: Any) -> Any:
         municipality = None
         code = options.get("municipality")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class InterchangeConfig(AppConfig):
+    name = "lgcloud.interchange"
+    verbose_name = "データ移行"

@@ -1,0 +1,79 @@
+"""Export → import into an empty municipality → export gives byte-identical data files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from lgcloud.interchange.export import export_municipality
+from lgcloud.interchange.importer import import_municipality
+from lgcloud.registry import engine, restrictions, services
+from lgcloud.registry.models import EventKind, Person
+
+
+def build_register() -> None:
+    r = services.move_in(
+        persons=[
+            {"family_name": "渡邉", "given_name": "健", "family_name_kana": "ワタナベ", "given_name_kana": "ケン",
+             "birth_date": "1950-05-00".replace("-00", "-01"), "birth_date_precision": "month", "sex": "male",
+             "relationship": "世帯主", "individual_number": "123456789018", "registered_domicile": "埼玉県伊奈町小室1",
+             "domicile_head": "渡邉　健", "resident_code": "12345678901"},
+            {"family_name": "渡邉", "given_name": "和子", "birth_date": "1952-01-01", "birth_date_precision": "approx",
+             "sex": "female", "relationship": "妻"},
+            {"alphabet_name": "NGUYEN VAN AN", "resident_type": "foreign", "nationality": "ベトナム",
+             "foreign_category": "mid_long_term", "residence_status": "技能実習", "period_of_stay": "1年",
+             "stay_expires_on": "2026-03-31", "residence_card_number": "AB12345678CD", "birth_date": "2000-02-29",
+             "sex": "male", "relationship": "同居人"},
+        ],
+        address={"address": "埼玉県北足立郡伊奈町小室" + "一" * 20, "address_extra": "方書" * 40},
+        effective_on="2020-04-01", notified_on="2020-04-02", previous_address="ベトナム社会主義共和国")
+    hh = r.households[0]
+    ken = next(p for p in r.persons if p.given_name == "健")
+    services.move_within(household_no=hh.household_no, address={"address": "伊奈町内宿台1"},
+                         effective_on="2021-04-01", notified_on="2021-04-02")
+    wrong = services.move_within(household_no=hh.household_no, address={"address": "伊奈町羽貫2"},
+                                 effective_on="2021-06-01", notified_on="2021-06-01")
+    services.cancel_event(event_id=wrong.event.pk, reason="入力誤り")
+    services.correct(kind=EventKind.CLERICAL_CORRECTION, person_no=ken.person_no, items={"given_name": "健一"},
+                     reason="届出書の照合", corrects_event_id=r.event.pk)
+    services.death(person_no=ken.person_no, death_date="2023-01-01", death_date_precision="month",
+                   notified_on="2023-02-01", new_head_person_no=ken.person_no + 1,
+                   relationships={ken.person_no + 2: "同居人"})
+    restrictions.register_support_measure(applicant_person_no=ken.person_no + 1, starts_on=dt.date(2024, 4, 1),
+                                           offender_name="某氏")
+    restrictions.set_restriction(action="issue", mode="alert", starts_on=dt.date(2024, 1, 1), reason="確認",
+                                 person_no=ken.person_no + 2)
+
+
+def data_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.csv"))}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+def test_round_trip_is_byte_identical(muni_a, muni_b, as_municipality, tmp_path, encoding):
+    with as_municipality(muni_a):
+        build_register()
+        first = export_municipality(tmp_path / "a", encoding=encoding, include_support=True, purpose="移行試験")
+        assert first.ok, first.problems
+    with as_municipality(muni_b):
+        result = import_municipality(tmp_path / "a", encoding=encoding, include_support=True, purpose="移行試験")
+        assert result.ok, result.problems[:5]
+        assert engine.verify_projection() == []
+        second = export_municipality(tmp_path / "b", encoding=encoding, include_support=True, purpose="移行試験")
+        assert second.ok
+        assert Person.objects.get(person_no=1).history_no >= 3
+    assert data_files(tmp_path / "a") == data_files(tmp_path / "b")
+    assert len(data_files(tmp_path / "a")) == 7
+
+
+def test_cp932_unrepresentable_value_is_reported_not_replaced(in_a, tmp_path):
+    services.move_in(persons=[{"family_name": "𠮷田", "given_name": "花", "birth_date": "1990-01-01",
+                               "sex": "female", "relationship": "世帯主"}],
+                     address={"address": "伊奈町1"}, effective_on="2020-04-01", notified_on="2020-04-01",
+                     previous_address="東京都")
+    result = export_municipality(tmp_path, encoding="cp932")
+    assert not result.ok
+    assert {(p.file, p.line, p.item) for p in result.problems} >= {("01_persons.csv", 2, "氏")}
+    assert not list(tmp_path.glob("*.csv"))
