@@ -7,6 +7,7 @@ urlpatterns = [
     path("open-data/", include("lgcloud.nationwide.urls")),
     path("customization/", include("lgcloud.customization.urls")),
     path("verify/", include("lgcloud.registry.verify_urls")),
+    path("costs/", include("lgcloud.costs.urls")),
     path("", include("lgcloud.web.urls")),
 ]
 

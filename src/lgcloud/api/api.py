@@ -16,6 +16,7 @@ from lgcloud.audit.models import AuditRecord
 from lgcloud.audit.services import chain_of, verify_chain
 from lgcloud.common.errors import LgcloudError, PermissionDenied
 from lgcloud.common.wareki import fiscal_year_of
+from lgcloud.costs.api import router as costs_router
 from lgcloud.customization.api import router as customization_router
 from lgcloud.params import services as params
 from lgcloud.params.models import Override, Parameter
@@ -260,3 +261,4 @@ def audit_verify(request: HttpRequest) -> dict[str, Any]:
 
 
 api.add_router("/customization", customization_router)
+api.add_router("/costs", costs_router)

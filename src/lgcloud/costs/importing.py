@@ -20,6 +20,7 @@ from lgcloud.tenancy.models import Group
 
 COLUMNS = ["団体コード", "年度", "区分", "費用種別", "費目", "金額", "備考"]
 MAX_ROWS = 100_000
+MAX_AMOUNT = 10**15  # 1,000兆円: beyond any municipal budget, and within the database's integer column
 _FULLWIDTH = str.maketrans("０１２３４５６７８９，", "0123456789,")
 
 
@@ -132,7 +133,8 @@ def import_costs(group: Group, rows: list[list[str]], *, dry_run: bool = False, 
             if municipality is None:
                 result.errors.append(RowError(line_no, "団体コード", code, "グループの構成団体ではありません。"))
         fy_text = cell("年度")
-        fy = int(fy_text) if fy_text.isdigit() and 2000 <= int(fy_text) <= 2100 else None
+        # isascii(): str.isdigit() is also true for "²" and the like, which int() rejects.
+        fy = int(fy_text) if fy_text.isascii() and fy_text.isdigit() and 2000 <= int(fy_text) <= 2100 else None
         if fy is None:
             result.errors.append(RowError(line_no, "年度", fy_text, "年度は西暦4桁で入力してください（例: 2026）。"))
         phase = _lookup(CostPhase, cell("区分")) if municipality is not None else CostPhase.ACTUAL
@@ -146,11 +148,15 @@ def import_costs(group: Group, rows: list[list[str]], *, dry_run: bool = False, 
             labels = "、".join(str(label) for _, label in CostCategory.choices)
             result.errors.append(RowError(line_no, "費目", cell("費目"), f"費目は次のいずれかです: {labels}"))
         amount_text = cell("金額").replace(",", "")
-        amount = int(amount_text) if amount_text.isdigit() else None
-        if amount is None:
+        amount = int(amount_text) if amount_text.isascii() and amount_text.isdigit() else None
+        if amount is not None and amount > MAX_AMOUNT:
+            amount = None
+            reason = f"金額が大きすぎます（上限 {MAX_AMOUNT:,}円）。"
+        elif amount is None:
             reason = "金額は0以上の整数（円）で入力してください。"
             if amount_text.startswith("-"):
                 reason = "金額にマイナスは入力できません。"
+        if amount is None:
             result.errors.append(RowError(line_no, "金額", cell("金額"), reason))
         if len(result.errors) > errs_before:
             continue

@@ -6,21 +6,33 @@ Everything here reads aggregates (costs, meters, populations), never residents.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Sum
 
 from lgcloud.audit import services as audit
 from lgcloud.common.errors import NotFound, ValidationFailed
 from lgcloud.common.wareki import format_fiscal_year
 from lgcloud.costs import rules
+from lgcloud.costs.importing import MAX_AMOUNT
 from lgcloud.costs.meters import METERS, usage_for_fiscal_year
-from lgcloud.costs.models import CostKind, CostPhase, CostRecord, PopulationSource, SharedCost, SharingFormula
+from lgcloud.costs.models import (
+    CostCategory,
+    CostKind,
+    CostPhase,
+    CostRecord,
+    PopulationSource,
+    SharedCost,
+    SharingFormula,
+)
 from lgcloud.params import services as params
-from lgcloud.tenancy.codes import lookup
+from lgcloud.tenancy.codes import DATA_DIR, lookup
 from lgcloud.tenancy.models import Group, Municipality
 
 
@@ -68,7 +80,19 @@ def set_formula(
         )
     except ArithmeticError:
         raise ValidationFailed("負担割合の比率は数値で入力してください。", field="weights") from None
+    labelled = [("均等割の比率", weights.equal, 6), ("人口割の比率", weights.population, 6),
+                *[(f"利用割（{k}）の比率", v, 6) for k, v in weights.usage.items()],
+                ("人口の規模補正指数", weights.population_exponent, 10)]
+    for label, value, _places in labelled:
+        # NaN and Infinity parse as Decimal, and comparing NaN raises: refuse them here.
+        if not value.is_finite():
+            raise ValidationFailed(f"{label}は数値で入力してください（{value}）。", field="weights")
     weights.validate(known_meters=set(METERS))
+    for label, value, places in labelled:
+        # The columns keep 6 (exponent: 10) decimal places; more would be rounded on save and the
+        # stored weights would no longer sum to 1.
+        if value != value.quantize(Decimal(1).scaleb(-places)):
+            raise ValidationFailed(f"{label}は小数点以下{places}桁までで入力してください（{value}）。", field="weights")
     if population_source not in PopulationSource.values:
         raise ValidationFailed("人口の基準が正しくありません。", field="population_source")
     formula, _ = SharingFormula.objects.update_or_create(
@@ -117,6 +141,7 @@ def _members_for(group: Group, fiscal_year: int) -> list[Municipality]:
 def compute_shares(group: Group, fiscal_year: int, what_if: WhatIf | None = None) -> SharesReport:
     """Every member's share of the group's shared costs for a fiscal year, optionally with a member
     joining or leaving (what-if); nothing is written."""
+    _check_fiscal_year(fiscal_year)
     formula = formula_for(group, fiscal_year)
     weights = weights_of(formula)
     members = _members_for(group, fiscal_year)
@@ -291,6 +316,8 @@ def reduction_goal(fiscal_year: int) -> Fraction:
 def savings(group: Group, start_fy: int, end_fy: int) -> GroupSavings:
     """Per member and for the group: baseline (latest baseline year before start_fy) against what was
     spent from start_fy to end_fy — own actual costs plus the member's share of the shared costs."""
+    _check_fiscal_year(start_fy)
+    _check_fiscal_year(end_fy)
     if end_fy < start_fy:
         raise ValidationFailed("期間の終了年度は開始年度以降を指定してください。", field="end_fy")
     if end_fy - start_fy > 30:
@@ -301,6 +328,9 @@ def savings(group: Group, start_fy: int, end_fy: int) -> GroupSavings:
     shares: dict[int, dict[str, int]] = {}
     yearly = []
     for fy in range(start_fy, end_fy + 1):
+        if not group.members_on(fiscal_year_start(fy)).exists():
+            shares[fy] = {}  # nobody to share with yet (e.g. the year before the first member joined)
+            continue
         try:
             report = compute_shares(group, fy)
             shares[fy] = {line.code: line.share for line in report.result.lines}
@@ -372,3 +402,279 @@ def group_of_kind_totals(group: Group, fiscal_year: int) -> dict[str, int]:
     for row in rows:
         totals[row["kind"]] = row["t"]
     return totals
+
+
+# --- helpers for the screens, exports and API ------------------------------------------------------
+
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９，－", "0123456789,-")
+
+
+def parse_amount(raw: str | int | None, label: str = "金額") -> int:
+    """Whole yen from a form field (全角 digits and thousands separators accepted), or a Japanese error."""
+    text = str(raw if raw is not None else "").strip().translate(_FULLWIDTH_DIGITS).replace(",", "")
+    if text.endswith("円"):
+        text = text[:-1].strip()
+    if not text:
+        raise ValidationFailed(f"{label}を入力してください（0以上の整数、円）。", field="amount")
+    if text.startswith("-") and text[1:].isascii() and text[1:].isdigit():
+        raise ValidationFailed(f"{label}にマイナスは入力できません（入力値: {raw}）。", field="amount")
+    if not (text.isascii() and text.isdigit()):
+        raise ValidationFailed(f"{label}は0以上の整数（円）で入力してください（入力値: {raw}）。", field="amount")
+    amount = int(text)
+    if amount > MAX_AMOUNT:
+        raise ValidationFailed(f"{label}が大きすぎます（上限 {MAX_AMOUNT:,}円）。", field="amount")
+    return amount
+
+
+def group_of(municipality: Municipality, on: dt.date | None = None) -> Group:
+    """The group a municipality is a member of now (its administrator's costs belong to it)."""
+    membership = municipality.current_membership(on)
+    if membership is None:
+        raise NotFound(f"{municipality}は現在どのグループの構成団体でもありません。")
+    return membership.group
+
+
+def _check_fiscal_year(fiscal_year: int) -> None:
+    if not 2000 <= fiscal_year <= 2100:
+        raise ValidationFailed("年度は西暦4桁で指定してください（例: 2026）。", field="fiscal_year")
+
+
+@transaction.atomic
+def set_cost_record(
+    group: Group,
+    municipality: Municipality,
+    fiscal_year: int,
+    *,
+    phase: str,
+    kind: str,
+    category: str,
+    amount: str | int,
+    note: str = "",
+    entered_by: str = "",
+) -> CostRecord:
+    """Add or update one of a member's own cost records (one per year, phase, kind and category)."""
+    if not group.members_on_any_date().filter(pk=municipality.pk).exists():
+        raise ValidationFailed(f"{municipality}は{group}の構成団体ではありません。", field="municipality")
+    _check_fiscal_year(fiscal_year)
+    if phase not in CostPhase.values:
+        raise ValidationFailed("区分は「共同化前（基準）」か「共同化後」を選んでください。", field="phase")
+    if kind not in CostKind.values:
+        raise ValidationFailed("費用種別は「初期費用」か「運用費用」を選んでください。", field="kind")
+    if category not in CostCategory.values:
+        raise ValidationFailed("費目を一覧から選んでください。", field="category")
+    yen = parse_amount(amount)
+    record, created = CostRecord.objects.update_or_create(
+        group=group, municipality=municipality, fiscal_year=fiscal_year, phase=phase, kind=kind, category=category,
+        defaults={"amount": yen, "note": note[:200], "illustrative": False, "entered_by": entered_by[:150]},
+    )
+    audit.record("costs.record_set", obj=record, municipality=municipality,
+                 detail={"fiscal_year": fiscal_year, "phase": phase, "kind": kind, "category": category,
+                         "amount": yen, "created": created})
+    return record
+
+
+def cost_records(group: Group, municipality: Municipality | None = None,
+                 fiscal_year: int | None = None) -> models.QuerySet[CostRecord]:
+    qs = CostRecord.objects.filter(group=group).select_related("municipality")
+    if municipality is not None:
+        qs = qs.filter(municipality=municipality)
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    return qs.order_by("fiscal_year", "municipality__code", "phase", "kind", "category")
+
+
+def shared_costs(group: Group, fiscal_year: int | None = None) -> models.QuerySet[SharedCost]:
+    qs = SharedCost.objects.filter(group=group)
+    if fiscal_year is not None:
+        qs = qs.filter(fiscal_year=fiscal_year)
+    return qs.order_by("fiscal_year", "kind", "category")
+
+
+@dataclass
+class YearTotals:
+    fiscal_year: int
+    baseline: int = 0
+    actual: int = 0
+    shared: int = 0
+    records: int = 0
+    illustrative: bool = False
+
+
+def year_totals(group: Group, municipality: Municipality | None = None) -> list[YearTotals]:
+    """Per fiscal year: the members' baseline and actual costs and (for the group) the shared costs."""
+    years: dict[int, YearTotals] = {}
+    rows = cost_records(group, municipality).order_by().values("fiscal_year", "phase").annotate(
+        t=Sum("amount"), n=models.Count("id"), ill=models.Count("id", filter=models.Q(illustrative=True)))
+    for row in rows:
+        y = years.setdefault(row["fiscal_year"], YearTotals(row["fiscal_year"]))
+        if row["phase"] == CostPhase.BASELINE:
+            y.baseline += row["t"] or 0
+        else:
+            y.actual += row["t"] or 0
+        y.records += row["n"]
+        y.illustrative = y.illustrative or bool(row["ill"])
+    if municipality is None:
+        shared = shared_costs(group).order_by().values("fiscal_year").annotate(
+            t=Sum("amount"), n=models.Count("id"), ill=models.Count("id", filter=models.Q(illustrative=True)))
+        for row in shared:
+            y = years.setdefault(row["fiscal_year"], YearTotals(row["fiscal_year"]))
+            y.shared += row["t"] or 0
+            y.records += row["n"]
+            y.illustrative = y.illustrative or bool(row["ill"])
+    return [years[fy] for fy in sorted(years)]
+
+
+def is_illustrative(group: Group, municipality: Municipality | None = None) -> bool:
+    """Whether any of the figures shown come from illustrative (例示) records."""
+    if cost_records(group, municipality).filter(illustrative=True).exists():
+        return True
+    return municipality is None and SharedCost.objects.filter(group=group, illustrative=True).exists()
+
+
+def percent(ratio: Fraction | None, places: int = 1) -> Decimal | None:
+    """A ratio as a percentage rounded half up (0.446 → 44.6)."""
+    if ratio is None:
+        return None
+    value = Decimal(ratio.numerator) * 100 / Decimal(ratio.denominator)
+    return value.quantize(Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)
+
+
+def savings_as_dict(s: GroupSavings) -> dict[str, Any]:
+    """The JSON shape of the savings API (the dashboard shows the same figures)."""
+    return {
+        "group": s.group.name,
+        "start_fiscal_year": s.start_fy,
+        "end_fiscal_year": s.end_fy,
+        "years": s.years,
+        "baseline_per_year": s.baseline_per_year,
+        "baseline_total": s.baseline_per_year * s.years,
+        "actual_total": s.actual_total,
+        "reduction": None if s.reduction is None else str(_dec(s.reduction, 6)),
+        "reduction_percent": None if s.reduction is None else str(percent(s.reduction)),
+        "goal": str(_dec(s.goal, 6)),
+        "goal_percent": str(percent(s.goal)),
+        "goal_met": s.goal_met,
+        "illustrative": is_illustrative(s.group),
+        "members": [
+            {
+                "code": m.municipality.code,
+                "name": m.municipality.name,
+                "population": m.population,
+                "baseline_fiscal_year": m.baseline_fiscal_year,
+                "baseline_per_year": m.baseline_per_year,
+                "own_actual": m.own_actual,
+                "shared_share": m.shared_share,
+                "actual_total": m.actual_total,
+                "actual_per_year": round(m.actual_per_year),
+                "reduction_percent": None if m.reduction is None else str(percent(m.reduction)),
+            }
+            for m in s.members
+        ],
+        "yearly": [
+            {"fiscal_year": fy, "baseline": baseline, "actual": actual} for fy, baseline, actual in s.yearly
+        ],
+    }
+
+
+@dataclass
+class WhatIfRow:
+    code: str
+    name: str
+    population: int
+    current: int | None  # None: not a member now (joining)
+    changed: int | None  # None: leaves
+    hypothetical: bool = False
+
+    @property
+    def difference(self) -> int | None:
+        if self.current is None or self.changed is None:
+            return None
+        return self.changed - self.current
+
+    @property
+    def change_ratio(self) -> Fraction | None:
+        diff = self.difference
+        if diff is None or not self.current:
+            return None
+        return Fraction(diff, self.current)
+
+
+@dataclass
+class WhatIfComparison:
+    current: SharesReport
+    changed: SharesReport
+    rows: list[WhatIfRow]
+
+
+def what_if(group: Group, fiscal_year: int, change: WhatIf) -> WhatIfComparison:
+    """Every member's share now and with a member joining and/or leaving, side by side; nothing is written."""
+    if not change.join_code and not change.leave_code:
+        raise ValidationFailed("加入を想定する団体コードか、脱退を想定する構成団体を指定してください。", field="join")
+    if change.join_population is not None and change.join_population <= 0:
+        raise ValidationFailed("加入を想定する団体の人口は1以上で入力してください。", field="population")
+    current = compute_shares(group, fiscal_year)
+    changed = compute_shares(group, fiscal_year, change)
+    after = changed.result.by_code()
+    rows = []
+    for line in current.result.lines:
+        new = after.get(line.code)
+        rows.append(WhatIfRow(line.code, line.name, line.population, line.share, new.share if new else None))
+    for line in changed.result.lines:
+        if line.code in changed.hypothetical_codes:
+            rows.append(WhatIfRow(line.code, line.name, line.population, None, line.share, hypothetical=True))
+    return WhatIfComparison(current, changed, rows)
+
+
+def what_if_as_dict(c: WhatIfComparison) -> dict[str, Any]:
+    w = c.changed.what_if or WhatIf()
+    return {
+        "group": c.current.group.name,
+        "fiscal_year": c.current.fiscal_year,
+        "join": w.join_code,
+        "population": w.join_population,
+        "leave": w.leave_code,
+        "total": c.current.result.total,
+        "members": [
+            {"code": r.code, "name": r.name, "population": r.population, "hypothetical": r.hypothetical,
+             "current": r.current, "what_if": r.changed, "difference": r.difference}
+            for r in c.rows
+        ],
+        "current": shares_as_dict(c.current),
+        "what_if": shares_as_dict(c.changed),
+    }
+
+
+@dataclass
+class TopRunnerItem:
+    name: str
+    before_fy2016: int  # 千円
+    fy2017: int
+    final: int
+
+    @property
+    def reduction(self) -> int:
+        return self.before_fy2016 - self.final
+
+    @property
+    def reduction_ratio(self) -> Fraction:
+        return Fraction(self.reduction, self.before_fy2016) if self.before_fy2016 else Fraction(0)
+
+
+@dataclass
+class TopRunner:
+    reform: str
+    phase_in_years: int
+    items: list[TopRunnerItem]
+
+
+def top_runner() -> TopRunner:
+    """トップランナー方式: the phased standard costs (千円) of information systems, from the seed facts."""
+    t = _seed_facts()["top_runner_information_systems_municipal_thousand_yen"]
+    items = [TopRunnerItem(name, int(v["before_fy2016"]), int(v["fy2017"]), int(v["final"]))
+             for name, v in t["items"].items()]
+    return TopRunner(t["reform"], int(t["phase_in_years"]), items)
+
+
+def _seed_facts() -> dict[str, Any]:
+    facts: dict[str, Any] = json.loads((DATA_DIR / "seed_facts.json").read_text(encoding="utf-8"))
+    return facts

@@ -115,7 +115,7 @@ def load_foundation(scale: int = 1, out: TextIO | None = None) -> DemoContext:
             municipality.population = population
             municipality.population_source = "総務省「自治体クラウドの更なる展開について」（千人単位）"
             municipality.save(update_fields=["population", "population_source"])
-        joined = dt.date(2013, 10, 1) if code in FIRST_MEMBERS else dt.date(2014, 10, 1)
+        joined = dt.date(2013, 10, 1) if code in FIRST_MEMBERS else dt.date(2014, 4, 1)
         Membership.objects.get_or_create(group=group, municipality=municipality, defaults={"joined_on": joined})
         members.append(municipality)
     ctx = DemoContext(group=group, members=members, scale=scale, out=out)

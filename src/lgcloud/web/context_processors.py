@@ -21,5 +21,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         nav += [("municipality_audit", "アクセスログ")]
     if user.has_cap(Cap.MUNICIPALITY_ADMIN):
         nav += [("customization_requests", "カスタマイズ要望")]
+    if user.has_cap(Cap.GROUP_REPORTS):
+        nav += [("costs_dashboard", "費用・負担")]
+    elif user.has_cap(Cap.MUNICIPALITY_ADMIN):
+        nav += [("costs_mine", "費用")]
     where = user.municipality or user.group
     return {"nav": nav, "where": str(where) if where else "プラットフォーム運用"}
