@@ -272,7 +272,7 @@ def _file_state(b: _Batch, target: str, no: int) -> dict[str, Any]:
 
 
 def _normal(key: str, value: Any) -> Any:
-    if value in ("", None):
+    if value in ("", None) or value == {} or value == []:
         return None
     if isinstance(value, dt.date):
         return value.isoformat()
@@ -283,6 +283,17 @@ def _normal(key: str, value: Any) -> Any:
     return value
 
 
+def _history_values(target: str, state: dict[str, Any]) -> dict[str, Any]:
+    """Values as the register's own events hold them: ISO dates, and the model's empty value for a blank."""
+    defaults = engine.defaults(engine.PERSON_ITEMS if target == "person" else engine.HOUSEHOLD_ITEMS)
+    out = {}
+    for k, v in state.items():
+        if v is None or v == "":
+            v = defaults.get(k)
+        out[k] = engine.to_json(v)
+    return out
+
+
 def synthesize_history(b: _Batch) -> None:
     """Files without a history (another system's): one 「データ移行による記載」 event per household."""
     now = timezone.now().replace(microsecond=0)
@@ -291,10 +302,10 @@ def synthesize_history(b: _Batch) -> None:
         by_household[m["household_no"]].append(no)
     n = 0
     for hno in sorted(b.households):
-        changes = [{"target": "household", "no": hno, "set": {k: _normal(k, v) for k, v in _file_state(b, "household", hno).items()}}]
+        changes = [{"target": "household", "no": hno, "set": _history_values("household", _file_state(b, "household", hno))}]
         for no in by_household.get(hno, []):
             changes.append({"target": "person", "no": no,
-                            "set": {k: _normal(k, v) for k, v in _file_state(b, "person", no).items()}})
+                            "set": _history_values("person", _file_state(b, "person", no))})
         n += 1
         b.events.append({"event_no": n, "kind": EventKind.MIGRATION, "effective_on": timezone.localdate(),
                          "notified_on": None, "processed_at": now, "clerk": current_actor().username,
@@ -380,6 +391,10 @@ def _clear_register() -> None:
 _CIPHERS: dict[str, str] = {}
 
 
+def _blank(f: Any) -> Any:
+    return f.get_default() if f.has_default() else ""
+
+
 def _internal(values: dict[str, Any], person_pk: dict[int, int], household_pk: dict[int, int], code: str,
               target: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -422,7 +437,8 @@ def write_batch(b: _Batch, progress: Progress | None = None) -> dict[str, int]:
     for no, p in sorted(b.persons.items()):
         m = b.memberships.get(no, {})
         values = {k: v for k, v in p.items() if k in person_fields and k not in ("id", "municipality_id")}
-        values = {k: ("" if v is None and not person_fields[k].null else v) for k, v in values.items()}
+        values = {k: (_blank(person_fields[k]) if v is None and not person_fields[k].null else v)
+                  for k, v in values.items()}
         values.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
         persons.append(Person(municipality=municipality, **values,
                               household_id=household_pk.get(m["household_no"]) if m else None,
@@ -560,10 +576,11 @@ def _write_history(b: _Batch, ordered: list[dict[str, Any]], event_pk: dict[int,
 
 def import_municipality(folder: Path, *, encoding: str = "utf-8", dry_run: bool = False, replace: bool = False,
                         include_support: bool = False, purpose: str = "", progress: Progress | None = None,
-                        batch: _Batch | None = None) -> ImportResult:
-    """Validate all files; unless dry_run, write everything in one transaction, or nothing."""
+                        batch: _Batch | None = None, prior_problems: list[Problem] | None = None) -> ImportResult:
+    """Validate all files; unless dry_run, write everything in one transaction, or nothing.
+    `prior_problems` are those found while reading another system's files into `batch`."""
     municipality = require_municipality()
-    result = ImportResult()
+    result = ImportResult(problems=list(prior_problems or []))
     if include_support:
         from lgcloud.accounts.roles import Cap
         from lgcloud.registry.restrictions import require

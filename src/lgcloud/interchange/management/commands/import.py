@@ -35,8 +35,8 @@ class Command(TenantCommand):
             batch = read_vendor(load_mapping(Path(options["mapping"])), folder, problems)
         result = import_municipality(folder, encoding=options["encoding"], dry_run=options["dry_run"],
                                      replace=options["replace"], include_support=options["include_support_measures"],
-                                     purpose=options["purpose"], progress=progress_bar, batch=batch)
-        result.problems = problems + result.problems
+                                     purpose=options["purpose"], progress=progress_bar, batch=batch,
+                                     prior_problems=problems)
         if not result.ok:
             report = Path(options.get("report") or folder / "import_errors.csv")
             report.write_text(result.report_csv(), encoding="utf-8")
