@@ -8,6 +8,7 @@ urlpatterns = [
     path("customization/", include("lgcloud.customization.urls")),
     path("verify/", include("lgcloud.registry.verify_urls")),
     path("costs/", include("lgcloud.costs.urls")),
+    path("interchange/", include("lgcloud.interchange.urls")),
     path("", include("lgcloud.web.urls")),
 ]
 

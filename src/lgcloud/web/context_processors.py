@@ -20,6 +20,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user.has_cap(Cap.AUDIT_VIEW):
         nav += [("municipality_audit", "アクセスログ")]
     if user.has_cap(Cap.MUNICIPALITY_ADMIN):
+        nav += [("interchange_export", "データ出力")]
+    if user.has_cap(Cap.MUNICIPALITY_ADMIN):
         nav += [("customization_requests", "カスタマイズ要望")]
     if user.has_cap(Cap.GROUP_REPORTS):
         nav += [("costs_dashboard", "費用・負担")]
