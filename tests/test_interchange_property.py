@@ -23,7 +23,7 @@ DATES = st.dates(min_value=dt.date(1920, 1, 1), max_value=dt.date(2019, 12, 31))
 
 @st.composite
 def person(draw, relationship: str):
-    foreign = draw(st.booleans()) and relationship != "世帯主" or draw(st.integers(0, 9)) == 0
+    foreign = (draw(st.booleans()) and relationship != "世帯主") or draw(st.integers(0, 9)) == 0
     precision = draw(st.sampled_from(["day", "day", "day", "month", "year", "approx", "unknown"]))
     data = {"sex": draw(st.sampled_from(["male", "female"])), "relationship": relationship,
             "birth_date": draw(DATES).isoformat(), "birth_date_precision": precision}

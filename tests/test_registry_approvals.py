@@ -4,7 +4,7 @@ import pytest
 
 from lgcloud.audit.models import AuditRecord
 from lgcloud.common.errors import Conflict, PermissionDenied, ValidationFailed
-from lgcloud.registry import approvals, services
+from lgcloud.registry import approvals
 from lgcloud.registry.models import Person, RegistryEvent
 from lgcloud.tenancy.context import Actor, municipality_scope
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from lgcloud.audit import services as audit
@@ -391,6 +392,16 @@ def _clear_register() -> None:
 _CIPHERS: dict[str, str] = {}
 
 
+_PERSON_DEFAULTS = engine.defaults(engine.PERSON_ITEMS)
+_HOUSEHOLD_DEFAULTS = engine.defaults(engine.HOUSEHOLD_ITEMS)
+
+
+def _stored(target: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A change as the register stores it: a blank becomes the item's empty value, dates ISO."""
+    defaults = _PERSON_DEFAULTS if target == "person" else _HOUSEHOLD_DEFAULTS
+    return {k: engine.to_json(defaults.get(k) if v is None or v == "" else v) for k, v in values.items()}
+
+
 def _blank(f: Any) -> Any:
     return f.get_default() if f.has_default() else ""
 
@@ -434,20 +445,26 @@ def write_batch(b: _Batch, progress: Progress | None = None) -> dict[str, int]:
         progress("世帯の登録", 1, 5)
     persons = []
     person_fields = {f.attname: f for f in Person._meta.concrete_fields}
+    history = _history_counts(b.events)
     for no, p in sorted(b.persons.items()):
         m = b.memberships.get(no, {})
         values = {k: v for k, v in p.items() if k in person_fields and k not in ("id", "municipality_id")}
         values = {k: (_blank(person_fields[k]) if v is None and not person_fields[k].null else v)
                   for k, v in values.items()}
         values.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
-        persons.append(Person(municipality=municipality, **values,
-                              household_id=household_pk.get(m["household_no"]) if m else None,
-                              relationship=m.get("relationship", ""), household_order=m.get("household_order", 1)))
+        person = Person(municipality=municipality, **values,
+                        household_id=household_pk.get(m["household_no"]) if m else None,
+                        relationship=m.get("relationship", ""), household_order=m.get("household_order", 1),
+                        history_no=history.get(no, 0), version=history.get(no, 0))
+        person.search_name = engine.normalize(person.family_name + person.given_name) or engine.normalize(
+            person.alphabet_name)
+        person.search_kana = engine.normalize(person.family_name_kana + person.given_name_kana)
+        persons.append(person)
     Person.objects.bulk_create(persons, batch_size=BATCH)
     person_pk = dict(Person.objects.values_list("person_no", "pk"))
-    for hno, h in b.households.items():
-        if h.get("head_person_no"):
-            Household.objects.filter(pk=household_pk[hno]).update(head_id=person_pk[h["head_person_no"]])
+    # Heads in one statement: the files were checked to name each active household's only 世帯主.
+    head = Person.objects.filter(household_id=OuterRef("pk"), relationship=HEAD, status=Status.RESIDENT)
+    Household.objects.filter(status="active").update(head_id=Subquery(head.values("pk")[:1]))
     if progress:
         progress("住民の登録", 2, 5)
     # The history: events with internal ids, their subjects, and one snapshot per person per event.
@@ -460,8 +477,8 @@ def write_batch(b: _Batch, progress: Progress | None = None) -> dict[str, int]:
                               role=e.get("role") or "", channel=e.get("channel") or "", reason=e.get("reason") or "",
                               changes=[{"target": ch["target"],
                                         "id": (person_pk if ch["target"] == "person" else household_pk)[ch["no"]],
-                                        "set": {k: engine.to_json(v) for k, v in _internal(
-                                            ch["set"], person_pk, household_pk, code, ch["target"]).items()}}
+                                        "set": _stored(ch["target"], _internal(
+                                            ch["set"], person_pk, household_pk, code, ch["target"]))}
                                        for ch in e["changes"]])
                 for e in chunk]
         RegistryEvent.objects.bulk_create(objs, batch_size=BATCH)
@@ -560,18 +577,29 @@ def _write_history(b: _Batch, ordered: list[dict[str, Any]], event_pk: dict[int,
             snapshots = []
     EventSubject.objects.bulk_create(subjects, batch_size=BATCH)
     PersonSnapshot.objects.bulk_create(snapshots, batch_size=BATCH)
-    updates = []
     keys = []
     for person in persons_by_pk.values():
-        person.history_no = history_no.get(person.person_no, 0)
-        person.version = person.history_no
         values = engine._search_values(person)
-        person.search_name = engine.normalize(person.family_name + person.given_name) or engine.normalize(person.alphabet_name)
-        person.search_kana = engine.normalize(person.family_name_kana + person.given_name_kana)
-        updates.append(person)
-        keys += [SearchKey(municipality=municipality, person=person, kind=k, value=v[:400]) for k, vs in values.items() for v in vs]
-    Person.objects.bulk_update(updates, ["history_no", "version", "search_name", "search_kana"], batch_size=BATCH)
+        keys += [SearchKey(municipality=municipality, person=person, kind=k, value=v[:400])
+                 for k, vs in values.items() for v in vs]
+        if len(keys) >= BATCH:
+            SearchKey.objects.bulk_create(keys, batch_size=BATCH, ignore_conflicts=True)
+            keys = []
     SearchKey.objects.bulk_create(keys, batch_size=BATCH, ignore_conflicts=True)
+
+
+def _history_counts(events: list[dict[str, Any]]) -> dict[int, int]:
+    """How many 履歴 each person will have: one per event that touches them (a cancellation touches the
+    persons of the event it cancels)."""
+    by_no = {e["event_no"]: e for e in events}
+    counts: dict[int, int] = defaultdict(int)
+    for e in events:
+        touched = {ch["no"] for ch in e["changes"] if ch["target"] == "person"}
+        if e.get("cancels"):
+            touched |= {ch["no"] for ch in by_no[e["cancels"]]["changes"] if ch["target"] == "person"}
+        for no in touched:
+            counts[no] += 1
+    return counts
 
 
 def import_municipality(folder: Path, *, encoding: str = "utf-8", dry_run: bool = False, replace: bool = False,

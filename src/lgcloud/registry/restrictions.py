@@ -173,10 +173,10 @@ def persons_of(kwargs: Mapping[str, Any]) -> list[Person]:
     return persons
 
 
-def guarded(action: str) -> Callable[[F], F]:
+def guarded(action: str) -> Callable[[F], Callable[..., Any]]:
     """Run the 抑止 check for the named persons before the service's own transaction opens."""
 
-    def decorate(fn: F) -> F:
+    def decorate(fn: F) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, acknowledge_alerts: bool = False, **kwargs: Any) -> Any:
             persons = persons_of(kwargs)
@@ -184,7 +184,7 @@ def guarded(action: str) -> Callable[[F], F]:
                 check(action, persons, acknowledge_alerts=acknowledge_alerts)
             return fn(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorate
 

@@ -127,6 +127,9 @@ def person_items(data: Mapping[str, Any], *, new: bool) -> dict[str, Any]:
     for name, label in (("stay_expires_on", "在留期間の満了日"), ("became_foreign_resident_on", "外国人住民となった年月日")):
         if data.get(name):
             out[name] = _date(data[name], name, label)
+    if out.get("residence_status") and out["residence_status"] not in RESIDENCE_STATUSES:
+        raise ValidationFailed(f"在留資格「{out['residence_status']}」は在留資格の一覧にありません。",
+                               field="residence_status")
     if data.get("foreign_category"):
         if data["foreign_category"] not in ForeignCategory.values:
             raise ValidationFailed("外国人住民の区分が正しくありません。", field="foreign_category")

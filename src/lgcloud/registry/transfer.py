@@ -6,6 +6,7 @@ Neither municipality reads the other's register; each message is written into th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -88,7 +89,7 @@ def move_in_from_certificate(*, message_id: int, address: dict[str, Any], effect
 
     msg = _message(message_id, TransferKind.MOVE_OUT_CERTIFICATE)
     me = require_municipality()
-    persons = []
+    persons: list[Mapping[str, Any]] = []
     for item in msg.payload["persons"]:
         data = {k: v for k, v in item.items() if k in CERTIFICATE_ITEMS and v not in (None, "")}
         data.pop("resident_code", None)  # 住民票コード is re-issued by the new municipality's system

@@ -1,0 +1,118 @@
+"""Synthetic registers in the standard layout, for the benchmarks: households with history."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+from lgcloud.interchange.codec import encode
+from lgcloud.interchange.layout import registry_layout
+
+FAMILY = "佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 清水".split()
+FAMILY_KANA = "サトウ スズキ タカハシ タナカ イトウ ワタナベ ヤマモト ナカムラ コバヤシ カトウ ヨシダ ヤマダ ササキ ヤマグチ マツモト イノウエ キムラ ハヤシ サイトウ シミズ".split()
+GIVEN = [("大翔", "ヒロト", "male"), ("蓮", "レン", "male"), ("湊", "ミナト", "male"), ("健一", "ケンイチ", "male"),
+         ("陽葵", "ヒマリ", "female"), ("凛", "リン", "female"), ("美咲", "ミサキ", "female"), ("和子", "カズコ", "female")]
+PERSON_DEFAULTS = {i.code: None for i in registry_layout().file("persons").items}
+
+
+def _person(no: int, hno: int, rel: str, order: int, rng: random.Random, address: str, removed: bool) -> dict:
+    f = rng.randrange(len(FAMILY))
+    g = GIVEN[rng.randrange(len(GIVEN))]
+    birth = dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(90 * 365))
+    p = {**PERSON_DEFAULTS, "person_no": no, "resident_type": "japanese", "status": "removed" if removed else "resident",
+         "family_name": FAMILY[f], "given_name": g[0], "family_name_kana": FAMILY_KANA[f], "given_name_kana": g[1],
+         "kana_certified": False, "birth_date": birth, "birth_date_precision": "day", "sex": g[2],
+         "became_resident_on": dt.date(2020, 4, 1), "became_resident_precision": "day", "address": address,
+         "address_extra": "", "address_set_on": dt.date(2020, 4, 1), "address_set_precision": "day",
+         "notified_on": dt.date(2020, 4, 1), "previous_address": "東京都", "electoral_registered": birth.year < 2006,
+         "death_date_precision": "day", "registered_domicile": "埼玉県", "domicile_head": FAMILY[f]}
+    if removed:
+        p.update(removal_reason="転出", removed_on=dt.date(2024, 4, 1), moved_to="東京都", move_out_state="planned")
+    return p
+
+
+def _history(state: dict, target: str) -> dict:
+    out = {}
+    for k, v in state.items():
+        if k in ("person_no", "household_no", "status_code"):
+            continue
+        if isinstance(v, dt.date):
+            v = v.isoformat()
+        if k == "benefits":
+            v = v or {}
+        out[k] = v if v is not None else ("" if k not in ("birth_date", "removed_on", "death_date", "stay_expires_on",
+                                                             "became_foreign_resident_on", "became_resident_on",
+                                                             "address_set_on", "notified_on", "individual_number",
+                                                             "head_person_no", "household_no") else None)
+    return out
+
+
+def generate(folder: Path, residents: int, seed: int = 7) -> dict[str, int]:
+    """Write the layout files for about `residents` persons; returns row counts."""
+    layout = registry_layout()
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    writers = {}
+    handles = []
+    for fdef in layout.files:
+        if fdef.code == "support_measures":
+            continue
+        h = (folder / fdef.file).open("w", encoding="utf-8", newline="")
+        handles.append(h)
+        w = csv.writer(h, lineterminator="\r\n")
+        w.writerow(fdef.header)
+        writers[fdef.code] = (fdef, w)
+    counts = dict.fromkeys(writers, 0)
+    processed = dt.datetime(2020, 4, 1, 9, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+
+    def write(code: str, row: dict) -> None:
+        fdef, w = writers[code]
+        w.writerow([encode(layout, i, row.get(i.code), row) for i in fdef.items])
+        counts[code] += 1
+
+    no = hno = eno = 0
+    while no < residents:
+        hno += 1
+        size = min(rng.choice([1, 1, 2, 2, 2, 3, 3, 4, 5]), residents - no)
+        address = f"埼玉県北足立郡伊奈町小室{hno}"
+        rels = ["世帯主", "妻", "子", "子", "父"][:size]
+        members = []
+        for order, rel in enumerate(rels, 1):
+            no += 1
+            removed = rel == "子" and rng.random() < 0.05
+            members.append((_person(no, hno, rel, order, rng, address, removed), rel, order))
+        household = {"household_no": hno, "status": "active", "address": address, "address_extra": "",
+                     "address_code": "", "district": "小室", "postal_code": "", "head_person_no": members[0][0]["person_no"]}
+        # 転入 of the whole household, then (for some) a 転出 of a child.
+        eno += 1
+        changes = [{"target": "household", "no": hno, "set": _history({k: v for k, v in household.items() if k != "household_no"}, "household")}]
+        for p, rel, order in members:
+            first = {**p, "status": "resident", "removal_reason": "", "removed_on": None, "moved_to": "", "move_out_state": None}
+            changes.append({"target": "person", "no": p["person_no"],
+                            "set": {**_history(first, "person"), "household_no": hno, "relationship": rel,
+                                    "household_order": order, "move_out_state": ""}})
+        write("events", {"event_no": eno, "kind": "move_in", "effective_on": dt.date(2020, 4, 1),
+                         "notified_on": dt.date(2020, 4, 1), "processed_at": processed, "clerk": "bench",
+                         "role": "counter_clerk", "channel": "web", "reason": "", "changes": changes})
+        for p, _rel, _order in members:
+            if p["status"] == "removed":
+                eno += 1
+                write("events", {"event_no": eno, "kind": "move_out", "effective_on": p["removed_on"],
+                                 "notified_on": p["removed_on"], "processed_at": processed, "clerk": "bench",
+                                 "role": "counter_clerk", "channel": "web", "reason": "",
+                                 "changes": [{"target": "person", "no": p["person_no"],
+                                              "set": {"status": "removed", "removal_reason": "転出",
+                                                      "removed_on": p["removed_on"].isoformat(), "moved_to": "東京都",
+                                                      "move_out_state": "planned"}}]})
+        write("households", household)
+        for p, rel, order in members:
+            write("persons" if p["status"] == "resident" else "removed", p)
+            write("memberships", {"person_no": p["person_no"], "household_no": hno, "relationship": rel,
+                                  "household_order": order})
+    for h in handles:
+        h.close()
+    _ = json
+    return counts
