@@ -74,9 +74,9 @@ def build(households, actions) -> None:
     hh = first.households[0]
     head = next(p for p in first.persons if p.relationship == "世帯主")
     others = [p for p in first.persons if p.pk != head.pk]
-    for action in actions:
+    for i, action in enumerate(actions):
         if action == "move_within":
-            services.move_within(household_no=hh.household_no, address={"address": "伊奈町内宿台9"},
+            services.move_within(household_no=hh.household_no, address={"address": f"伊奈町内宿台{i}"},
                                  effective_on="2021-01-10", notified_on="2021-01-10", acknowledge_alerts=True)
         elif action == "correct":
             services.correct(kind=EventKind.CLERICAL_CORRECTION, person_no=head.person_no, items={"notes": "誤記修正"},

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from lgcloud.audit import services as audit
 from lgcloud.common.errors import LgcloudError, ValidationFailed
+from lgcloud.interchange import bulk
 from lgcloud.interchange.codec import Problem, read_file
 from lgcloud.interchange.layout import FileDef, Layout, registry_layout
 from lgcloud.registry import crypto, engine
@@ -429,67 +430,85 @@ def _internal(values: dict[str, Any], person_pk: dict[int, int], household_pk: d
     return out
 
 
+def _rows(model: type[Any], dicts: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    columns = list(dicts[0]) if dicts else []
+    return columns, [tuple(d[c] for c in columns) for d in dicts]
+
+
+def _bulk(model: type[Any], dicts: list[dict[str, Any]]) -> None:
+    if dicts:
+        columns, rows = _rows(model, dicts)
+        bulk.insert(model, columns, rows)
+
+
 def write_batch(b: _Batch, progress: Progress | None = None) -> dict[str, int]:
     municipality = require_municipality()
     code = municipality.code
+    mid = municipality.pk
     _CIPHERS.clear()
-    fields = engine.HOUSEHOLD_ITEMS
-    households = []
-    for hno, h in sorted(b.households.items()):
-        households.append(Household(municipality=municipality, household_no=hno,
-                                    **{k: h.get(k) if h.get(k) is not None else "" for k in fields
-                                       if k not in ("head_id",) and k in h}))
-    Household.objects.bulk_create(households, batch_size=BATCH)
-    household_pk = dict(Household.objects.values_list("household_no", "pk"))
+    hfields = {f.attname: f for f in Household._meta.concrete_fields}
+    pfields = {f.attname: f for f in Person._meta.concrete_fields}
+    # Households (heads set once the persons exist).
+    first = bulk.allocate_ids(Household, len(b.households))
+    household_pk = {hno: first + i for i, hno in enumerate(sorted(b.households))}
+    hrows = []
+    for hno in sorted(b.households):
+        h = b.households[hno]
+        row = {f: _blank(hfields[f]) for f in hfields if f not in ("id", "municipality_id", "head_id")}
+        row.update({k: v for k, v in h.items() if k in hfields and v is not None})
+        row.update(id=household_pk[hno], municipality_id=mid, household_no=hno, head_id=None, version=0)
+        hrows.append(row)
+    _bulk(Household, hrows)
     if progress:
         progress("世帯の登録", 1, 5)
-    persons = []
-    person_fields = {f.attname: f for f in Person._meta.concrete_fields}
+    first = bulk.allocate_ids(Person, len(b.persons))
+    person_pk = {no: first + i for i, no in enumerate(sorted(b.persons))}
     history = _history_counts(b.events)
-    for no, p in sorted(b.persons.items()):
+    prows = []
+    keys = []
+    empty = {f: (None if pfields[f].null else _blank(pfields[f])) for f in pfields if f != "municipality_id"}
+    for no in sorted(b.persons):
+        p = b.persons[no]
         m = b.memberships.get(no, {})
-        values = {k: v for k, v in p.items() if k in person_fields and k not in ("id", "municipality_id")}
-        values = {k: (_blank(person_fields[k]) if v is None and not person_fields[k].null else v)
-                  for k, v in values.items()}
-        values.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
-        person = Person(municipality=municipality, **values,
-                        household_id=household_pk.get(m["household_no"]) if m else None,
-                        relationship=m.get("relationship", ""), household_order=m.get("household_order", 1),
-                        history_no=history.get(no, 0), version=history.get(no, 0))
-        person.search_name = engine.normalize(person.family_name + person.given_name) or engine.normalize(
+        row = dict(empty)
+        row.update({k: v for k, v in p.items() if k in pfields and k not in ("id", "municipality_id") and v is not None})
+        row.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
+        row.update(id=person_pk[no], municipality_id=mid,
+                   household_id=household_pk[m["household_no"]] if m else None,
+                   relationship=m.get("relationship", ""), household_order=m.get("household_order", 1),
+                   history_no=history.get(no, 0), version=history.get(no, 0))
+        person = Person(**row)
+        row["search_name"] = engine.normalize(person.family_name + person.given_name) or engine.normalize(
             person.alphabet_name)
-        person.search_kana = engine.normalize(person.family_name_kana + person.given_name_kana)
-        persons.append(person)
-    Person.objects.bulk_create(persons, batch_size=BATCH)
-    person_pk = dict(Person.objects.values_list("person_no", "pk"))
+        row["search_kana"] = engine.normalize(person.family_name_kana + person.given_name_kana)
+        prows.append(row)
+        keys += [{"municipality_id": mid, "person_id": row["id"], "kind": k, "value": v[:400]}
+                 for k, vs in engine._search_values(person).items() for v in vs]
+    _bulk(Person, prows)
+    _bulk(SearchKey, keys)
     # Heads in one statement: the files were checked to name each active household's only 世帯主.
     head = Person.objects.filter(household_id=OuterRef("pk"), relationship=HEAD, status=Status.RESIDENT)
     Household.objects.filter(status="active").update(head_id=Subquery(head.values("pk")[:1]))
     if progress:
         progress("住民の登録", 2, 5)
-    # The history: events with internal ids, their subjects, and one snapshot per person per event.
-    event_pk: dict[int, int] = {}
     ordered = sorted(b.events, key=lambda e: e["event_no"])
-    for chunk_start in range(0, len(ordered), BATCH):
-        chunk = ordered[chunk_start:chunk_start + BATCH]
-        objs = [RegistryEvent(municipality=municipality, kind=e["kind"], effective_on=e["effective_on"],
-                              notified_on=e.get("notified_on"), processed_at=e["processed_at"], clerk=e["clerk"],
-                              role=e.get("role") or "", channel=e.get("channel") or "", reason=e.get("reason") or "",
-                              changes=[{"target": ch["target"],
-                                        "id": (person_pk if ch["target"] == "person" else household_pk)[ch["no"]],
-                                        "set": _stored(ch["target"], _internal(
-                                            ch["set"], person_pk, household_pk, code, ch["target"]))}
-                                       for ch in e["changes"]])
-                for e in chunk]
-        RegistryEvent.objects.bulk_create(objs, batch_size=BATCH)
-        for e, obj in zip(chunk, objs, strict=True):
-            event_pk[e["event_no"]] = obj.pk
-    # References between events once every event has its id (a cancellation may follow in the same batch).
-    linked = [RegistryEvent(pk=event_pk[e["event_no"]],
-                            corrects_id=event_pk[e["corrects"]] if e.get("corrects") else None,
-                            cancels_id=event_pk[e["cancels"]] if e.get("cancels") else None)
-              for e in ordered if e.get("corrects") or e.get("cancels")]
-    RegistryEvent.objects.bulk_update(linked, ["corrects", "cancels"], batch_size=BATCH)
+    first = bulk.allocate_ids(RegistryEvent, len(ordered))
+    event_pk = {e["event_no"]: first + i for i, e in enumerate(ordered)}
+    erows = []
+    for e in ordered:
+        erows.append({
+            "id": event_pk[e["event_no"]], "municipality_id": mid, "kind": e["kind"],
+            "effective_on": e["effective_on"], "notified_on": e.get("notified_on"), "processed_at": e["processed_at"],
+            "clerk": e["clerk"], "role": e.get("role") or "", "channel": e.get("channel") or "",
+            "reason": e.get("reason") or "",
+            "changes": [{"target": ch["target"], "id": (person_pk if ch["target"] == "person" else household_pk)[ch["no"]],
+                         "set": _stored(ch["target"], _internal(ch["set"], person_pk, household_pk, code, ch["target"]))}
+                        for ch in e["changes"]],
+            "corrects_id": event_pk[e["corrects"]] if e.get("corrects") else None,
+            "cancels_id": event_pk[e["cancels"]] if e.get("cancels") else None,
+            "approved_request_id": None,
+        })
+    _bulk(RegistryEvent, erows)
     if progress:
         progress("異動履歴の登録", 3, 5)
     _write_history(b, ordered, event_pk, person_pk, household_pk)
@@ -524,13 +543,15 @@ def _write_history(b: _Batch, ordered: list[dict[str, Any]], event_pk: dict[int,
                    household_pk: dict[int, int]) -> None:
     """Subjects and 履歴 snapshots as the register would have written them, event by event."""
     municipality = require_municipality()
+    mid = municipality.pk
     by_no = {e["event_no"]: e for e in ordered}
     cancelled: set[int] = set()
     person_events: dict[int, list[dict[str, Any]]] = defaultdict(list)
     history_no: dict[int, int] = defaultdict(int)
-    subjects: list[EventSubject] = []
-    snapshots: list[PersonSnapshot] = []
-    persons_by_pk = {p.pk: p for p in Person.objects.all()}
+    subjects: list[dict[str, Any]] = []
+    snapshots: list[dict[str, Any]] = []
+    base = {k: engine.to_json(v) for k, v in engine.defaults(engine.PERSON_ITEMS).items()}
+    now = timezone.now()
     for e in ordered:
         touched_persons = {ch["no"] for ch in e["changes"] if ch["target"] == "person"}
         touched_households = {ch["no"] for ch in e["changes"] if ch["target"] == "household"}
@@ -539,10 +560,9 @@ def _write_history(b: _Batch, ordered: list[dict[str, Any]], event_pk: dict[int,
             target = by_no[e["cancels"]]
             touched_persons |= {ch["no"] for ch in target["changes"] if ch["target"] == "person"}
             touched_households |= {ch["no"] for ch in target["changes"] if ch["target"] == "household"}
-        for no in touched_persons:
-            person_events[no].append(e)
         states = {}
         for no in touched_persons:
+            person_events[no].append(e)
             state: dict[str, Any] = {}
             for ev in sorted(person_events[no], key=lambda x: (x["effective_on"], x["event_no"])):
                 if ev["event_no"] in cancelled or ev["kind"] == EventKind.CANCELLATION:
@@ -555,37 +575,24 @@ def _write_history(b: _Batch, ordered: list[dict[str, Any]], event_pk: dict[int,
                 touched_households.add(state["household_no"])
         pk = event_pk[e["event_no"]]
         for no in sorted(touched_persons):
-            subjects.append(EventSubject(municipality=municipality, event_id=pk, person_id=person_pk[no]))
+            subjects.append({"municipality_id": mid, "event_id": pk, "person_id": person_pk[no], "household_id": None})
         for hno in sorted(touched_households):
-            subjects.append(EventSubject(municipality=municipality, event_id=pk, household_id=household_pk[hno]))
+            subjects.append({"municipality_id": mid, "event_id": pk, "person_id": None, "household_id": household_pk[hno]})
         for no in sorted(touched_persons):
             history_no[no] += 1
-            person = persons_by_pk[person_pk[no]]
-            data = {k: engine.to_json(v) for k, v in engine.defaults(engine.PERSON_ITEMS).items()}
-            data.update({k: engine.to_json(v) for k, v in
-                         _internal(states[no], person_pk, household_pk, municipality.code, "person").items()})
+            data = dict(base)
+            data.update(_stored("person", _internal(states[no], person_pk, household_pk, municipality.code, "person")))
             data["person_no"] = no
-            snapshots.append(PersonSnapshot(municipality=municipality, person_id=person.pk, history_no=history_no[no],
-                                            event_id=pk, effective_on=e["effective_on"],
-                                            household_id_at=household_pk.get(states[no].get("household_no") or 0),
-                                            data=data))
-        if len(subjects) >= BATCH:
-            EventSubject.objects.bulk_create(subjects, batch_size=BATCH)
-            subjects = []
-        if len(snapshots) >= BATCH:
-            PersonSnapshot.objects.bulk_create(snapshots, batch_size=BATCH)
-            snapshots = []
-    EventSubject.objects.bulk_create(subjects, batch_size=BATCH)
-    PersonSnapshot.objects.bulk_create(snapshots, batch_size=BATCH)
-    keys = []
-    for person in persons_by_pk.values():
-        values = engine._search_values(person)
-        keys += [SearchKey(municipality=municipality, person=person, kind=k, value=v[:400])
-                 for k, vs in values.items() for v in vs]
-        if len(keys) >= BATCH:
-            SearchKey.objects.bulk_create(keys, batch_size=BATCH, ignore_conflicts=True)
-            keys = []
-    SearchKey.objects.bulk_create(keys, batch_size=BATCH, ignore_conflicts=True)
+            snapshots.append({"municipality_id": mid, "person_id": person_pk[no], "history_no": history_no[no],
+                              "event_id": pk, "effective_on": e["effective_on"],
+                              "household_id_at": household_pk.get(states[no].get("household_no") or 0),
+                              "data": data, "recorded_at": now})
+        if len(snapshots) >= BATCH * 4:
+            _bulk(EventSubject, subjects)
+            _bulk(PersonSnapshot, snapshots)
+            subjects, snapshots = [], []
+    _bulk(EventSubject, subjects)
+    _bulk(PersonSnapshot, snapshots)
 
 
 def _history_counts(events: list[dict[str, Any]]) -> dict[int, int]:

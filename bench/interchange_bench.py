@@ -1,0 +1,132 @@
+"""Interchange benchmark: import of N residents (households and history) from the standard-layout files,
+against a raw bulk load of the same rows measured in the same run (COPY into staging tables on
+PostgreSQL; a prepared executemany on SQLite), and export against a raw dump. Prints medians and ratios.
+
+    scripts/bench.sh interchange --residents 1000000 --runs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lgcloud.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from gen_layout import generate  # noqa: E402
+
+from lgcloud.interchange.export import export_municipality  # noqa: E402
+from lgcloud.interchange.importer import import_municipality  # noqa: E402
+from lgcloud.interchange.layout import registry_layout  # noqa: E402
+from lgcloud.registry.models import Person  # noqa: E402
+from lgcloud.tenancy.context import municipality_scope  # noqa: E402
+from lgcloud.tenancy.services import ensure_municipality  # noqa: E402
+
+FILES = ("persons", "removed", "households", "memberships", "events")
+
+
+def raw_load(folder: Path) -> float:
+    """The same rows into plain staging tables, as fast as the database takes them."""
+    layout = registry_layout()
+    with connection.cursor() as cur:
+        for code in FILES:
+            fdef = layout.file(code)
+            cols = ", ".join(f'"c{i}" text' for i in range(len(fdef.items)))
+            cur.execute(f'DROP TABLE IF EXISTS "bench_{code}"')
+            cur.execute(f'CREATE TABLE "bench_{code}" ({cols})')
+    start = time.perf_counter()
+    with connection.cursor() as cur:
+        for code in FILES:
+            fdef = layout.file(code)
+            path = folder / fdef.file
+            if connection.vendor == "postgresql":
+                with path.open("rb") as f, cur.cursor.copy(
+                        f'COPY "bench_{code}" FROM STDIN WITH (FORMAT csv, HEADER true)') as copy:
+                    while chunk := f.read(1 << 20):
+                        copy.write(chunk)
+            else:
+                with path.open(encoding="utf-8", newline="") as f:
+                    reader = csv.reader(f)
+                    next(reader)
+                    marks = ", ".join("?" * len(fdef.items))
+                    cur.cursor.executemany(f'INSERT INTO "bench_{code}" VALUES ({marks})', reader)
+    connection.commit() if not connection.get_autocommit() else None
+    return time.perf_counter() - start
+
+
+def raw_dump(out: Path, municipality_id: int) -> float:
+    start = time.perf_counter()
+    with connection.cursor() as cur, (out / "raw_persons.csv").open("w", encoding="utf-8", newline="") as f:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy("COPY (SELECT * FROM registry_person WHERE municipality_id = %s ORDER BY person_no) "
+                                 "TO STDOUT WITH (FORMAT csv, HEADER true)", [municipality_id]) as copy:
+                for chunk in copy:
+                    f.write(bytes(chunk).decode("utf-8"))
+            for table in ("registry_household", "registry_registryevent"):
+                with cur.cursor.copy(f"COPY (SELECT * FROM {table} WHERE municipality_id = %s ORDER BY id) "
+                                     "TO STDOUT WITH (FORMAT csv)", [municipality_id]) as copy:
+                    for chunk in copy:
+                        f.write(bytes(chunk).decode("utf-8"))
+        else:
+            w = csv.writer(f)
+            for table in ("registry_person", "registry_household", "registry_registryevent"):
+                cur.execute(f"SELECT * FROM {table} WHERE municipality_id = %s ORDER BY id", [municipality_id])
+                while rows := cur.fetchmany(5000):
+                    w.writerows(rows)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--residents", type=int, default=100_000)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    call_command("migrate", verbosity=0)
+    work = Path(tempfile.mkdtemp(prefix="lgcloud-bench-"))
+    try:
+        t = time.perf_counter()
+        counts = generate(work / "in", args.residents)
+        print(f"database: {connection.vendor}; generated {counts} in {time.perf_counter() - t:.1f} s", flush=True)
+        municipality = ensure_municipality("113018")
+        raws, imports, exports, dumps = [], [], [], []
+        for run in range(args.runs):
+            raws.append(raw_load(work / "in"))
+            with municipality_scope(municipality):
+                t = time.perf_counter()
+                result = import_municipality(work / "in", replace=True)
+                imports.append(time.perf_counter() - t)
+                assert result.written, result.problems[:5]
+                assert Person.objects.count() == args.residents
+                out = work / f"out{run}"
+                t = time.perf_counter()
+                assert export_municipality(out).ok
+                exports.append(time.perf_counter() - t)
+                dumps.append(raw_dump(out, municipality.pk))
+            print(f"run {run + 1}: raw load {raws[-1]:.2f} s, import {imports[-1]:.2f} s, "
+                  f"export {exports[-1]:.2f} s, raw dump {dumps[-1]:.2f} s", flush=True)
+        raw, imp = statistics.median(raws), statistics.median(imports)
+        dump, exp = statistics.median(dumps), statistics.median(exports)
+        print(f"\n{args.residents:,} residents on {connection.vendor} (median of {args.runs})")
+        print(f"  import  {imp:8.2f} s   raw load {raw:8.2f} s   ratio {imp / raw:5.2f}x   (target ≤ 3x)")
+        print(f"  export  {exp:8.2f} s   raw dump {dump:8.2f} s   ratio {exp / dump:5.2f}x")
+        print(f"  import rate {args.residents / imp:,.0f} residents/s; export rate {args.residents / exp:,.0f} residents/s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
