@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from lgcloud.audit import services as audit
@@ -448,21 +447,24 @@ def write_batch(b: _Batch, progress: Progress | None = None) -> dict[str, int]:
     _CIPHERS.clear()
     hfields = {f.attname: f for f in Household._meta.concrete_fields}
     pfields = {f.attname: f for f in Person._meta.concrete_fields}
-    # Households (heads set once the persons exist).
+    # Ids first, so households can name their head before the persons are written (the foreign keys are
+    # checked at commit).
     first = bulk.allocate_ids(Household, len(b.households))
     household_pk = {hno: first + i for i, hno in enumerate(sorted(b.households))}
+    first = bulk.allocate_ids(Person, len(b.persons))
+    person_pk = {no: first + i for i, no in enumerate(sorted(b.persons))}
     hrows = []
     for hno in sorted(b.households):
         h = b.households[hno]
         row = {f: _blank(hfields[f]) for f in hfields if f not in ("id", "municipality_id", "head_id")}
         row.update({k: v for k, v in h.items() if k in hfields and v is not None})
-        row.update(id=household_pk[hno], municipality_id=mid, household_no=hno, head_id=None, version=0)
+        head = h.get("head_person_no") if h.get("status") == "active" else None
+        row.update(id=household_pk[hno], municipality_id=mid, household_no=hno,
+                   head_id=person_pk[head] if head else None, version=0)
         hrows.append(row)
     _bulk(Household, hrows)
     if progress:
         progress("世帯の登録", 1, 5)
-    first = bulk.allocate_ids(Person, len(b.persons))
-    person_pk = {no: first + i for i, no in enumerate(sorted(b.persons))}
     history = _history_counts(b.events)
     prows = []
     keys = []
@@ -486,9 +488,6 @@ def write_batch(b: _Batch, progress: Progress | None = None) -> dict[str, int]:
                  for k, vs in engine._search_values(person).items() for v in vs]
     _bulk(Person, prows)
     _bulk(SearchKey, keys)
-    # Heads in one statement: the files were checked to name each active household's only 世帯主.
-    head = Person.objects.filter(household_id=OuterRef("pk"), relationship=HEAD, status=Status.RESIDENT)
-    Household.objects.filter(status="active").update(head_id=Subquery(head.values("pk")[:1]))
     if progress:
         progress("住民の登録", 2, 5)
     ordered = sorted(b.events, key=lambda e: e["event_no"])
