@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
+[ -x .venv/bin/locust ] || .venv/bin/python -m pip install -q "locust==2.47.0"
 what=${1:-interchange}; shift || true
 sqlite=0
 args=()
