@@ -165,3 +165,12 @@ def test_individual_number_encrypted_masked_and_revealed_with_purpose(moved_in):
 
 def test_household_head_invariant(moved_in):
     assert Household.objects.count() == 1
+
+
+def test_cancelling_a_move_in_removes_the_people_and_dissolves_their_household(moved_in):
+    services.cancel_event(event_id=moved_in.event.pk, reason="誤入力")
+    hh = moved_in.households[0]
+    hh.refresh_from_db()
+    assert hh.status == "dissolved" and hh.head_id is None
+    assert Person.objects.filter(status=Status.RESIDENT).count() == 0
+    assert engine.verify_projection() == []

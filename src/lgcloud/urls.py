@@ -9,6 +9,7 @@ urlpatterns = [
     path("verify/", include("lgcloud.registry.verify_urls")),
     path("costs/", include("lgcloud.costs.urls")),
     path("interchange/", include("lgcloud.interchange.urls")),
+    path("registry/statistics/", include("lgcloud.registry.statistics_urls")),
     path("", include("lgcloud.web.urls")),
 ]
 

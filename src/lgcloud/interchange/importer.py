@@ -342,7 +342,7 @@ def check_history(b: _Batch, problems: list[Problem]) -> None:
     # Fold in (異動日, 異動番号) order without cancelled events, like the register does.
     state: dict[tuple[str, int], dict[str, Any]] = defaultdict(dict)
     for e in sorted(b.events, key=lambda e: (e["effective_on"], e["event_no"])):
-        if e["event_no"] in cancelled or e["kind"] == EventKind.CANCELLATION:
+        if e["event_no"] in cancelled:
             continue
         for ch in e["changes"]:
             state[(ch["target"], ch["no"])].update(ch["set"])
@@ -564,7 +564,7 @@ def _write_history(b: _Batch, ordered: list[dict[str, Any]], event_pk: dict[int,
             person_events[no].append(e)
             state: dict[str, Any] = {}
             for ev in sorted(person_events[no], key=lambda x: (x["effective_on"], x["event_no"])):
-                if ev["event_no"] in cancelled or ev["kind"] == EventKind.CANCELLATION:
+                if ev["event_no"] in cancelled:
                     continue
                 for ch in ev["changes"]:
                     if ch["target"] == "person" and ch["no"] == no:

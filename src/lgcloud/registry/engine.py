@@ -63,6 +63,13 @@ def _from_json(fields: dict[str, models.Field], name: str, value: Any) -> Any:
     return value
 
 
+def absent(target: str) -> dict[str, Any]:
+    """The state of a record no live event has created (its only event was cancelled): not a resident."""
+    if target == "person":
+        return {**defaults(PERSON_ITEMS), "status": Status.REMOVED}
+    return {**defaults(HOUSEHOLD_ITEMS), "status": "dissolved"}
+
+
 def defaults(fields: dict[str, models.Field]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, f in fields.items():
@@ -107,7 +114,8 @@ def new_household(address: str) -> Household:
 
 
 def _live_events(qs: models.QuerySet[RegistryEvent]) -> models.QuerySet[RegistryEvent]:
-    return qs.filter(cancellations__isnull=True).exclude(kind=EventKind.CANCELLATION).order_by("effective_on", "id")
+    # A cancellation's own changes (the dissolution of a household it empties) count; what it cancels does not.
+    return qs.filter(cancellations__isnull=True).order_by("effective_on", "id")
 
 
 def fold(target: str, pk: int, until: dt.date | None = None,
@@ -135,7 +143,7 @@ def _refold(obj: Person | Household) -> None:
     target = "person" if isinstance(obj, Person) else "household"
     state = fold(target, obj.pk)
     fields = PERSON_ITEMS if target == "person" else HOUSEHOLD_ITEMS
-    state = state or defaults(fields)
+    state = state or absent(target)
     for k, v in state.items():
         setattr(obj, k, v)
 
@@ -344,7 +352,7 @@ def verify_projection() -> list[Difference]:
         ("household", Household, HOUSEHOLD_ITEMS, "household_no"),
     ):
         for obj in model.objects.all().iterator(chunk_size=2000):
-            state = fold(target, obj.pk) or defaults(items)
+            state = fold(target, obj.pk) or absent(target)
             for k in items:
                 if getattr(obj, k) != state[k]:
                     diffs.append(Difference(target, getattr(obj, number_field), k, getattr(obj, k), state[k]))
