@@ -6,10 +6,11 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("open-data/", include("lgcloud.nationwide.urls")),
     path("customization/", include("lgcloud.customization.urls")),
-    path("verify/", include("lgcloud.registry.verify_urls")),
     path("costs/", include("lgcloud.costs.urls")),
-    path("interchange/", include("lgcloud.interchange.urls")),
+    path("verify/", include("lgcloud.registry.verify_urls")),
     path("registry/statistics/", include("lgcloud.registry.statistics_urls")),
+    path("registry/", include("lgcloud.registry.urls")),
+    path("interchange/", include("lgcloud.interchange.urls")),
     path("", include("lgcloud.web.urls")),
 ]
 

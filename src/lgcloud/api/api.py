@@ -20,6 +20,7 @@ from lgcloud.costs.api import router as costs_router
 from lgcloud.customization.api import router as customization_router
 from lgcloud.params import services as params
 from lgcloud.params.models import Override, Parameter
+from lgcloud.registry.api import router as registry_router
 from lgcloud.tenancy.services import join_member
 
 api = NinjaAPI(
@@ -262,3 +263,4 @@ def audit_verify(request: HttpRequest) -> dict[str, Any]:
 
 api.add_router("/customization", customization_router)
 api.add_router("/costs", costs_router)
+api.add_router("/registry", registry_router)

@@ -142,7 +142,6 @@ def fold(target: str, pk: int, until: dt.date | None = None,
 def _refold(obj: Person | Household) -> None:
     target = "person" if isinstance(obj, Person) else "household"
     state = fold(target, obj.pk)
-    fields = PERSON_ITEMS if target == "person" else HOUSEHOLD_ITEMS
     state = state or absent(target)
     for k, v in state.items():
         setattr(obj, k, v)

@@ -12,6 +12,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     nav = [("home", "ホーム")]
+    if user.has_cap(Cap.REGISTRY_VIEW):
+        nav += [("registry:index", "住民記録"), ("registry:search", "住民検索"), ("registry_statistics", "住民統計")]
+    if user.has_cap(Cap.REGISTRY_CHANGE) or user.has_cap(Cap.REGISTRY_PREPARE):
+        nav += [("registry:events", "異動届")]
+    if user.has_cap(Cap.REGISTRY_APPROVE):
+        nav += [("registry:approvals", "受付承認")]
     if user.has_cap(Cap.GROUP_MANAGE):
         nav += [("group_members", "構成団体"), ("deviation_report", "パラメータ差分")]
         nav += [("customization_comparison", "カスタマイズ要望")]
