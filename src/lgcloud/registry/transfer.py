@@ -129,3 +129,79 @@ def process_move_in_notices() -> int:
         msg.status, msg.consumed_at = "consumed", timezone.now()
         msg.save(update_fields=["status", "consumed_at"])
     return count
+
+
+# --- from outside the group: the 転出証明書 as a CSV ------------------------------------------------
+
+CSV_COLUMNS = {
+    "氏": "family_name", "名": "given_name", "氏フリガナ": "family_name_kana", "名フリガナ": "given_name_kana",
+    "氏名（アルファベット）": "alphabet_name", "生年月日": "birth_date", "性別": "sex", "続柄": "relationship",
+    "本籍": "registered_domicile", "筆頭者": "domicile_head", "個人番号": "individual_number",
+    "住民種別": "resident_type", "国籍・地域": "nationality", "在留資格": "residence_status",
+    "在留期間": "period_of_stay", "在留期間満了日": "stay_expires_on", "在留カード等番号": "residence_card_number",
+}
+_SEX = {"男": "male", "女": "female", "1": "male", "2": "female"}
+_TYPE = {"日本人": "japanese", "外国人": "foreign", "": "japanese"}
+
+
+def persons_from_certificate_csv(content: bytes) -> list[dict[str, Any]]:
+    """The persons of a 転出証明書 from another system's CSV (UTF-8 or CP932; 和暦 or 西暦 dates). Every row is
+    checked; the errors name the line and the column."""
+    import csv
+    import io
+
+    from lgcloud.common.wareki import parse_japanese_date
+
+    text = None
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise ValidationFailed("CSVの文字コードを判別できません（UTF-8 または Shift_JIS）。", field="file")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("氏", "生年月日", "性別", "続柄") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed(f"転出証明書のCSVに必要な列がありません: {'、'.join(missing)}", field="file")
+    persons = []
+    for row in reader:
+        line = reader.line_num
+        data: dict[str, Any] = {}
+        for column, item in CSV_COLUMNS.items():
+            value = (row.get(column) or "").strip()
+            if not value:
+                continue
+            if item in ("birth_date", "stay_expires_on"):
+                try:
+                    value = parse_japanese_date(value).isoformat()
+                except ValueError as e:
+                    raise ValidationFailed(f"{line}行目 {column}: {e}", field=item) from None
+            elif item == "sex":
+                if value not in _SEX:
+                    raise ValidationFailed(f"{line}行目 性別「{value}」は 男・女 で入力してください。", field="sex")
+                value = _SEX[value]
+            elif item == "resident_type":
+                if value not in _TYPE:
+                    raise ValidationFailed(f"{line}行目 住民種別「{value}」は 日本人・外国人 で入力してください。",
+                                           field="resident_type")
+                value = _TYPE[value]
+            data[item] = value
+        if data.get("resident_type") == "foreign":
+            data.setdefault("foreign_category", "mid_long_term")
+        persons.append(data)
+    if not persons:
+        raise ValidationFailed("CSVに転入する人の行がありません。", field="file")
+    return persons
+
+
+def move_in_from_certificate_csv(*, content: bytes, address: dict[str, Any], effective_on: Any, notified_on: Any,
+                                 previous_address: str, acknowledge_alerts: bool = False) -> EventResult:
+    """転入 from outside the group, the 転出証明書 data read from a CSV; the same validation as by hand."""
+    from lgcloud.registry import services
+
+    persons = persons_from_certificate_csv(content)
+    return services.move_in(persons=persons, address=address, effective_on=effective_on, notified_on=notified_on,
+                            previous_address=previous_address, reason="転出証明書（CSV）",
+                            acknowledge_alerts=acknowledge_alerts)

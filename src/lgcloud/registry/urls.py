@@ -16,6 +16,7 @@ urlpatterns = [
     *[path(f"events/{slug}/", event_views.event_form, {"slug": slug}, name=f"event_{slug}")
       for slug in event_views.SPECS],
     path("inbox/", views.inbox, name="inbox"),
+    path("move-in-csv/", views.move_in_csv, name="move_in_csv"),
     path("inbox/move-in-notices/", views.process_notices, name="process_notices"),
     path("approvals/", views.approval_list, name="approvals"),
     path("approvals/<int:pk>/approve/", views.approve, name="approve"),

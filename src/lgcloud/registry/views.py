@@ -556,3 +556,28 @@ def support_extend(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def support_end(request: HttpRequest, pk: int) -> HttpResponse:
     return _support_action(request, restrictions.end_support_measure, pk, "支援措置を終了しました。")
+
+
+@require_any(Cap.REGISTRY_CHANGE)
+@require_http_methods(["GET", "POST"])
+def move_in_csv(request: HttpRequest) -> HttpResponse:
+    """転入 from outside the group with the 転出証明書 data from a CSV file."""
+    error = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None or (upload.size or 0) > 1024 * 1024:
+                raise ValidationFailed("転出証明書のCSVファイル（1MBまで）を選択してください。", field="file")
+            result = transfer.move_in_from_certificate_csv(
+                content=upload.read(),
+                address={"address": request.POST.get("address", ""), "address_extra": request.POST.get("address_extra", "")},
+                effective_on=request.POST.get("effective_on", ""), notified_on=request.POST.get("notified_on", ""),
+                previous_address=request.POST.get("previous_address", ""),
+                acknowledge_alerts=bool(request.POST.get("acknowledge_alerts")))
+        except LgcloudError as e:
+            error = e.message
+        else:
+            return redirect("registry:household", household_no=result.households[0].household_no)
+    columns = "、".join(transfer.CSV_COLUMNS)
+    return render(request, "registry/move_in_csv.html", {"error": error, "columns": columns},
+                  status=400 if error else 200)
