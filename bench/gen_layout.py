@@ -41,8 +41,8 @@ def _history(state: dict, target: str) -> dict:
             continue
         if isinstance(v, dt.date):
             v = v.isoformat()
-        if k == "benefits":
-            v = v or {}
+        if v in (None, "", False, {}) or (k.endswith("_precision") and v == "day"):
+            continue  # the fold starts from the empty values: the register's own events leave them out too
         out[k] = v if v is not None else ("" if k not in ("birth_date", "removed_on", "death_date", "stay_expires_on",
                                                              "became_foreign_resident_on", "became_resident_on",
                                                              "address_set_on", "notified_on", "individual_number",
