@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection
 from django.utils import timezone
 
 from lgcloud.common.errors import ValidationFailed
@@ -66,18 +65,14 @@ def record(municipality: Municipality, meter: str, amount: int = 1, at: dt.date 
     if amount < 0:
         raise ValidationFailed("メーターの加算量は0以上で指定してください。", field="amount")
     month = month_of(at)
-    with transaction.atomic():
-        updated = MeterReading.objects.filter(municipality=municipality, meter=meter, month=month).update(
-            value=F("value") + amount
+    # One statement, so concurrent requests add up instead of racing to create the month's row.
+    table = MeterReading._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (municipality_id, meter, month, value) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (municipality_id, meter, month) DO UPDATE SET value = {table}.value + excluded.value",
+            [municipality.pk, meter, month, amount],
         )
-        if not updated:
-            _, created = MeterReading.objects.get_or_create(
-                municipality=municipality, meter=meter, month=month, defaults={"value": amount}
-            )
-            if not created:
-                MeterReading.objects.filter(municipality=municipality, meter=meter, month=month).update(
-                    value=F("value") + amount
-                )
 
 
 def set_gauge(municipality: Municipality, meter: str, value: int, at: dt.date | None = None) -> None:
