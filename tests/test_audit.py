@@ -226,3 +226,14 @@ def test_web_read_is_audited_in_the_readers_chain(staff_of: dict[str, Any], muni
     assert rec.chain == muni_a.code
     assert rec.actor == staff_of["counter_clerk"].username
     assert rec.channel == "web" and rec.role == "counter_clerk"
+
+
+def test_a_long_list_of_objects_is_kept_whole_in_the_detail(muni_a, as_municipality):
+    from lgcloud.audit import services as audit_services
+
+    ids = ",".join(str(n) for n in range(1000, 1050))
+    with as_municipality(muni_a):
+        rec = audit_services.record("registry.search", object_type="Person", object_id=ids)
+    rec.refresh_from_db()
+    assert len(rec.object_id) <= 64 and rec.detail["object_ids"] == ids
+    assert audit_services.verify_chain(muni_a.code).ok

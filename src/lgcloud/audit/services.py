@@ -68,6 +68,10 @@ def record(
     if obj is not None:
         object_type = object_type or type(obj).__name__
         object_id = object_id or getattr(obj, "pk", "")
+    object_id = str(object_id)
+    if len(object_id) > 64:  # a list of many records: the whole list goes into the detail
+        detail = {**(detail or {}), "object_ids": object_id}
+        object_id = object_id[:63] + "…"
     chain = chain_of(municipality)
     with transaction.atomic():
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
@@ -81,7 +85,7 @@ def record(
             channel=actor.channel,
             action=action,
             object_type=object_type,
-            object_id=str(object_id),
+            object_id=object_id,
             purpose=purpose,
             individual_number_shown=individual_number_shown,
             detail=detail or {},
