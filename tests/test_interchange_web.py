@@ -59,3 +59,16 @@ def test_group_export_writes_one_folder_per_member(muni_a, muni_b, as_municipali
         build_register()
     call_command("export", "--group", "--out", str(tmp_path))
     assert (tmp_path / muni_a.code / "manifest.json").exists() and (tmp_path / muni_b.code / "01_persons.csv").exists()
+
+
+def test_dry_run_refuses_a_zip_that_inflates_past_the_limit(staff_of, monkeypatch):
+    from lgcloud.interchange import views
+
+    monkeypatch.setattr(views, "MAX_UNPACKED", 64 * 1024)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("01_persons.csv", b"0" * (1024 * 1024))  # 1 MB of zeros: about 1 KB compressed
+    assert len(buf.getvalue()) < 8 * 1024
+    r = logged_in(staff_of["municipal_admin"]).post(
+        "/interchange/dry-run/", {"encoding": "utf-8", "files": [SimpleUploadedFile("register.zip", buf.getvalue())]})
+    assert r.status_code == 400 and "ZIP を展開すると" in r.content.decode()

@@ -7,9 +7,10 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 from lgcloud.accounts.roles import MUNICIPAL_ROLES, TWO_FACTOR_ROLES, Role, capabilities
-from lgcloud.tenancy.models import Municipality
+from lgcloud.tenancy.models import Membership, Municipality
 
 
 class Staff(AbstractUser):
@@ -96,8 +97,16 @@ class ApiToken(models.Model):
 
     @classmethod
     def find(cls, raw: str) -> ApiToken | None:
+        """The token with its staff member and municipality; `member_today` says whether that municipality is a
+        member of its group today (one query: this runs on every API call)."""
+        today = timezone.localdate()
+        member_today = Membership.objects.filter(
+            models.Q(left_on__isnull=True) | models.Q(left_on__gt=today),
+            municipality_id=models.OuterRef("staff__municipality_id"), joined_on__lte=today,
+        )
         return (
             cls.objects.select_related("staff", "staff__municipality")
+            .annotate(member_today=models.Exists(member_today))
             .filter(token_hash=_hash_token(raw), revoked=False)
             .first()
         )

@@ -73,7 +73,8 @@ def record(
         detail = {**(detail or {}), "object_ids": object_id}
         object_id = object_id[:63] + "…"
     chain = chain_of(municipality)
-    with transaction.atomic():
+    # No savepoint of its own: an audit record that cannot be written must fail the caller's transaction.
+    with transaction.atomic(savepoint=False):
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(chain=chain)
         rec = AuditRecord(
             chain=chain,

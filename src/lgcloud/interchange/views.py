@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from lgcloud.accounts.roles import Cap
-from lgcloud.common.errors import LgcloudError
+from lgcloud.common.errors import LgcloudError, ValidationFailed
 from lgcloud.common.wareki import parse_japanese_date
 from lgcloud.interchange.export import export_municipality
 from lgcloud.interchange.importer import import_municipality
@@ -75,6 +75,23 @@ def export_view(request: HttpRequest) -> HttpResponse:
                                                        "layout": registry_layout()}, status=status)
 
 
+MAX_UNPACKED = 1024 * 1024 * 1024
+
+
+def _unpack(z: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, unpacked: int) -> int:
+    """Copy one ZIP entry to disk, counting the bytes actually inflated (the header's size can lie), and stop
+    at MAX_UNPACKED for the whole archive: a small upload must not fill memory or disk."""
+    with z.open(info) as src, target.open("wb") as dst:
+        while chunk := src.read(1024 * 1024):
+            unpacked += len(chunk)
+            if unpacked > MAX_UNPACKED:
+                raise ValidationFailed(
+                    f"ZIP を展開すると {MAX_UNPACKED // 1024 // 1024} MB を超えます。大きなファイルはコマンド"
+                    "（lgcloud import --dry-run）で検証してください。", field="files")
+            dst.write(chunk)
+    return unpacked
+
+
 @require_cap(Cap.MUNICIPALITY_ADMIN)
 @require_http_methods(["GET", "POST"])
 def dry_run_view(request: HttpRequest) -> HttpResponse:
@@ -97,10 +114,11 @@ def dry_run_view(request: HttpRequest) -> HttpResponse:
                     name = Path(f.name or "").name
                     if name.lower().endswith(".zip"):
                         with zipfile.ZipFile(f) as z:
+                            unpacked = 0
                             for info in z.infolist():
                                 base = Path(info.filename).name
                                 if base in known:
-                                    (work / base).write_bytes(z.read(info))
+                                    unpacked = _unpack(z, info, work / base, unpacked)
                     elif name in known:
                         (work / name).write_bytes(f.read())
                 result = import_municipality(work, encoding=form.cleaned_data["encoding"], dry_run=True)

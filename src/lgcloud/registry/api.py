@@ -114,14 +114,16 @@ class SearchOut(Schema):
 def search_persons(request: HttpRequest, payload: SearchIn) -> dict[str, Any]:
     """Search as on the screen; a 支援措置 person's address is never in the list (address_hidden)."""
     _need(request, Cap.REGISTRY_VIEW)
-    result = search.search(search.SearchQuery.from_mapping(payload.model_dump()))
+    result = search.search(search.SearchQuery.from_mapping(payload.model_dump()), list_items_only=True)
     hidden = search.by_status_and_restriction(result.persons)
     persons = []
     for p in result.persons:
         secret = hidden.get(p.pk, False)
+        items = {k: getattr(p, k) for k in search.LIST_ITEMS}
         persons.append({
-            "person_no": p.person_no, "status": p.status, "name": display.name_text(reading.current_state(p)),
-            "kana": p.full_name_kana, "birth_date": p.birth_date, "birth_date_text": display.birth_text(p),
+            "person_no": p.person_no, "status": p.status, "name": display.name_text(items),
+            "kana": p.full_name_kana, "birth_date": p.birth_date,
+            "birth_date_text": display.date_item(items, "birth_date"),
             "sex": p.sex, "address": None if secret else f"{p.address}{p.address_extra}", "address_hidden": secret,
             "household_no": None if secret or p.household is None else p.household.household_no,
             "removal_reason": p.removal_reason, "removed_on": p.removed_on,
@@ -180,10 +182,10 @@ def _items(state: Mapping[str, Any] | None, households: Mapping[int, int]) -> di
     return out
 
 
-def _open(person_no: int, q: InquiryIn, *, with_as_of: bool = True) -> reading.PersonFile:
+def _open(person_no: int, q: InquiryIn, *, history: bool) -> reading.PersonFile:
     who = reading.requester(q.requester_name, q.requester_kana, q.requester_birth_date, q.requester_person_no)
-    return reading.open_person(person_no, as_of=reading.parse_date(q.as_of) if with_as_of else None, requester=who,
-                               acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose)
+    return reading.open_person(person_no, as_of=None if history else reading.parse_date(q.as_of), requester=who,
+                               acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose, history=history)
 
 
 @router.get("/persons/{person_no}", response={200: PersonOut, **ERRORS}, summary="住民票の照会（基準日指定可）")
@@ -191,7 +193,7 @@ def person(request: HttpRequest, person_no: int, q: Query[InquiryIn]) -> Any:
     """The person's items now or as of a date (as_of: 西暦 or 和暦); 個人番号 masked; audited as a read."""
     _need(request, Cap.REGISTRY_VIEW)
     try:
-        file = _open(person_no, q)
+        file = _open(person_no, q, history=False)
     except RestrictionAlert as e:
         return _alert(e)
     return {"person_no": file.person.person_no, "version": file.person.version, "as_of": file.as_of,
@@ -203,7 +205,7 @@ def person(request: HttpRequest, person_no: int, q: Query[InquiryIn]) -> Any:
 def person_history(request: HttpRequest, person_no: int, q: Query[InquiryIn]) -> Any:
     _need(request, Cap.REGISTRY_VIEW)
     try:
-        file = _open(person_no, q, with_as_of=False)
+        file = _open(person_no, q, history=True)
     except RestrictionAlert as e:
         return _alert(e)
     entries = display.history(file.snapshots, file.cancelled, file.households)
@@ -228,7 +230,7 @@ def reveal(request: HttpRequest, person_no: int, payload: RevealIn) -> Any:
     _need(request, Cap.REGISTRY_VIEW)
     try:
         file = reading.open_person(person_no, acknowledge_alerts=payload.acknowledge_alerts,
-                                   purpose=payload.purpose or reading.DEFAULT_PURPOSE)
+                                   purpose=payload.purpose or reading.DEFAULT_PURPOSE, history=False)
     except RestrictionAlert as e:
         return _alert(e)
     return {"person_no": person_no, "individual_number": engine.reveal_individual_number(file.person, payload.purpose)}

@@ -139,9 +139,24 @@ def fold(target: str, pk: int, until: dt.date | None = None,
     return state
 
 
-def _refold(obj: Person | Household) -> None:
+def _events_of(target: str, pks: Iterable[int]) -> dict[int, list[RegistryEvent]]:
+    """The live events of several persons (or households) with one query, each list in fold order."""
+    key = "person_id" if target == "person" else "household_id"
+    out: dict[int, list[RegistryEvent]] = {pk: [] for pk in pks}
+    seen: set[tuple[int, int]] = set()
+    links = (EventSubject.objects.filter(**{f"{key}__in": list(out)}, event__cancellations__isnull=True)
+             .select_related("event").order_by("event__effective_on", "event_id"))
+    for link in links:
+        pk = getattr(link, key)
+        if (pk, link.event_id) not in seen:
+            seen.add((pk, link.event_id))
+            out[pk].append(link.event)
+    return out
+
+
+def _refold(obj: Person | Household, events: Iterable[RegistryEvent] | None = None) -> None:
     target = "person" if isinstance(obj, Person) else "household"
-    state = fold(target, obj.pk)
+    state = fold(target, obj.pk, events=events)
     state = state or absent(target)
     for k, v in state.items():
         setattr(obj, k, v)
@@ -164,13 +179,15 @@ def _search_values(person: Person) -> dict[str, set[str]]:
     }
 
 
-def _update_search(person: Person) -> None:
-    values = _search_values(person)
-    person.search_name = normalize(person.family_name + person.given_name) or normalize(person.alphabet_name)
-    person.search_kana = normalize(person.family_name_kana + person.given_name_kana)
-    existing = set(SearchKey.objects.filter(person=person).values_list("kind", "value"))
-    new = [SearchKey(person=person, kind=k, value=v[:400]) for k, vs in values.items() for v in vs
-           if (k, v[:400]) not in existing]
+def _update_search(persons: list[Person]) -> None:
+    """Current search columns, and a search key for every name and address the persons have had."""
+    existing = set(SearchKey.objects.filter(person__in=persons).values_list("person_id", "kind", "value"))
+    new = []
+    for person in persons:
+        person.search_name = normalize(person.family_name + person.given_name) or normalize(person.alphabet_name)
+        person.search_kana = normalize(person.family_name_kana + person.given_name_kana)
+        new += [SearchKey(person=person, kind=k, value=v[:400]) for k, vs in _search_values(person).items()
+                for v in vs if (person.pk, k, v[:400]) not in existing]
     SearchKey.objects.bulk_create(new)
 
 
@@ -193,21 +210,36 @@ def _check_versions(persons: list[Person], versions: dict[int, int] | None) -> N
             )
 
 
-def _check_household(h: Household) -> None:
-    members = list(Person.objects.filter(household=h, status=Status.RESIDENT))
+def _check_household(h: Household, members: list[tuple[int, str]]) -> None:
+    """`members`: the household's residents after the event, as (id, 続柄)."""
     if h.status == "dissolved":
         if members:
             raise ValidationFailed(f"世帯 {h.household_no} には世帯員が残っているため、世帯を消除できません。", field="household")
         return
-    heads = [m for m in members if m.relationship == HEAD]
+    heads = [pk for pk, relationship in members if relationship == HEAD]
     if len(heads) != 1:
         raise ValidationFailed(
             f"世帯 {h.household_no} の世帯主が{'いません' if not heads else f'{len(heads)}人います'}。"
             "世帯主はちょうど1人にしてください。",
             field="relationship",
         )
-    if h.head_id != heads[0].pk:
+    if h.head_id != heads[0]:
         raise ValidationFailed(f"世帯 {h.household_no} の世帯主の記録が世帯員の続柄と一致しません。", field="household")
+
+
+def _residents_after(households: list[Household], persons: list[Person]) -> dict[int, list[tuple[int, str]]]:
+    """Each household's residents once the event applies: the untouched ones as stored, the touched ones as
+    just refolded (not saved yet)."""
+    out: dict[int, list[tuple[int, str]]] = {h.pk: [] for h in households}
+    touched = [p.pk for p in persons]
+    stored = (Person.objects.filter(household_id__in=list(out), status=Status.RESIDENT).exclude(pk__in=touched)
+              .values_list("household_id", "pk", "relationship"))
+    for household_id, pk, relationship in stored:
+        out[household_id].append((pk, relationship))
+    for p in persons:
+        if p.status == Status.RESIDENT and p.household_id in out:
+            out[p.household_id].append((p.pk, p.relationship))
+    return out
 
 
 @transaction.atomic
@@ -248,40 +280,38 @@ def apply_event(
         persons = list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk"))
     # Subjects first: the refold below finds a person's events through them.
     EventSubject.objects.bulk_create([EventSubject(event=event, person=p) for p in persons])
+    person_events = _events_of("person", [p.pk for p in persons])
     for p in persons:
-        _refold(p)
+        _refold(p, person_events[p.pk])
         if p.household_id:
             household_ids.add(p.household_id)
-    for p in persons:
-        p.save()
     households = list(Household.objects.select_for_update().filter(pk__in=household_ids).order_by("pk"))
     EventSubject.objects.bulk_create([EventSubject(event=event, household=h) for h in households])
+    household_events = _events_of("household", [h.pk for h in households])
     for h in households:
-        _refold(h)
-        h.save()
+        _refold(h, household_events[h.pk])
+    residents = _residents_after(households, persons)
     # A household left without residents is dissolved by the same event.
-    extra_changes = []
-    for h in households:
-        if h.status != "dissolved" and not Person.objects.filter(household=h, status=Status.RESIDENT).exists():
-            extra_changes.append(Change("household", h, {"status": "dissolved", "head_id": None}).as_json())
-    if extra_changes:
-        event.changes = [*event.changes, *extra_changes]
+    emptied = [h for h in households if h.status != "dissolved" and not residents[h.pk]]
+    if emptied:
+        event.changes = [*event.changes,
+                         *(Change("household", h, {"status": "dissolved", "head_id": None}).as_json() for h in emptied)]
         event.save(update_fields=["changes"])
-        for h in households:
+        for h in emptied:
             _refold(h)
-            h.save()
     for h in households:
-        _check_household(h)
+        _check_household(h, residents[h.pk])
+    _update_search(persons)
     for p in persons:
         p.version += 1
         p.history_no += 1
-        _update_search(p)
         p.save()
-        PersonSnapshot.objects.create(person=p, history_no=p.history_no, event=event, effective_on=effective_on,
-                                      household_id_at=p.household_id, data=snapshot_data(p))
+    PersonSnapshot.objects.bulk_create([
+        PersonSnapshot(person=p, history_no=p.history_no, event=event, effective_on=effective_on,
+                       household_id_at=p.household_id, data=snapshot_data(p)) for p in persons])
     for h in households:
         h.version += 1
-        h.save(update_fields=["version"])
+        h.save()
     audit.record(
         f"registry.{kind}", obj=event, purpose=purpose or EventKind(kind).label,
         detail={"persons": sorted(p.person_no for p in persons), "effective_on": effective_on.isoformat()},

@@ -75,9 +75,12 @@ def versions_by_pk(by_person_no: Mapping[Any, Any] | None) -> dict[int, int] | N
     return {pks[n]: v for n, v in wanted.items() if n in pks}
 
 
-def _household_numbers(pks: Iterable[int | None]) -> dict[int, int]:
+def _household_numbers(pks: Iterable[int | None], known: Household | None = None) -> dict[int, int]:
     ids = {pk for pk in pks if pk}
-    return dict(Household.objects.filter(pk__in=ids).values_list("pk", "household_no"))
+    found = {known.pk: known.household_no} if known is not None else {}
+    if ids - set(found):
+        found.update(Household.objects.filter(pk__in=ids - set(found)).values_list("pk", "household_no"))
+    return {pk: found[pk] for pk in ids if pk in found}
 
 
 @dataclass
@@ -116,23 +119,31 @@ def _head_name(state: Mapping[str, Any], on: dt.date | None) -> str:
 
 
 def open_person(person_no: int, *, as_of: dt.date | None = None, requester: Requester | None = None,
-                acknowledge_alerts: bool = False, purpose: str = "") -> PersonFile:
-    """The person's items (current or as of a date), history, 抑止 and 支援措置, after the 照会 check."""
+                acknowledge_alerts: bool = False, purpose: str = "", history: bool = True) -> PersonFile:
+    """The person's items (current or as of a date), 抑止 and 支援措置, after the 照会 check.
+
+    With `history` (the screens) also the 履歴, the head's name and the blocks; the API's item read
+    goes without them."""
     person = services.get_person(person_no)
+    measures = restrictions.active_support_measures([person])
     alerts = restrictions.check(RestrictedAction.INQUIRY, [person], requester=requester,
-                                acknowledge_alerts=acknowledge_alerts)
+                                acknowledge_alerts=acknowledge_alerts, measures=measures)
+    snapshots: list[PersonSnapshot] = []
+    cancelled: set[int | None] = set()
+    head, blocks = "", []
     with transaction.atomic():
         person = Person.objects.select_related("household").get(pk=person.pk)
         state = current_state(person) if as_of is None else engine.person_as_of(person, as_of)
-        snapshots = list(PersonSnapshot.objects.filter(person=person).select_related("event").order_by("history_no"))
-        events = [s.event_id for s in snapshots]
-        cancelled = set(RegistryEvent.objects.filter(cancels_id__in=events).values_list("cancels_id", flat=True))
+        if history:
+            snapshots = list(PersonSnapshot.objects.filter(person=person).select_related("event")
+                             .order_by("history_no"))
+            cancelled = set(RegistryEvent.objects.filter(cancels_id__in=[s.event_id for s in snapshots])
+                            .values_list("cancels_id", flat=True))
+            head = _head_name(state, as_of) if state else ""
+            blocks = list(Restriction.objects.filter(removed=False).filter(
+                Q(person=person) | Q(household_id=person.household_id or 0)).order_by("starts_on", "pk"))
         households = _household_numbers([person.household_id, *(s.household_id_at for s in snapshots),
-                                         state.get("household_id") if state else None])
-        head = _head_name(state, as_of) if state else ""
-        blocks = list(Restriction.objects.filter(removed=False).filter(
-            Q(person=person) | Q(household_id=person.household_id or 0)).order_by("starts_on", "pk"))
-        measures = restrictions.active_support_measures([person])
+                                         state.get("household_id") if state else None], known=person.household)
         audit.record("registry.person_viewed", obj=person, purpose=(purpose or DEFAULT_PURPOSE)[:200],
                      detail={"person_no": person.person_no, "as_of": as_of.isoformat() if as_of else None,
                              "alerts": len(alerts)})

@@ -100,8 +100,9 @@ def _restrictions_for(persons: list[Person], action: str) -> list[Restriction]:
 
 
 def active_support_measures(persons: Iterable[Person]) -> list[SupportMeasure]:
+    persons = list(persons)
     ids = {p.pk for p in persons}
-    numbers = set(Person.objects.filter(pk__in=ids).values_list("person_no", flat=True))
+    numbers = {p.person_no for p in persons}
     measures = SupportMeasure.objects.exclude(status=SupportStatus.ENDED).select_related("applicant")
     return [m for m in measures if m.applicant_id in ids or numbers & set(m.accompanying)]
 
@@ -125,12 +126,14 @@ def _refuse(message: str, persons: list[Person], action: str, detail: Mapping[st
 
 
 def check(action: str, persons: list[Person], *, requester: Requester | None = None,
-          acknowledge_alerts: bool = False) -> list[str]:
-    """Refuse (audited) or return/raise the alerts that apply to `action` on these persons."""
+          acknowledge_alerts: bool = False, measures: list[SupportMeasure] | None = None) -> list[str]:
+    """Refuse (audited) or return/raise the alerts that apply to `action` on these persons.
+
+    `measures`: the persons' active 支援措置 when the caller has already read them."""
     now = timezone.now()
     today = timezone.localdate()
     alerts: list[str] = []
-    for measure in active_support_measures(persons):
+    for measure in active_support_measures(persons) if measures is None else measures:
         if requester is not None and _is_offender(measure, requester):
             _refuse("支援措置の対象者について、加害者とされる者からの請求・照会です。交付・回答できません。",
                     persons, action, {"support_measure": measure.pk})

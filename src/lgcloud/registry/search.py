@@ -125,9 +125,19 @@ class SearchResult:
     truncated: bool
 
 
-def search(query: SearchQuery, *, purpose: str = "住民記録の照会") -> SearchResult:
-    """Run a search; keeps the clerk's history and writes the READ audit in the same transaction."""
+# What a result list shows: reading only these keeps a 200-row list cheap (the API's list).
+LIST_ITEMS = ("person_no", "status", "resident_type", "family_name", "given_name", "alphabet_name",
+              "family_name_kana", "given_name_kana", "birth_date", "birth_date_precision", "sex", "address",
+              "address_extra", "removal_reason", "removed_on")
+
+
+def search(query: SearchQuery, *, purpose: str = "住民記録の照会", list_items_only: bool = False) -> SearchResult:
+    """Run a search; keeps the clerk's history and writes the READ audit in the same transaction.
+
+    `list_items_only`: read only LIST_ITEMS (and the household number) of each person found."""
     qs = build(query)
+    if list_items_only:
+        qs = qs.only(*LIST_ITEMS, "household__household_no")
     with transaction.atomic():
         persons = list(qs[: MAX_RESULTS + 1])
         truncated = len(persons) > MAX_RESULTS
