@@ -24,6 +24,11 @@ start)
   as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
   psql() { "$PGBIN/psql" -h "$dir" -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
+  # Row-level security hides statistics from, and keeps index scans away from, operators not marked
+  # LEAKPROOF; LIKE is not, so partial-match search would scan every resident. textlike raises errors only
+  # about the pattern (always the clerk's bound parameter), never about row data. template1 first, so the
+  # application's and the test databases inherit it. See docs/operations.md.
+  psql -d template1 -c "ALTER FUNCTION textlike(text, text) LEAKPROOF"
   psql -d postgres -c "CREATE ROLE lgcloud_owner LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS PASSWORD 'owner'" \
        -c "CREATE ROLE lgcloud_app LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'app'" \
        -c "CREATE DATABASE lgcloud OWNER lgcloud_owner"

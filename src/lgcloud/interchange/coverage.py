@@ -28,6 +28,7 @@ EXCLUDED: dict[str, str] = {
 # Fields of covered models that are not items because they are derived or internal.
 DERIVED_FIELDS: dict[str, set[str]] = {
     "registry.Person": {"id", "municipality", "version", "history_no", "search_name", "search_kana",
+                        "search_names", "search_kanas", "search_addresses",
                         "individual_number_enc", "individual_number_hash", "individual_number_last4",
                         "household"},  # household: the memberships file
     "registry.Household": {"id", "municipality", "version", "head"},  # head: 世帯主宛名番号

@@ -483,9 +483,10 @@ def write_batch(b: _Batch, progress: Progress | None = None) -> dict[str, int]:
         row["search_name"] = engine.normalize(person.family_name + person.given_name) or engine.normalize(
             person.alphabet_name)
         row["search_kana"] = engine.normalize(person.family_name_kana + person.given_name_kana)
+        own = {(k, v[:400]) for k, vs in engine._search_values(person).items() for v in vs}
+        row.update(engine.search_columns(own))
         prows.append(row)
-        keys += [{"municipality_id": mid, "person_id": row["id"], "kind": k, "value": v[:400]}
-                 for k, vs in engine._search_values(person).items() for v in vs]
+        keys += [{"municipality_id": mid, "person_id": row["id"], "kind": k, "value": v} for k, v in sorted(own)]
     _bulk(Person, prows)
     _bulk(SearchKey, keys)
     if progress:

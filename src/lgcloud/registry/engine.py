@@ -33,7 +33,9 @@ from lgcloud.registry.normalize import normalize
 from lgcloud.registry.relationships import HEAD
 from lgcloud.tenancy.context import current_actor, require_municipality
 
-_DERIVED = {"id", "municipality", "person_no", "version", "history_no", "search_name", "search_kana", "household_no"}
+_DERIVED = {"id", "municipality", "person_no", "version", "history_no", "search_name", "search_kana", "search_names",
+            "search_kanas", "search_addresses", "household_no"}
+SEARCH_COLUMNS = {"name": "search_names", "kana": "search_kanas", "address": "search_addresses"}
 
 
 def _items(model: type[models.Model]) -> dict[str, models.Field]:
@@ -179,15 +181,27 @@ def _search_values(person: Person) -> dict[str, set[str]]:
     }
 
 
+def search_columns(keys: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The person's search columns from its (kind, value) keys: each kind's values, sorted, one a line."""
+    by_kind: dict[str, set[str]] = {kind: set() for kind in SEARCH_COLUMNS}
+    for kind, value in keys:
+        by_kind[kind].add(value)
+    return {column: "\n".join(sorted(by_kind[kind])) for kind, column in SEARCH_COLUMNS.items()}
+
+
 def _update_search(persons: list[Person]) -> None:
     """Current search columns, and a search key for every name and address the persons have had."""
-    existing = set(SearchKey.objects.filter(person__in=persons).values_list("person_id", "kind", "value"))
+    existing: dict[int, set[tuple[str, str]]] = {p.pk: set() for p in persons}
+    for person_id, kind, value in SearchKey.objects.filter(person__in=persons).values_list("person_id", "kind", "value"):
+        existing[person_id].add((kind, value))
     new = []
     for person in persons:
         person.search_name = normalize(person.family_name + person.given_name) or normalize(person.alphabet_name)
         person.search_kana = normalize(person.family_name_kana + person.given_name_kana)
-        new += [SearchKey(person=person, kind=k, value=v[:400]) for k, vs in _search_values(person).items()
-                for v in vs if (person.pk, k, v[:400]) not in existing]
+        keys = {(k, v[:400]) for k, vs in _search_values(person).items() for v in vs}
+        new += [SearchKey(person=person, kind=k, value=v) for k, v in sorted(keys - existing[person.pk])]
+        for column, text in search_columns(keys | existing[person.pk]).items():
+            setattr(person, column, text)
     SearchKey.objects.bulk_create(new)
 
 

@@ -124,6 +124,11 @@ class Person(ScopedModel):
     history_no = models.PositiveIntegerField("履歴番号", default=0)
     search_name = models.CharField(max_length=400, blank=True, db_index=True)
     search_kana = models.CharField(max_length=400, blank=True, db_index=True)
+    # Every name, kana and address the person has had (normalised, one a line): partial-match search reads
+    # the person's own row, so it can walk the 宛名番号 index and stop at the first page.
+    search_names = models.TextField(blank=True)
+    search_kanas = models.TextField(blank=True)
+    search_addresses = models.TextField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["municipality", "person_no"], name="person_no_unique")]

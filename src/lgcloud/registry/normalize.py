@@ -6,7 +6,7 @@ import unicodedata
 
 import jaconv
 
-_SPACES = str.maketrans("", "", " \u3000\t")
+_SPACES = str.maketrans("", "", " \u3000\t\r\n")
 # Long-vowel marks and dashes that people type interchangeably.
 _DASHES = str.maketrans({"－": "-", "ー": "ー", "―": "-", "‐": "-", "−": "-", "ｰ": "ー"})
 

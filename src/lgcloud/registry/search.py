@@ -17,7 +17,8 @@ from lgcloud.audit import services as audit
 from lgcloud.common.errors import ValidationFailed
 from lgcloud.common.wareki import parse_japanese_date
 from lgcloud.registry import crypto
-from lgcloud.registry.models import Person, SearchHistory, SearchKey, Sex, Status
+from lgcloud.registry.engine import SEARCH_COLUMNS
+from lgcloud.registry.models import Person, SearchHistory, Sex, Status
 from lgcloud.registry.normalize import normalize
 from lgcloud.registry.relationships import canonical
 from lgcloud.tenancy.context import current_actor, require_municipality
@@ -85,8 +86,7 @@ def build(query: SearchQuery) -> QuerySet[Person]:
         if value == EMPTY and kind == "kana":
             qs = qs.filter(search_kana="")
             continue
-        key = normalize(value)
-        qs = qs.filter(pk__in=SearchKey.objects.filter(kind=kind, value__contains=key).values("person_id"))
+        qs = qs.filter(**{f"{SEARCH_COLUMNS[kind]}__contains": normalize(value)})
     if query.birth_date:
         try:
             qs = qs.filter(birth_date=parse_japanese_date(query.birth_date))
@@ -115,7 +115,8 @@ def build(query: SearchQuery) -> QuerySet[Person]:
         qs = qs.filter(resident_code=normalize(query.resident_code))
     if query.residence_card_number:
         qs = qs.filter(residence_card_number__iexact=normalize(query.residence_card_number))
-    return qs.select_related("household").order_by("status", "search_kana", "person_no")
+    # In 宛名番号 order, so a broad condition stops at the first page; the page is then shown in kana order.
+    return qs.select_related("household").order_by("person_no")
 
 
 @dataclass
@@ -137,11 +138,11 @@ def search(query: SearchQuery, *, purpose: str = "住民記録の照会", list_i
     `list_items_only`: read only LIST_ITEMS (and the household number) of each person found."""
     qs = build(query)
     if list_items_only:
-        qs = qs.only(*LIST_ITEMS, "household__household_no")
+        qs = qs.only(*LIST_ITEMS, "search_kana", "household__household_no")
     with transaction.atomic():
         persons = list(qs[: MAX_RESULTS + 1])
         truncated = len(persons) > MAX_RESULTS
-        persons = persons[:MAX_RESULTS]
+        persons = sorted(persons[:MAX_RESULTS], key=lambda p: (p.status, p.search_kana, p.person_no))
         SearchHistory.objects.create(staff=current_actor().username, query=query.safe_for_history(),
                                      result_count=len(persons))
         audit.record("registry.search", object_type="Person",
