@@ -110,7 +110,7 @@ def main() -> None:
         print(f"\n=== {kind}: HTTP {status}, {len(queries)} SQL statements, median {statistics.median(times) * 1000:.1f} ms"
               f" (p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.1f} ms) over {args.requests}")
         for q in queries:
-            print("   ", q["sql"][:160])
+            print(f"   {float(q['time']) * 1000:6.2f} ms ", q["sql"][:150])
         pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
 
 

@@ -114,19 +114,18 @@ class SearchOut(Schema):
 def search_persons(request: HttpRequest, payload: SearchIn) -> dict[str, Any]:
     """Search as on the screen; a 支援措置 person's address is never in the list (address_hidden)."""
     _need(request, Cap.REGISTRY_VIEW)
-    result = search.search(search.SearchQuery.from_mapping(payload.model_dump()), list_items_only=True)
-    hidden = search.by_status_and_restriction(result.persons)
+    result = search.search_rows(search.SearchQuery.from_mapping(payload.model_dump()))
+    hidden = search.by_status_and_restriction(result.rows)
     persons = []
-    for p in result.persons:
-        secret = hidden.get(p.pk, False)
-        items = {k: getattr(p, k) for k in search.LIST_ITEMS}
+    for r in result.rows:
+        secret = hidden.get(r["pk"], False)
         persons.append({
-            "person_no": p.person_no, "status": p.status, "name": display.name_text(items),
-            "kana": p.full_name_kana, "birth_date": p.birth_date,
-            "birth_date_text": display.date_item(items, "birth_date"),
-            "sex": p.sex, "address": None if secret else f"{p.address}{p.address_extra}", "address_hidden": secret,
-            "household_no": None if secret or p.household is None else p.household.household_no,
-            "removal_reason": p.removal_reason, "removed_on": p.removed_on,
+            "person_no": r["person_no"], "status": r["status"], "name": display.name_text(r),
+            "kana": display.kana_text(r), "birth_date": r["birth_date"],
+            "birth_date_text": display.date_item(r, "birth_date"), "sex": r["sex"],
+            "address": None if secret else f"{r['address']}{r['address_extra']}", "address_hidden": secret,
+            "household_no": None if secret else r["household_no"],
+            "removal_reason": r["removal_reason"], "removed_on": r["removed_on"],
         })
     return {"total": result.total, "truncated": result.truncated, "persons": persons}
 

@@ -95,15 +95,17 @@ def _restrictions_for(persons: list[Person], action: str) -> list[Restriction]:
     return list(
         Restriction.objects.filter(action=action, removed=False, starts_on__lte=timezone.localdate())
         .filter(Q(person__in=persons) | Q(household_id__in=households))
-        .select_related("person", "household")
     )
 
 
 def active_support_measures(persons: Iterable[Person]) -> list[SupportMeasure]:
     persons = list(persons)
-    ids = {p.pk for p in persons}
-    numbers = {p.person_no for p in persons}
-    measures = SupportMeasure.objects.exclude(status=SupportStatus.ENDED).select_related("applicant")
+    return support_measures_of({p.pk for p in persons}, {p.person_no for p in persons})
+
+
+def support_measures_of(ids: set[int], numbers: set[int]) -> list[SupportMeasure]:
+    """The 支援措置 not ended that protect any of these persons (by id as applicant, by 宛名番号 as accompanying)."""
+    measures = SupportMeasure.objects.exclude(status=SupportStatus.ENDED)
     return [m for m in measures if m.applicant_id in ids or numbers & set(m.accompanying)]
 
 

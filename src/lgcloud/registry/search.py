@@ -7,11 +7,12 @@ the clerk's history and audited.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from lgcloud.audit import services as audit
 from lgcloud.common.errors import ValidationFailed
@@ -126,40 +127,65 @@ class SearchResult:
     truncated: bool
 
 
-# What a result list shows: reading only these keeps a 200-row list cheap (the API's list).
+# What a result list shows (the API's list reads only these, as plain rows: 200 model instances of a
+# 70-column record cost more than the search itself).
 LIST_ITEMS = ("person_no", "status", "resident_type", "family_name", "given_name", "alphabet_name",
               "family_name_kana", "given_name_kana", "birth_date", "birth_date_precision", "sex", "address",
               "address_extra", "removal_reason", "removed_on")
 
 
-def search(query: SearchQuery, *, purpose: str = "住民記録の照会", list_items_only: bool = False) -> SearchResult:
-    """Run a search; keeps the clerk's history and writes the READ audit in the same transaction.
+@dataclass
+class SearchRows:
+    rows: list[dict[str, Any]]  # LIST_ITEMS, "pk" and "household_no"
+    total: int
+    truncated: bool
 
-    `list_items_only`: read only LIST_ITEMS (and the household number) of each person found."""
-    qs = build(query)
-    if list_items_only:
-        qs = qs.only(*LIST_ITEMS, "search_kana", "household__household_no")
+
+def _item(found: Person | dict[str, Any], name: str) -> Any:
+    return found[name] if isinstance(found, dict) else getattr(found, name)
+
+
+def _order_key(found: Person | dict[str, Any]) -> tuple[str, str, int]:
+    return (_item(found, "status"), _item(found, "search_kana"), _item(found, "person_no"))
+
+
+def _first_page(qs: Any, query: SearchQuery, purpose: str) -> tuple[list[Any], bool]:
+    """The first page in kana order, with the clerk's history and the READ audit in the same transaction."""
     with transaction.atomic():
-        persons = list(qs[: MAX_RESULTS + 1])
-        truncated = len(persons) > MAX_RESULTS
-        persons = sorted(persons[:MAX_RESULTS], key=lambda p: (p.status, p.search_kana, p.person_no))
+        found = list(qs[: MAX_RESULTS + 1])
+        truncated = len(found) > MAX_RESULTS
+        found = sorted(found[:MAX_RESULTS], key=_order_key)
+        numbers = [_item(r, "person_no") for r in found]
         SearchHistory.objects.create(staff=current_actor().username, query=query.safe_for_history(),
-                                     result_count=len(persons))
-        audit.record("registry.search", object_type="Person",
-                     object_id=",".join(str(p.person_no) for p in persons[:50]), purpose=purpose,
-                     detail={"conditions": sorted(query.safe_for_history()), "results": len(persons)})
+                                     result_count=len(found))
+        audit.record("registry.search", object_type="Person", object_id=",".join(map(str, numbers[:50])),
+                     purpose=purpose, detail={"conditions": sorted(query.safe_for_history()), "results": len(found)})
+    return found, truncated
+
+
+def search(query: SearchQuery, *, purpose: str = "住民記録の照会") -> SearchResult:
+    """Run a search (persons as records, for the screens); history and audit as in `_first_page`."""
+    persons, truncated = _first_page(build(query), query, purpose)
     return SearchResult(persons, len(persons), truncated)
+
+
+def search_rows(query: SearchQuery, *, purpose: str = "住民記録の照会") -> SearchRows:
+    """The same search, each person found as a row of LIST_ITEMS (the API's result list)."""
+    qs = build(query).values("pk", *LIST_ITEMS, "search_kana", household_no=F("household__household_no"))
+    rows, truncated = _first_page(qs, query, purpose)
+    return SearchRows(rows, len(rows), truncated)
 
 
 def history(limit: int = 50) -> list[SearchHistory]:
     return list(SearchHistory.objects.filter(staff=current_actor().username)[:limit])
 
 
-def by_status_and_restriction(persons: list[Person]) -> dict[int, bool]:
+def by_status_and_restriction(persons: Sequence[Person | dict[str, Any]]) -> dict[int, bool]:
     """Which results are under a 支援措置 (their address is hidden in result lists)."""
-    from lgcloud.registry.restrictions import active_support_measures
+    from lgcloud.registry.restrictions import support_measures_of
 
+    found = {_item(p, "pk"): _item(p, "person_no") for p in persons}
     flagged: set[int] = set()
-    for m in active_support_measures(persons):
+    for m in support_measures_of(set(found), set(found.values())):
         flagged |= m.protected_person_ids()
-    return {p.pk: p.pk in flagged for p in persons}
+    return {pk: pk in flagged for pk in found}
