@@ -73,8 +73,8 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=100)
     ap.add_argument("--duration", type=int, default=60)
     ap.add_argument("--port", type=int, default=8100)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--threads", type=int, default=4)
     args = ap.parse_args()
     assert connection.vendor == "postgresql", "the registry benchmark runs on PostgreSQL (scripts/bench.sh starts one)"
     call_command("migrate", verbosity=0)

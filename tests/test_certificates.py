@@ -130,7 +130,7 @@ def test_individual_number_only_when_asked_and_then_audited(family):
         issue(person_nos=[head.person_no], layout="single", options={"individual_number": True},
               requester={"name": "債権者株式会社", "relationship": "third_party"})
     with pytest.raises(ValidationFailed, match="記載事項"):
-        issue(person_nos=[head.person_no], layout="single", options={"history": True})
+        issue(person_nos=[head.person_no], layout="single", options={"blood_type": True})
 
 
 def test_fee_follows_the_parameter_and_the_municipality_override(family, muni_a):
@@ -319,3 +319,39 @@ def test_another_municipality_cannot_read_the_certificate(family, muni_b, as_mun
         assert not Certificate.objects.exists()
         with pytest.raises(NotFound):
             certificates.certificate_pdf(cert.issue_no, purpose="確認")
+
+
+def test_removed_entry_certificate(family):
+    """除票記載事項証明書: only for a 除票, with the 除票's 認証文 and the removal items."""
+    _head, _wife, ichiro, *_ = family
+    with pytest.raises(ValidationFailed, match="除票記載事項証明書は交付できません"):
+        issue(kind="removed_entry_certificate", person_nos=[ichiro.person_no], layout="single")
+    services.move_out(person_nos=[ichiro.person_no], destination="埼玉県比企郡川島町平沼1", effective_on="2024-05-01",
+                      notified_on="2024-04-28")
+    cert, pdf = issue(kind="removed_entry_certificate", person_nos=[ichiro.person_no], layout="single")
+    (page,) = text_pages(pdf)
+    assert "除票記載事項証明書" in page and "上記の事項は、除票の記載事項と相違ないことを証明する。" in page
+    assert "消除事由" in page and "令和6年5月1日" in page
+    assert cert.kind == "removed_entry_certificate"
+    assert IssuedCertificateIndex.objects.get(code=cert.verification_code).get_kind_display() == "除票記載事項証明書"
+
+
+def test_history_on_request_with_the_address_before_the_move(family):
+    """With 異動の履歴: 異動前住所 and each 異動 with its date and what changed; off by default."""
+    head = family[0]
+    services.move_within(household_no=head.household.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台5"},
+                         effective_on="2023-06-10", notified_on="2023-06-12")
+    _cert, pdf = issue(person_nos=[head.person_no], layout="single")
+    (page,) = text_pages(pdf)
+    # 転入前住所 stays where they came from; 異動前住所 is the address before the 転居.
+    assert "転入前住所東京都新宿区西新宿2-8-1" in page and "異動前住所埼玉県北足立郡伊奈町小室1-1伊奈ハイツ202" in page
+    assert "履歴" not in page
+    _cert, pdf = issue(person_nos=[head.person_no], layout="single", options={"history": True})
+    text = "".join(text_pages(pdf))
+    assert "異動前住所埼玉県北足立郡伊奈町小室1-1伊奈ハイツ202" in text
+    assert "令和2年4月1日転入（届出令和2年4月5日）" in text
+    assert "令和5年6月10日転居（届出令和5年6月12日）" in text and "「埼玉県北足立郡伊奈町内宿台5」" in text
+    # As of a date before the move: neither the move nor an address before it.
+    _cert, pdf = issue(person_nos=[head.person_no], layout="single", options={"history": True}, as_of="2022-01-01")
+    text = "".join(text_pages(pdf))
+    assert "転居" not in text and "異動前住所" not in text

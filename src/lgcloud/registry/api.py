@@ -757,7 +757,7 @@ class RequesterIn(PrincipalIn):
 
 
 class CertificateIn(Schema):
-    kind: str = ""  # residence_certificate / removed_record_certificate / entry_certificate
+    kind: str = ""  # residence_certificate / removed_record_certificate / entry_certificate / removed_entry_certificate
     person_nos: list[int] | None = None
     household_no: int | None = None
     members: list[int] | None = None

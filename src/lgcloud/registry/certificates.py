@@ -40,16 +40,19 @@ from lgcloud.common.errors import LgcloudError, NotFound, ValidationFailed
 from lgcloud.common.wareki import fiscal_year_of, format_wareki
 from lgcloud.costs import meters
 from lgcloud.params import services as params
-from lgcloud.registry import crypto, engine, restrictions
+from lgcloud.registry import crypto, display, engine, restrictions
 from lgcloud.registry.dates import PartialDate, Precision
 from lgcloud.registry.models import (
     Certificate,
     CertificateKind,
     CertificateLayout,
+    EventKind,
     ForeignCategory,
     Household,
     IssuedCertificateIndex,
     Person,
+    PersonSnapshot,
+    RegistryEvent,
     RequesterRelationship,
     ResidentType,
     Sex,
@@ -75,6 +78,7 @@ OPTION_DEFAULTS: dict[str, bool] = {
     "stay_expires_on": True,
     "residence_card_number": True,
     "alias": True,
+    "history": False,  # 異動の履歴 (and 異動前住所)
 }
 OPTION_LABELS: dict[str, str] = {
     "household_head": "世帯主・続柄",
@@ -87,13 +91,16 @@ OPTION_LABELS: dict[str, str] = {
     "stay_expires_on": "在留期間の満了日",
     "residence_card_number": "在留カード等番号",
     "alias": "通称",
+    "history": "異動の履歴",
 }
 
 _TITLES = {
     CertificateKind.RESIDENCE: "住民票の写し",
     CertificateKind.REMOVED_RECORD: "除票の写し",
     CertificateKind.ENTRY: "住民票記載事項証明書",
+    CertificateKind.REMOVED_ENTRY: "除票記載事項証明書",
 }
+_REMOVED_KINDS = (CertificateKind.REMOVED_RECORD, CertificateKind.REMOVED_ENTRY)
 _CODE_RE = re.compile(r"[A-Z2-7]{16}")
 
 
@@ -210,13 +217,14 @@ def _state(person: Person, on: dt.date | None) -> dict[str, Any] | None:
 
 
 def _expected_status(kind: str) -> str:
-    return Status.REMOVED if kind == CertificateKind.REMOVED_RECORD else Status.RESIDENT
+    return Status.REMOVED if kind in _REMOVED_KINDS else Status.RESIDENT
 
 
 def _status_error(kind: str, person_no: int, status: str) -> ValidationFailed:
-    if kind == CertificateKind.REMOVED_RECORD:
-        return ValidationFailed(f"宛名番号 {person_no} は住民です（除票ではありません）。除票の写しは交付できません。"
-                                "住民票の写しを選択してください。", field="person_nos")
+    if kind in _REMOVED_KINDS:
+        label = _TITLES[CertificateKind(kind)]
+        return ValidationFailed(f"宛名番号 {person_no} は住民です（除票ではありません）。{label}は交付できません。"
+                                "住民票の写しか記載事項証明書を選択してください。", field="person_nos")
     label = _TITLES[CertificateKind(kind)]
     return ValidationFailed(f"宛名番号 {person_no} は{Status(status).label}です。{label}は交付できません。"
                             "除票の写しを選択してください。", field="person_nos")
@@ -560,7 +568,7 @@ class _Heads:
 
 
 def _person_cells(state: Mapping[str, Any], kind: str, options: Mapping[str, bool],
-                  municipality: Municipality) -> list[_Cell]:
+                  municipality: Municipality, past: _Past) -> list[_Cell]:
     foreign = state["resident_type"] == ResidentType.FOREIGN
     birth = (_western if foreign else _partial)(state["birth_date"], state["birth_date_precision"])
     cells = [
@@ -575,8 +583,10 @@ def _person_cells(state: Mapping[str, Any], kind: str, options: Mapping[str, boo
         _Cell("住民となった年月日", _partial(state["became_resident_on"], state["became_resident_precision"])),
         _Cell("住所を定めた年月日", _partial(state["address_set_on"], state["address_set_precision"])),
         _Cell("届出年月日", format_wareki(state["notified_on"])),
-        _Cell("転入前住所", state["previous_address"], wide=True),
+        _Cell("転入前住所", past.moved_in_from, wide=True),
     ]
+    if past.moved_from:
+        cells.append(_Cell("異動前住所", past.moved_from, wide=True))
     if foreign:
         cells += [
             _Cell("外国人住民となった年月日", format_wareki(state["became_foreign_resident_on"])),
@@ -603,7 +613,7 @@ def _person_cells(state: Mapping[str, Any], kind: str, options: Mapping[str, boo
     if options["individual_number"]:
         enc = state["individual_number_enc"]
         cells.append(_Cell("個人番号", crypto.decrypt(municipality.code, enc) if enc else ""))
-    if kind == CertificateKind.REMOVED_RECORD:
+    if kind in _REMOVED_KINDS:
         reason = state["removal_reason"]
         if state["move_out_state"] == "planned":
             reason += "（予定）"
@@ -613,6 +623,65 @@ def _person_cells(state: Mapping[str, Any], kind: str, options: Mapping[str, boo
         if state["moved_to"]:
             cells.append(_Cell("転出先", state["moved_to"], wide=True))
     return cells
+
+
+# The items a certificate's 異動の履歴 shows changing, each with the option that must be on (None: always).
+_HISTORY_ITEMS: dict[str, str | None] = {
+    "family_name": None, "given_name": None, "family_name_kana": None, "given_name_kana": None,
+    "alphabet_name": None, "address": None, "address_extra": None, "relationship": "household_head",
+    "registered_domicile": "registered_domicile", "domicile_head": "registered_domicile", "alias": "alias",
+    "nationality": "nationality", "residence_status": "residence_status", "period_of_stay": "period_of_stay",
+    "stay_expires_on": "stay_expires_on", "residence_card_number": "residence_card_number",
+}
+
+
+_MOVE_IN_KINDS = {EventKind.MOVE_IN, EventKind.MOVE_IN_FROM_ABROAD, EventKind.RE_MOVE_IN}
+
+
+@dataclass
+class _Past:
+    """What a certificate needs of a person's 履歴: 転入前住所, 異動前住所, and the 異動 lines."""
+
+    moved_in_from: str
+    moved_from: str
+    lines: list[_Cell]
+
+
+def _past(person: Person, state: Mapping[str, Any], on: dt.date | None, options: Mapping[str, bool]) -> _Past:
+    """From the snapshots up to `on`: 転入前住所 (set by the last 転入), 異動前住所 (the address before the last
+    move since then), and one line per 異動 with what changed (only items the certificate carries)."""
+    snapshots = [s for s in PersonSnapshot.objects.filter(person=person).select_related("event").order_by("history_no")
+                 if on is None or s.effective_on <= on]
+    cancelled = set(RegistryEvent.objects.filter(cancels_id__in=[s.event_id for s in snapshots])
+                    .values_list("cancels_id", flat=True))
+    shown = [name for name, option in _HISTORY_ITEMS.items() if option is None or options[option]]
+    past = _Past(str(state.get("previous_address") or ""), "", [])
+    previous: Mapping[str, Any] | None = None
+    for snap in snapshots:
+        ev = snap.event
+        live = ev.pk not in cancelled
+        if live and (previous is None or ev.kind in _MOVE_IN_KINDS):
+            past.moved_in_from, past.moved_from = str(snap.data.get("previous_address") or ""), ""
+        elif live and previous is not None:
+            before = f"{previous.get('address') or ''}　{previous.get('address_extra') or ''}".strip("　")
+            if before and before != f"{snap.data.get('address') or ''}　{snap.data.get('address_extra') or ''}".strip("　"):
+                past.moved_from = before
+        changes = []
+        for name in shown if previous is not None else []:
+            old, new = display.value_text(name, previous), display.value_text(name, snap.data)  # type: ignore[arg-type]
+            if old != new:
+                changes.append(f"{display.label_of(name)}「{old}」→「{new}」")
+        text = f"{format_wareki(ev.effective_on)}　{EventKind(ev.kind).label}"
+        if ev.notified_on:
+            text += f"（届出 {format_wareki(ev.notified_on)}）"
+        if not live:
+            text += "［取消］"
+        if changes:
+            text += "　" + "、".join(changes)
+        past.lines.append(_Cell(f"履歴{snap.history_no}", text, wide=True))
+        if live:
+            previous = snap.data
+    return past
 
 
 def _header_cells(state: Mapping[str, Any], options: Mapping[str, bool], heads: _Heads) -> list[_Cell]:
@@ -627,6 +696,8 @@ def _header_cells(state: Mapping[str, Any], options: Mapping[str, bool], heads: 
 def _certification(req: _Request) -> str:
     if req.kind == CertificateKind.ENTRY:
         return "上記の事項は、住民票の記載事項と相違ないことを証明する。"
+    if req.kind == CertificateKind.REMOVED_ENTRY:
+        return "上記の事項は、除票の記載事項と相違ないことを証明する。"
     if req.kind == CertificateKind.REMOVED_RECORD:
         return "この写しは、除票の原本と相違ないことを証明する。"
     if req.whole_household:
@@ -923,7 +994,11 @@ def render_pdf(req: _Request, municipality: Municipality, *, issued_on: dt.date,
     """The certificate as PDF bytes and its page count. Without issue_no and code it is a 見本 (preview)."""
     register_font()
     heads = _Heads(req.as_of)
-    blocks = [_lay_block(_person_cells(s.state, req.kind, req.options, municipality)) for s in req.subjects]
+    blocks = []
+    for s in req.subjects:
+        past = _past(s.person, s.state, req.as_of, req.options)
+        cells = _person_cells(s.state, req.kind, req.options, municipality, past)
+        blocks.append(_lay_block(cells + (past.lines if req.options["history"] else [])))
     if req.layout == CertificateLayout.HOUSEHOLD:
         pages = _paginate(_lay_block(_header_cells(req.subjects[0].state, req.options, heads)), blocks)
     else:

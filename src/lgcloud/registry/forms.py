@@ -300,7 +300,7 @@ class CertificateForm(RegistryForm):
         super().__init__(*args, extra=extra, **kwargs)
         self.foreign = foreign
 
-    COMMON_OPTIONS = ("household_head", "registered_domicile", "resident_code", "individual_number")
+    COMMON_OPTIONS = ("household_head", "registered_domicile", "resident_code", "individual_number", "history")
 
     @property
     def option_fields_common(self) -> list[forms.BoundField]:

@@ -375,6 +375,7 @@ class CertificateKind(models.TextChoices):
     RESIDENCE = "residence_certificate", "住民票の写し"
     REMOVED_RECORD = "removed_record_certificate", "除票の写し"
     ENTRY = "entry_certificate", "記載事項証明書"
+    REMOVED_ENTRY = "removed_entry_certificate", "除票記載事項証明書"
 
 
 class CertificateLayout(models.TextChoices):
