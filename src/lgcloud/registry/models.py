@@ -242,7 +242,7 @@ class SearchKey(ScopedModel):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
     kind = models.CharField(max_length=10)  # name, kana, address
-    value = models.CharField(max_length=400, db_index=True)
+    value = models.CharField(max_length=400)  # search reads the person's search_* columns, not this table
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person", "kind", "value"], name="search_key_unique")]
