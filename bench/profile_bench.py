@@ -2,7 +2,7 @@
 test client through the whole middleware and API stack) on the database in DATABASE_URL, with the number of
 SQL statements, the median wall time, and the top functions by own time under cProfile.
 
-    scripts/bench.sh profile_request --residents 20000 --requests 200
+    scripts/bench.sh profile --residents 20000 --requests 200
 """
 
 from __future__ import annotations
