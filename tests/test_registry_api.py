@@ -320,3 +320,14 @@ def test_restrictions_and_support_measures(moved_in, staff_of, clerk):
                                           "offender_name": "某"})
     assert r.status_code == 201 and r.json()["status"] == "provisional"
     assert post(clerk, f"/support-measures/{r.json()['id']}/confirm").json()["status"] == "active"
+
+
+def test_search_lists_a_page_of_limit_and_says_when_there_were_more(moved_in, clerk):
+    r = post(clerk, "/search", {"kana": "ﾔﾏﾀﾞ", "limit": 2})
+    assert r.status_code == 200 and r.json()["truncated"] is True and len(r.json()["persons"]) == 2
+    # The lowest 宛名番号 are kept, shown in kana order.
+    assert [p["kana"] for p in r.json()["persons"]] == ["ヤマダ　タロウ", "ヤマダ　ハナコ"]
+    r = post(clerk, "/search", {"kana": "ﾔﾏﾀﾞ"})
+    assert r.json()["truncated"] is False and r.json()["total"] == 3
+    r = post(clerk, "/search", {"kana": "ﾔﾏﾀﾞ", "limit": 201})
+    assert r.status_code == 400 and r.json()["field"] == "limit" and "1〜200" in r.json()["detail"]

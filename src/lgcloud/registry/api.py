@@ -88,6 +88,7 @@ class SearchIn(Schema):
     resident_code: str = ""
     residence_card_number: str = ""
     status: str = ""
+    limit: int = 50  # how many to list (1–200); `truncated` says there were more
 
 
 class FoundOut(BaseModel):
@@ -118,7 +119,7 @@ class SearchOut(Schema):
 def search_persons(request: HttpRequest, payload: SearchIn) -> dict[str, Any]:
     """Search as on the screen; a 支援措置 person's address is never in the list (address_hidden)."""
     _need(request, Cap.REGISTRY_VIEW)
-    result = search.search_rows(search.SearchQuery.from_mapping(payload.model_dump()))
+    result = search.search_rows(search.SearchQuery.from_mapping(payload.model_dump()), limit=payload.limit)
     hidden = search.by_status_and_restriction(result.rows)
     persons = []
     for r in result.rows:

@@ -149,12 +149,13 @@ def _order_key(found: Person | dict[str, Any]) -> tuple[str, str, int]:
     return (_item(found, "status"), _item(found, "search_kana"), _item(found, "person_no"))
 
 
-def _first_page(qs: Any, query: SearchQuery, purpose: str) -> tuple[list[Any], bool]:
-    """The first page in kana order, with the clerk's history and the READ audit in the same transaction."""
+def _first_page(qs: Any, query: SearchQuery, purpose: str, limit: int = MAX_RESULTS) -> tuple[list[Any], bool]:
+    """The first `limit` found (by 宛名番号) in kana order, with the clerk's history and the READ audit in the
+    same transaction."""
     with transaction.atomic():
-        found = list(qs[: MAX_RESULTS + 1])
-        truncated = len(found) > MAX_RESULTS
-        found = sorted(found[:MAX_RESULTS], key=_order_key)
+        found = list(qs[: limit + 1])
+        truncated = len(found) > limit
+        found = sorted(found[:limit], key=_order_key)
         numbers = [_item(r, "person_no") for r in found]
         SearchHistory.objects.create(staff=current_actor().username, query=query.safe_for_history(),
                                      result_count=len(found))
@@ -169,10 +170,12 @@ def search(query: SearchQuery, *, purpose: str = "住民記録の照会") -> Sea
     return SearchResult(persons, len(persons), truncated)
 
 
-def search_rows(query: SearchQuery, *, purpose: str = "住民記録の照会") -> SearchRows:
-    """The same search, each person found as a row of LIST_ITEMS (the API's result list)."""
+def search_rows(query: SearchQuery, *, purpose: str = "住民記録の照会", limit: int = 50) -> SearchRows:
+    """The same search, each person found as a row of LIST_ITEMS (the API's result list), at most `limit`."""
+    if not 1 <= limit <= MAX_RESULTS:
+        raise ValidationFailed(f"表示件数（limit）は1〜{MAX_RESULTS}で指定してください。", field="limit")
     qs = build(query).values("pk", *LIST_ITEMS, "search_kana", household_no=F("household__household_no"))
-    rows, truncated = _first_page(qs, query, purpose)
+    rows, truncated = _first_page(qs, query, purpose, limit)
     return SearchRows(rows, len(rows), truncated)
 
 
