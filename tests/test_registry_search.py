@@ -119,3 +119,7 @@ def test_like_is_leakproof_where_search_needs_it(db):
         with connection.cursor() as cur:
             cur.execute("SELECT proleakproof FROM pg_proc WHERE oid = 'textlike(text, text)'::regprocedure")
             assert cur.fetchone()[0] is True
+            # ... and the search columns carry a larger statistics sample (migration 0011).
+            cur.execute("SELECT attname, attstattarget FROM pg_attribute WHERE attrelid = 'registry_person'::regclass "
+                        "AND attname IN ('search_names', 'search_kanas', 'search_addresses')")
+            assert dict(cur.fetchall()) == dict.fromkeys(("search_names", "search_kanas", "search_addresses"), 1000)
