@@ -149,9 +149,10 @@ def _order_key(found: Person | dict[str, Any]) -> tuple[str, str, int]:
     return (_item(found, "status"), _item(found, "search_kana"), _item(found, "person_no"))
 
 
-def _first_page(qs: Any, query: SearchQuery, purpose: str, limit: int = MAX_RESULTS) -> tuple[list[Any], bool]:
-    """The first `limit` found (by 宛名番号) in kana order, with the clerk's history and the READ audit in the
-    same transaction."""
+def _first_page(qs: Any, query: SearchQuery, purpose: str, limit: int | None = None) -> tuple[list[Any], bool]:
+    """The first `limit` (default MAX_RESULTS) found, by 宛名番号, in kana order, with the clerk's history and the
+    READ audit in the same transaction."""
+    limit = MAX_RESULTS if limit is None else limit
     with transaction.atomic():
         found = list(qs[: limit + 1])
         truncated = len(found) > limit
