@@ -666,11 +666,9 @@ def _past(person: Person, state: Mapping[str, Any], on: dt.date | None, options:
             before = f"{previous.get('address') or ''}　{previous.get('address_extra') or ''}".strip("　")
             if before and before != f"{snap.data.get('address') or ''}　{snap.data.get('address_extra') or ''}".strip("　"):
                 past.moved_from = before
-        changes = []
-        for name in shown if previous is not None else []:
-            old, new = display.value_text(name, previous), display.value_text(name, snap.data)  # type: ignore[arg-type]
-            if old != new:
-                changes.append(f"{display.label_of(name)}「{old}」→「{new}」")
+        changes = [] if previous is None else [
+            f"{display.label_of(name)}「{old}」→「{new}」" for name in shown
+            if (old := display.value_text(name, previous)) != (new := display.value_text(name, snap.data))]
         text = f"{format_wareki(ev.effective_on)}　{EventKind(ev.kind).label}"
         if ev.notified_on:
             text += f"（届出 {format_wareki(ev.notified_on)}）"
