@@ -8,8 +8,8 @@ import json
 import random
 from pathlib import Path
 
-from lgcloud.interchange.codec import encode
-from lgcloud.interchange.layout import registry_layout
+from lgcloud.platform.interchange.codec import encode
+from lgcloud.platform.interchange.layout import registry_layout
 
 FAMILY = "佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 清水".split()
 FAMILY_KANA = "サトウ スズキ タカハシ タナカ イトウ ワタナベ ヤマモト ナカムラ コバヤシ カトウ ヨシダ ヤマダ ササキ ヤマグチ マツモト イノウエ キムラ ハヤシ サイトウ シミズ".split()

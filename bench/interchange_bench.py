@@ -29,12 +29,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from gen_layout import generate  # noqa: E402
 
-from lgcloud.interchange.export import export_municipality  # noqa: E402
-from lgcloud.interchange.importer import import_municipality  # noqa: E402
-from lgcloud.interchange.layout import registry_layout  # noqa: E402
-from lgcloud.registry.models import Person  # noqa: E402
-from lgcloud.tenancy.context import municipality_scope  # noqa: E402
-from lgcloud.tenancy.services import ensure_municipality  # noqa: E402
+from lgcloud.platform.interchange.export import export_municipality  # noqa: E402
+from lgcloud.platform.interchange.importer import import_municipality  # noqa: E402
+from lgcloud.platform.interchange.layout import registry_layout  # noqa: E402
+from lgcloud.areas.registry.models import Person  # noqa: E402
+from lgcloud.platform.tenancy.context import municipality_scope  # noqa: E402
+from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
 
 FILES = ("persons", "removed", "households", "memberships", "events")
 

@@ -32,12 +32,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from gen_layout import FAMILY_KANA, generate  # noqa: E402
 
-from lgcloud.accounts.models import ApiToken, Staff  # noqa: E402
-from lgcloud.interchange.importer import import_municipality  # noqa: E402
-from lgcloud.registry.models import Household, Person  # noqa: E402
-from lgcloud.tenancy.context import municipality_scope  # noqa: E402
-from lgcloud.tenancy.models import Group, Membership  # noqa: E402
-from lgcloud.tenancy.services import ensure_municipality  # noqa: E402
+from lgcloud.platform.accounts.models import ApiToken, Staff  # noqa: E402
+from lgcloud.platform.interchange.importer import import_municipality  # noqa: E402
+from lgcloud.areas.registry.models import Household, Person  # noqa: E402
+from lgcloud.platform.tenancy.context import municipality_scope  # noqa: E402
+from lgcloud.platform.tenancy.models import Group, Membership  # noqa: E402
+from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:

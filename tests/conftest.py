@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from lgcloud.accounts.middleware import SESSION_KEY
-from lgcloud.accounts.models import ApiToken, Staff
-from lgcloud.accounts.roles import MUNICIPAL_ROLES, Role
-from lgcloud.tenancy.context import Actor, municipality_scope
-from lgcloud.tenancy.models import Group, Membership, Municipality
-from lgcloud.tenancy.services import ensure_municipality
+from lgcloud.platform.accounts.middleware import SESSION_KEY
+from lgcloud.platform.accounts.models import ApiToken, Staff
+from lgcloud.platform.accounts.roles import MUNICIPAL_ROLES, Role
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
+from lgcloud.platform.tenancy.models import Group, Membership, Municipality
+from lgcloud.platform.tenancy.services import ensure_municipality
 
 PASSWORD = "correct horse battery staple"
 CODE_A = "113018"  # 伊奈町
@@ -68,7 +68,7 @@ def staff_of(make_staff: Callable[..., Staff], muni_a: Municipality, group: Grou
 def logged_in(staff: Staff) -> Client:
     """A client with a session past password and two-factor checks."""
     client = Client()
-    client.force_login(staff, backend="lgcloud.accounts.backends.StaffBackend")
+    client.force_login(staff, backend="lgcloud.platform.accounts.backends.StaffBackend")
     session = client.session
     session[SESSION_KEY] = True
     session.save()

@@ -10,11 +10,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from lgcloud.accounts.models import Staff
-from lgcloud.accounts.roles import Role
-from lgcloud.audit import services as audit
-from lgcloud.tenancy.context import Actor, municipality_scope
-from lgcloud.tenancy.models import Municipality
+from lgcloud.platform.accounts.models import Staff
+from lgcloud.platform.accounts.roles import Role
+from lgcloud.platform.audit import services as audit
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
+from lgcloud.platform.tenancy.models import Municipality
 from tests.testapp.models import Note
 
 
@@ -66,8 +66,8 @@ def seed_residents(m: Municipality) -> Seeded:
     """A household of B with a 支援措置, a search in B's history and a move message into B's inbox."""
     import datetime as dt
 
-    from lgcloud.registry import restrictions, search, services
-    from lgcloud.registry.models import TransferKind, TransferMessage
+    from lgcloud.areas.registry import restrictions, search, services
+    from lgcloud.areas.registry.models import TransferKind, TransferMessage
 
     s = Seeded()
     family, given, kana = _marker("family"), _marker("given"), "リークケンサ"

@@ -15,12 +15,12 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from lgcloud import settings as production_settings
-from lgcloud.accounts.models import Staff
-from lgcloud.accounts.roles import Role
-from lgcloud.accounts.services import BAD_CREDENTIALS, LoginRefused, check_password_login, verify_totp
-from lgcloud.audit.models import AuditRecord
-from lgcloud.audit.services import verify_chain
-from lgcloud.tenancy.models import Membership, Municipality
+from lgcloud.platform.accounts.models import Staff
+from lgcloud.platform.accounts.roles import Role
+from lgcloud.platform.accounts.services import BAD_CREDENTIALS, LoginRefused, check_password_login, verify_totp
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.audit.services import verify_chain
+from lgcloud.platform.tenancy.models import Membership, Municipality
 from tests.conftest import PASSWORD, logged_in
 
 NOT_MEMBER = "埼玉県伊奈町は現在グループの構成団体ではないため、ログインできません。"

@@ -8,11 +8,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from lgcloud.accounts.models import ApiToken
-from lgcloud.audit.models import AuditRecord
-from lgcloud.params import services as params
-from lgcloud.params.models import Override
-from lgcloud.tenancy.models import Membership, Municipality
+from lgcloud.platform.accounts.models import ApiToken
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.params import services as params
+from lgcloud.platform.params.models import Override
+from lgcloud.platform.tenancy.models import Membership, Municipality
 from tests.conftest import api_client
 
 LEVY_CAP = "nhi_tax.medical.levy_cap"

@@ -13,11 +13,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
-from lgcloud.audit import services as audit
-from lgcloud.audit.models import PLATFORM_CHAIN, AuditChainHead, AuditRecord
-from lgcloud.audit.services import GENESIS, compute_hash, verify_chain
-from lgcloud.tenancy.context import Actor, municipality_scope
-from lgcloud.tenancy.models import Municipality
+from lgcloud.platform.audit import services as audit
+from lgcloud.platform.audit.models import PLATFORM_CHAIN, AuditChainHead, AuditRecord
+from lgcloud.platform.audit.services import GENESIS, compute_hash, verify_chain
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
+from lgcloud.platform.tenancy.models import Municipality
 from tests.testapp.models import Note
 
 CLERK = Actor("113018-clerk", "counter_clerk", "web", staff_id=None)
@@ -229,7 +229,7 @@ def test_web_read_is_audited_in_the_readers_chain(staff_of: dict[str, Any], muni
 
 
 def test_a_long_list_of_objects_is_kept_whole_in_the_detail(muni_a, as_municipality):
-    from lgcloud.audit import services as audit_services
+    from lgcloud.platform.audit import services as audit_services
 
     ids = ",".join(str(n) for n in range(1000, 1050))
     with as_municipality(muni_a):

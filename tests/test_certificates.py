@@ -12,14 +12,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from lgcloud.audit.models import AuditRecord
-from lgcloud.common.errors import NotFound, ValidationFailed
-from lgcloud.common.wareki import fiscal_year_of, format_wareki
-from lgcloud.costs.models import MeterReading
-from lgcloud.params import services as params
-from lgcloud.registry import certificates, restrictions, services
-from lgcloud.registry.models import Certificate, IssuedCertificateIndex, Person
-from lgcloud.registry.restrictions import RestrictionAlert, RestrictionRefused
+from lgcloud.areas.registry import certificates, restrictions, services
+from lgcloud.areas.registry.models import Certificate, IssuedCertificateIndex, Person
+from lgcloud.areas.registry.restrictions import RestrictionAlert, RestrictionRefused
+from lgcloud.group.costs.models import MeterReading
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.common.wareki import fiscal_year_of, format_wareki
+from lgcloud.platform.params import services as params
 
 PDFTOTEXT = shutil.which("pdftotext")
 NUMBER = "123456789018"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lgcloud.common.errors import ValidationFailed
-from lgcloud.tenancy.codes import DATA_DIR, check_digit, code_table, lookup, validate_municipality_code
+from lgcloud.platform.common.errors import ValidationFailed
+from lgcloud.platform.tenancy.codes import DATA_DIR, check_digit, code_table, lookup, validate_municipality_code
 
 
 def _all_codes() -> list[str]:

@@ -17,14 +17,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
-from lgcloud.accounts.models import Staff
-from lgcloud.common.errors import ValidationFailed
-from lgcloud.costs import importing, services
-from lgcloud.costs.models import CostRecord, SharedCost, SharingFormula
-from lgcloud.params import services as params
-from lgcloud.tenancy.codes import check_digit
-from lgcloud.tenancy.context import Actor, municipality_scope
-from lgcloud.tenancy.models import Group, Municipality
+from lgcloud.group.costs import importing, services
+from lgcloud.group.costs.models import CostRecord, SharedCost, SharingFormula
+from lgcloud.platform.accounts.models import Staff
+from lgcloud.platform.common.errors import ValidationFailed
+from lgcloud.platform.params import services as params
+from lgcloud.platform.tenancy.codes import check_digit
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
+from lgcloud.platform.tenancy.models import Group, Municipality
 from tests.conftest import api_client, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -35,8 +35,8 @@ LATER = "113263"  # 毛呂山町: not a member of the demo group
 
 @pytest.fixture
 def demo() -> Any:
-    from lgcloud.costs.demo_data import costs
-    from lgcloud.demo.loader import load_foundation
+    from lgcloud.group.costs.demo_data import costs
+    from lgcloud.platform.demo.loader import load_foundation
 
     ctx = load_foundation()
     costs(ctx)
@@ -212,7 +212,7 @@ def test_dashboard_period_form(secretariat: Client) -> None:
 
 
 def test_dashboard_without_costs_says_so(staff_of: dict[str, Staff], group: Group) -> None:
-    from lgcloud.accounts.roles import Role
+    from lgcloud.platform.accounts.roles import Role
 
     r = logged_in(staff_of[Role.GROUP_SECRETARIAT]).get("/costs/")
     assert r.status_code == 200
@@ -232,7 +232,7 @@ def test_shares_page_checks_the_sum(secretariat: Client, demo: Any) -> None:
 
 
 def test_shares_page_without_a_formula(staff_of: dict[str, Staff]) -> None:
-    from lgcloud.accounts.roles import Role
+    from lgcloud.platform.accounts.roles import Role
 
     r = logged_in(staff_of[Role.GROUP_SECRETARIAT]).get("/costs/shares/?fy=2026")
     assert r.status_code == 200

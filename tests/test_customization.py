@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from lgcloud.accounts.models import Staff
-from lgcloud.accounts.roles import Role
-from lgcloud.audit.models import PLATFORM_CHAIN, AuditRecord
-from lgcloud.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from lgcloud.customization import services
-from lgcloud.customization.models import CustomizationComment, CustomizationRequest, Status
-from lgcloud.tenancy.codes import DATA_DIR
-from lgcloud.tenancy.context import Actor, municipality_scope
-from lgcloud.tenancy.models import Group, Municipality
+from lgcloud.group.customization import services
+from lgcloud.group.customization.models import CustomizationComment, CustomizationRequest, Status
+from lgcloud.platform.accounts.models import Staff
+from lgcloud.platform.accounts.roles import Role
+from lgcloud.platform.audit.models import PLATFORM_CHAIN, AuditRecord
+from lgcloud.platform.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from lgcloud.platform.tenancy.codes import DATA_DIR
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
+from lgcloud.platform.tenancy.models import Group, Municipality
 from tests.conftest import api_client, logged_in
 
 pytestmark = pytest.mark.django_db
@@ -445,8 +445,8 @@ def test_nav_leads_each_role_to_its_board(admin_a: Staff, secretariat: Staff, st
 
 
 def test_demo_reproduces_the_toyama_proportions_and_is_idempotent(db: Any) -> None:
-    from lgcloud.customization.demo_data import customization_requests
-    from lgcloud.demo.loader import load_foundation
+    from lgcloud.group.customization.demo_data import customization_requests
+    from lgcloud.platform.demo.loader import load_foundation
 
     ctx = load_foundation()
     customization_requests(ctx)

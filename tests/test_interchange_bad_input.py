@@ -13,9 +13,9 @@ from django.core.management.base import CommandError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lgcloud.interchange.export import export_municipality
-from lgcloud.interchange.importer import import_municipality
-from lgcloud.registry.models import Person, RegistryEvent
+from lgcloud.areas.registry.models import Person, RegistryEvent
+from lgcloud.platform.interchange.export import export_municipality
+from lgcloud.platform.interchange.importer import import_municipality
 from tests.test_interchange_roundtrip import build_register
 
 
@@ -113,7 +113,7 @@ def test_fuzzed_files_never_crash_or_half_write(exported, muni_b, as_municipalit
         try:
             result = import_municipality(folder, replace=True)
         except Exception as e:  # only the platform's own user-facing errors may surface
-            from lgcloud.common.errors import LgcloudError
+            from lgcloud.platform.common.errors import LgcloudError
 
             assert isinstance(e, LgcloudError), repr(e)
             assert Person.objects.count() == before

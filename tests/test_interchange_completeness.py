@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lgcloud.interchange.coverage import COVERED, DERIVED_FIELDS, EXCLUDED
-from lgcloud.interchange.layout import registry_layout
-from lgcloud.tenancy.scoping import scoped_models
+from lgcloud.platform.interchange.coverage import COVERED, DERIVED_FIELDS, EXCLUDED
+from lgcloud.platform.interchange.layout import registry_layout
+from lgcloud.platform.tenancy.scoping import scoped_models
 
 TEST_ONLY = {"testapp.Note"}
 # Items of the layout named differently from the model field they carry.
@@ -32,8 +32,8 @@ def test_every_field_of_a_covered_model_is_an_item_or_derived():
 
 
 def test_every_event_kind_has_a_code():
-    from lgcloud.registry.codes import RESIDENCE_STATUSES
-    from lgcloud.registry.models import EventKind
+    from lgcloud.areas.registry.codes import RESIDENCE_STATUSES
+    from lgcloud.areas.registry.models import EventKind
 
     tables = registry_layout().code_tables
     assert set(tables["event_kind"].to_value.values()) == set(EventKind.values)
@@ -43,7 +43,7 @@ def test_every_event_kind_has_a_code():
 def test_item_table_document_is_up_to_date():
     from pathlib import Path
 
-    from lgcloud.interchange.layout import item_table_markdown
+    from lgcloud.platform.interchange.layout import item_table_markdown
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "standard_layout_registry.md"
     assert doc.read_text(encoding="utf-8") == item_table_markdown(registry_layout()), (

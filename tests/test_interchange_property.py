@@ -10,11 +10,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lgcloud.interchange.export import export_municipality
-from lgcloud.interchange.importer import _clear_register, import_municipality
-from lgcloud.registry import engine, restrictions, services
-from lgcloud.registry.codes import RESIDENCE_STATUSES
-from lgcloud.registry.models import EventKind
+from lgcloud.areas.registry import engine, restrictions, services
+from lgcloud.areas.registry.codes import RESIDENCE_STATUSES
+from lgcloud.areas.registry.models import EventKind
+from lgcloud.platform.interchange.export import export_municipality
+from lgcloud.platform.interchange.importer import _clear_register, import_municipality
 
 KANJI = st.sampled_from(list("山田中川佐藤鈴木高橋渡邉髙﨑齋藤太郎花子一二三"))
 KANA = st.text(alphabet=st.sampled_from(list("アイウエオカキクケコサシスセソタチツテトナニヌネノヤユヨワヲンー")), min_size=1, max_size=8)

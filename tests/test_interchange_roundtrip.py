@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lgcloud.interchange.export import export_municipality
-from lgcloud.interchange.importer import import_municipality
-from lgcloud.registry import engine, restrictions, services
-from lgcloud.registry.models import EventKind, Person
+from lgcloud.areas.registry import engine, restrictions, services
+from lgcloud.areas.registry.models import EventKind, Person
+from lgcloud.platform.interchange.export import export_municipality
+from lgcloud.platform.interchange.importer import import_municipality
 
 
 def build_register() -> None:

@@ -10,10 +10,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lgcloud.registry import engine
-from lgcloud.registry.models import EventKind, Household, Person, RegistryEvent
+from lgcloud.areas.registry import engine
+from lgcloud.areas.registry.models import EventKind, Household, Person, RegistryEvent
 
-MAPPINGS = Path(__file__).resolve().parents[1] / "src" / "lgcloud" / "interchange" / "mappings"
+MAPPINGS = Path(__file__).resolve().parents[1] / "src" / "lgcloud" / "platform" / "interchange" / "mappings"
 
 
 def test_vendor_a_cp932_wareki_halfwidth_kana(muni_a, as_municipality, capsys, tmp_path):

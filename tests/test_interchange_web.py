@@ -7,8 +7,8 @@ import zipfile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from lgcloud.audit.models import AuditRecord
-from lgcloud.registry.models import Person
+from lgcloud.areas.registry.models import Person
+from lgcloud.platform.audit.models import AuditRecord
 from tests.conftest import logged_in
 from tests.test_interchange_roundtrip import build_register
 
@@ -62,7 +62,7 @@ def test_group_export_writes_one_folder_per_member(muni_a, muni_b, as_municipali
 
 
 def test_dry_run_refuses_a_zip_that_inflates_past_the_limit(staff_of, monkeypatch):
-    from lgcloud.interchange import views
+    from lgcloud.platform.interchange import views
 
     monkeypatch.setattr(views, "MAX_UNPACKED", 64 * 1024)
     buf = io.BytesIO()

@@ -19,7 +19,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from lgcloud.accounts.roles import Role
+from lgcloud.platform.accounts.roles import Role
 from tests.conftest import api_client, logged_in
 from tests.leaks import Seeded, seed_all
 

@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.test import Client
 
-from lgcloud.accounts.models import Staff
-from lgcloud.accounts.roles import Role
-from lgcloud.nationwide import data
+from lgcloud.group.nationwide import data
+from lgcloud.platform.accounts.models import Staff
+from lgcloud.platform.accounts.roles import Role
 from tests.conftest import logged_in
 
 SAITAMA = "埼玉県町村情報システム共同化推進協議会"
@@ -139,7 +139,7 @@ def test_pages_work_for_logged_in_staff_too(make_staff: Callable[..., Staff]) ->
 @pytest.mark.django_db
 def test_staff_half_way_through_two_factor_still_reach_the_open_data(make_staff: Callable[..., Staff]) -> None:
     client = Client()
-    client.force_login(make_staff(Role.OPERATOR, username="operator"), backend="lgcloud.accounts.backends.StaffBackend")
+    client.force_login(make_staff(Role.OPERATOR, username="operator"), backend="lgcloud.platform.accounts.backends.StaffBackend")
     assert client.get("/open-data/").status_code == 200
 
 

@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 
-from lgcloud.audit.models import AuditRecord
-from lgcloud.common.errors import NotFound, ValidationFailed
-from lgcloud.params import services as params
-from lgcloud.params.catalogue import catalogue_files, sync_catalogue
-from lgcloud.params.models import Override, Parameter, StandardValue, ValueType
-from lgcloud.tenancy.context import Actor, TenantRequired, municipality_scope
-from lgcloud.tenancy.models import Group, Membership, Municipality
-from lgcloud.tenancy.services import ensure_municipality
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.params import services as params
+from lgcloud.platform.params.catalogue import catalogue_files, sync_catalogue
+from lgcloud.platform.params.models import Override, Parameter, StandardValue, ValueType
+from lgcloud.platform.tenancy.context import Actor, TenantRequired, municipality_scope
+from lgcloud.platform.tenancy.models import Group, Membership, Municipality
+from lgcloud.platform.tenancy.services import ensure_municipality
 from tests.conftest import logged_in
 
 LEVY_CAP = "nhi_tax.medical.levy_cap"

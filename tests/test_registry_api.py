@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from lgcloud.accounts.roles import Role
-from lgcloud.audit.models import AuditRecord
-from lgcloud.registry import restrictions
-from lgcloud.registry.models import Certificate, EventKind, Person, RegistryEvent, Status
-from lgcloud.tenancy.context import Actor, municipality_scope
+from lgcloud.areas.registry import restrictions
+from lgcloud.areas.registry.models import Certificate, EventKind, Person, RegistryEvent, Status
+from lgcloud.platform.accounts.roles import Role
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
 from tests.conftest import api_client
 
 ADDRESS = "埼玉県北足立郡伊奈町小室1-1"

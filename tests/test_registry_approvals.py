@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from lgcloud.audit.models import AuditRecord
-from lgcloud.common.errors import Conflict, PermissionDenied, ValidationFailed
-from lgcloud.registry import approvals
-from lgcloud.registry.models import Person, RegistryEvent
-from lgcloud.tenancy.context import Actor, municipality_scope
+from lgcloud.areas.registry import approvals
+from lgcloud.areas.registry.models import Person, RegistryEvent
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.common.errors import Conflict, PermissionDenied, ValidationFailed
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
 
 CONTRACTOR = Actor("113018-contractor", "counter_contractor", "web")
 CLERK = Actor("113018-clerk", "counter_clerk", "web")

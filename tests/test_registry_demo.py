@@ -8,12 +8,12 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from lgcloud.costs.models import MeterReading
-from lgcloud.demo.loader import DemoContext
-from lgcloud.registry import demo_data, engine, statistics
-from lgcloud.registry.models import EventKind, Household, Person, RegistryEvent, ResidentType, Status
-from lgcloud.registry.relationships import HEAD, validate_relationship
-from lgcloud.tenancy.context import Actor, municipality_scope
+from lgcloud.areas.registry import demo_data, engine, statistics
+from lgcloud.areas.registry.models import EventKind, Household, Person, RegistryEvent, ResidentType, Status
+from lgcloud.areas.registry.relationships import HEAD, validate_relationship
+from lgcloud.group.costs.models import MeterReading
+from lgcloud.platform.demo.loader import DemoContext
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
 
 ALLOWED_HERE = {HEAD, "妻", "夫", "妻（未届）", "夫（未届）", "子", "子の妻", "子の子", "父", "母", "妻の父", "妻の母",
                 "弟", "妹"}
@@ -95,7 +95,7 @@ def test_demo_is_reproducible_and_idempotent(loaded, muni_a):
 
 
 def test_plan_has_households_of_every_kind_and_history():
-    from lgcloud.tenancy.models import Municipality
+    from lgcloud.platform.tenancy.models import Municipality
 
     m = Municipality(code="113018", prefecture="埼玉県", name="伊奈町", population=44000)
     plans = demo_data.Planner(m, 3000, dt.date(2026, 11, 27)).plan()

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from lgcloud.common.errors import Conflict, ValidationFailed
-from lgcloud.registry import engine, services
-from lgcloud.registry.models import EventKind, Household, Person, PersonSnapshot, RegistryEvent, Status
+from lgcloud.areas.registry import engine, services
+from lgcloud.areas.registry.models import EventKind, Household, Person, PersonSnapshot, RegistryEvent, Status
+from lgcloud.platform.common.errors import Conflict, ValidationFailed
 
 D = dt.date
 
@@ -152,7 +152,7 @@ def test_cancellation_and_retroactive_correction(moved_in):
 
 
 def test_individual_number_encrypted_masked_and_revealed_with_purpose(moved_in):
-    from lgcloud.audit.models import AuditRecord
+    from lgcloud.platform.audit.models import AuditRecord
 
     taro = next(p for p in moved_in.persons if p.relationship == "世帯主")
     assert "123456789018" not in taro.individual_number_enc and taro.individual_number_last4 == "9018"

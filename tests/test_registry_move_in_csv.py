@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from lgcloud.registry.models import Person, RegistryEvent
+from lgcloud.areas.registry.models import Person, RegistryEvent
 from tests.conftest import logged_in
 
 CSV = ("氏,名,氏フリガナ,名フリガナ,生年月日,性別,続柄,本籍,筆頭者\r\n"

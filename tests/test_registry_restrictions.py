@@ -9,12 +9,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from lgcloud.audit.models import AuditRecord
-from lgcloud.common.errors import PermissionDenied, ValidationFailed
-from lgcloud.registry import restrictions, services
-from lgcloud.registry.models import Person, RegistryEvent
-from lgcloud.registry.restrictions import Requester, RestrictionAlert, RestrictionRefused
-from lgcloud.tenancy.context import Actor, municipality_scope
+from lgcloud.areas.registry import restrictions, services
+from lgcloud.areas.registry.models import Person, RegistryEvent
+from lgcloud.areas.registry.restrictions import Requester, RestrictionAlert, RestrictionRefused
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.common.errors import PermissionDenied, ValidationFailed
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
 
 
 @pytest.fixture

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from lgcloud.audit.models import AuditRecord
-from lgcloud.common.errors import ValidationFailed
-from lgcloud.registry import search, services
-from lgcloud.registry.models import SearchHistory
-from lgcloud.registry.search import SearchQuery
+from lgcloud.areas.registry import search, services
+from lgcloud.areas.registry.models import SearchHistory
+from lgcloud.areas.registry.search import SearchQuery
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.common.errors import ValidationFailed
 
 
 @pytest.fixture
@@ -78,9 +78,9 @@ def test_migration_fills_the_search_columns_from_the_keys(residents):
     from django.apps import apps
     from django.db import connection
 
-    from lgcloud.registry.models import Person
+    from lgcloud.areas.registry.models import Person
 
-    migration = importlib.import_module("lgcloud.registry.migrations.0008_person_search_columns")
+    migration = importlib.import_module("lgcloud.areas.registry.migrations.0008_person_search_columns")
     before = {p.pk: (p.search_names, p.search_kanas, p.search_addresses) for p in Person.objects.all()}
     assert "髙橋サクラ" in before[services.get_person(1).pk][0] and "高橋サクラ" in before[services.get_person(1).pk][0]
     Person.objects.update(search_names="", search_kanas="", search_addresses="")
@@ -112,7 +112,7 @@ def test_a_truncated_search_keeps_the_lowest_numbers_in_kana_order(in_a, monkeyp
 def test_like_is_leakproof_where_search_needs_it(db):
     from django.db import connection
 
-    from lgcloud.registry.checks import like_is_leakproof
+    from lgcloud.areas.registry.checks import like_is_leakproof
 
     assert like_is_leakproof(databases=["default"]) == []
     if connection.vendor == "postgresql":  # scripts/pg.sh marks it, as docs/operations.md asks of the DBA

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from lgcloud.accounts.roles import Role
-from lgcloud.audit.models import AuditRecord
-from lgcloud.registry import services, statistics
-from lgcloud.registry.models import Person
+from lgcloud.areas.registry import services, statistics
+from lgcloud.areas.registry.models import Person
+from lgcloud.platform.accounts.roles import Role
+from lgcloud.platform.audit.models import AuditRecord
 from tests.conftest import logged_in
 
 D = dt.date

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lgcloud.common.errors import ValidationFailed
-from lgcloud.registry import engine, services, transfer
-from lgcloud.registry.models import MoveOutState, Person, Status, TransferKind, TransferMessage
+from lgcloud.areas.registry import engine, services, transfer
+from lgcloud.areas.registry.models import MoveOutState, Person, Status, TransferKind, TransferMessage
+from lgcloud.platform.common.errors import ValidationFailed
 
 
 def test_move_between_members(muni_a, muni_b, as_municipality):

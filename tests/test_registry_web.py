@@ -9,10 +9,8 @@ import re
 import pytest
 from django.test import Client
 
-from lgcloud.accounts.roles import Role
-from lgcloud.audit.models import AuditRecord
-from lgcloud.registry import restrictions, services
-from lgcloud.registry.models import (
+from lgcloud.areas.registry import restrictions, services
+from lgcloud.areas.registry.models import (
     Certificate,
     EventKind,
     Household,
@@ -21,7 +19,9 @@ from lgcloud.registry.models import (
     RegistryEvent,
     Status,
 )
-from lgcloud.tenancy.context import Actor, municipality_scope
+from lgcloud.platform.accounts.roles import Role
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
 from tests.conftest import logged_in
 
 ADDRESS = "埼玉県北足立郡伊奈町小室1-1"
@@ -507,7 +507,7 @@ def test_secretariat_and_operator_are_refused_everywhere(staff_of, role):
     from django.urls import get_resolver
 
     c = logged_in(staff_of[role])
-    routes = [p for p in get_resolver("lgcloud.registry.urls").url_patterns]
+    routes = [p for p in get_resolver("lgcloud.areas.registry.urls").url_patterns]
     assert len(routes) > 25
     for p in routes:
         url = "/registry/" + str(p.pattern).replace("<int:person_no>", "1").replace("<int:household_no>", "1") \

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
-from lgcloud.tenancy.rls import POLICY, SETTING
-from lgcloud.tenancy.scoping import scoped_models
+from lgcloud.platform.tenancy.rls import POLICY, SETTING
+from lgcloud.platform.tenancy.scoping import scoped_models
 from tests.testapp.models import Note
 
 pytestmark = [
@@ -91,7 +91,7 @@ def test_setting_follows_the_context_across_rollbacks(muni_a, muni_b, as_municip
 
 @pytest.mark.django_db(transaction=True)
 def test_app_role_may_only_insert_and_select_audit_records(muni_a, as_municipality):
-    from lgcloud.audit import services as audit
+    from lgcloud.platform.audit import services as audit
 
     with as_municipality(muni_a):
         audit.record("test.read", object_type="Note", object_id=1)

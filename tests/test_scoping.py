@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from lgcloud.tenancy.context import (
+from lgcloud.platform.tenancy.context import (
     SYSTEM,
     Actor,
     TenantRequired,
@@ -15,8 +15,8 @@ from lgcloud.tenancy.context import (
     current_municipality,
     municipality_scope,
 )
-from lgcloud.tenancy.models import Municipality
-from lgcloud.tenancy.scoping import CrossTenantWrite, scoped_models
+from lgcloud.platform.tenancy.models import Municipality
+from lgcloud.platform.tenancy.scoping import CrossTenantWrite, scoped_models
 from tests.conftest import api_client, logged_in
 from tests.testapp.models import Note
 

@@ -13,12 +13,12 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
-from lgcloud.accounts.models import Staff
-from lgcloud.accounts.roles import Role
-from lgcloud.audit.models import AuditRecord
-from lgcloud.common.errors import ValidationFailed
-from lgcloud.tenancy.models import Group, Membership, Municipality
-from lgcloud.tenancy.services import join_member, leave_group
+from lgcloud.platform.accounts.models import Staff
+from lgcloud.platform.accounts.roles import Role
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.common.errors import ValidationFailed
+from lgcloud.platform.tenancy.models import Group, Membership, Municipality
+from lgcloud.platform.tenancy.services import join_member, leave_group
 from tests.conftest import PASSWORD
 
 NEW_CODE = "113263"  # 埼玉県毛呂山町

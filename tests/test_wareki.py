@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lgcloud.common.wareki import era_of, fiscal_year_of, format_fiscal_year, format_wareki
+from lgcloud.platform.common.wareki import era_of, fiscal_year_of, format_fiscal_year, format_wareki
 
 
 @pytest.mark.parametrize(

@@ -45,32 +45,32 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "lgcloud.tenancy",
-    "lgcloud.accounts",
-    "lgcloud.audit",
-    "lgcloud.params",
-    "lgcloud.customization",
-    "lgcloud.nationwide",
-    "lgcloud.costs",
-    "lgcloud.registry",
-    "lgcloud.interchange",
-    "lgcloud.web",
-    "lgcloud.api",
-    "lgcloud.demo",
+    "lgcloud.platform.tenancy",
+    "lgcloud.platform.accounts",
+    "lgcloud.platform.audit",
+    "lgcloud.platform.params",
+    "lgcloud.group.customization",
+    "lgcloud.group.nationwide",
+    "lgcloud.group.costs",
+    "lgcloud.areas.registry",
+    "lgcloud.platform.interchange",
+    "lgcloud.platform.web",
+    "lgcloud.platform.api",
+    "lgcloud.platform.demo",
 ]
 INSTALLED_APPS += [a for a in os.environ.get("LGCLOUD_EXTRA_APPS", "").split(",") if a]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "lgcloud.web.middleware.ContentSecurityPolicyMiddleware",
+    "lgcloud.platform.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "lgcloud.accounts.middleware.TwoFactorMiddleware",
-    "lgcloud.tenancy.middleware.TenantMiddleware",
+    "lgcloud.platform.accounts.middleware.TwoFactorMiddleware",
+    "lgcloud.platform.tenancy.middleware.TenantMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -88,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "lgcloud.web.context_processors.shell",
+                "lgcloud.platform.web.context_processors.shell",
             ],
         },
     },
@@ -102,7 +102,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Our backend sets the tenant session setting that row-level security keys on.
-    DATABASES["default"]["ENGINE"] = "lgcloud.db.postgresql"
+    DATABASES["default"]["ENGINE"] = "lgcloud.platform.db.postgresql"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -113,7 +113,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.Staff"
-AUTHENTICATION_BACKENDS = ["lgcloud.accounts.backends.StaffBackend"]
+AUTHENTICATION_BACKENDS = ["lgcloud.platform.accounts.backends.StaffBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 
@@ -183,5 +183,5 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LGCLOUD_LOG_LEVEL", "WARNING")},
 }
-CSRF_FAILURE_VIEW = "lgcloud.web.views.csrf_failure"
+CSRF_FAILURE_VIEW = "lgcloud.platform.web.views.csrf_failure"
 LGCLOUD_PUBLIC_URL = os.environ.get("LGCLOUD_PUBLIC_URL", "http://127.0.0.1:8000")

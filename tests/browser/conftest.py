@@ -90,7 +90,7 @@ def page(new_page: Callable[[], Page]) -> Page:
 @pytest.fixture
 def demo(live_server: Any, transactional_db: Any) -> Any:
     """The demo group (18 members) with its staff, in the live server's test database."""
-    from lgcloud.demo.loader import load_foundation
+    from lgcloud.platform.demo.loader import load_foundation
 
     return load_foundation()
 

@@ -20,7 +20,7 @@ MOROYAMA = "113263"  # 毛呂山町: not a member of the demo group
 @pytest.fixture
 def demo_costs(demo: Any) -> Any:
     """The demo group with its illustrative costs (five years at a 44.6% reduction)."""
-    from lgcloud.costs.demo_data import costs
+    from lgcloud.group.costs.demo_data import costs
 
     costs(demo)
     return demo

@@ -21,9 +21,9 @@ CAPTION = "カスタマイズ要望の比較（業務・件名ごと、構成団
 @pytest.fixture
 def two_requests(demo: Any) -> dict[str, Any]:
     """伊奈町 and 越生町 each file the same topic, through the service, as their administrators."""
-    from lgcloud.accounts.models import Staff
-    from lgcloud.customization import services
-    from lgcloud.tenancy.context import Actor, municipality_scope
+    from lgcloud.group.customization import services
+    from lgcloud.platform.accounts.models import Staff
+    from lgcloud.platform.tenancy.context import Actor, municipality_scope
 
     filed = {}
     for code, cost, reason in ((INA_CODE, "1200000", "service_level"), (OGOSE_CODE, "1150000", "own_policy")):

@@ -18,7 +18,7 @@ INCOME_RATE = "国保税 医療分 所得割率"
 @pytest.fixture
 def full_demo(live_server: Any, transactional_db: Any) -> Any:
     """The full demo: the foundation plus every app's demo steps (伊奈町 sets 6.80% for FY2026)."""
-    from lgcloud.demo.loader import load
+    from lgcloud.platform.demo.loader import load
 
     return load()
 

@@ -15,7 +15,7 @@ from tests.browser.conftest import complete_totp_setup, log_in
 pytestmark = pytest.mark.browser
 
 GROUP = "埼玉県町村情報システム共同化推進協議会"
-MOROYAMA = "113263"  # 埼玉県毛呂山町 (src/lgcloud/tenancy/data/municipality_codes.csv); not in the demo group
+MOROYAMA = "113263"  # 埼玉県毛呂山町 (src/lgcloud/platform/tenancy/data/municipality_codes.csv); not in the demo group
 
 
 def _fill_join_form(page: Page, code: str, joined_on: dt.date) -> None:
@@ -64,8 +64,8 @@ def test_later_member_joins_and_its_admin_logs_in(
 def test_wrong_check_digit_is_refused_and_creates_nothing(
     secretariat_page: Page, axe_check: Callable[[Page], None], url_re: Callable[[str], Any]
 ) -> None:
-    from lgcloud.accounts.models import Staff
-    from lgcloud.tenancy.models import Membership, Municipality
+    from lgcloud.platform.accounts.models import Staff
+    from lgcloud.platform.tenancy.models import Membership, Municipality
 
     before = (Municipality.objects.count(), Membership.objects.count(), Staff.objects.count())
     page = secretariat_page

@@ -1,6 +1,6 @@
 from django.db import models
 
-from lgcloud.tenancy.scoping import ScopedModel
+from lgcloud.platform.tenancy.scoping import ScopedModel
 
 
 class Note(ScopedModel):

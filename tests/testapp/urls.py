@@ -2,9 +2,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 
-from lgcloud.accounts.roles import Cap
-from lgcloud.audit import services as audit
-from lgcloud.web.decorators import require_cap
+from lgcloud.platform.accounts.roles import Cap
+from lgcloud.platform.audit import services as audit
+from lgcloud.platform.web.decorators import require_cap
 from tests.testapp.models import Note
 
 

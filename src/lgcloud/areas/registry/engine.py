@@ -1,0 +1,415 @@
+"""The event engine: append a 異動, fold events into the projection, read as of any date, verify.
+
+Every registry service ends in `apply_event`, which in one transaction appends the event, refolds
+the persons and households it touched (so retroactive corrections land where they belong), checks
+the household invariants, writes one history snapshot per person, the audit record and the meter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models, transaction
+
+from lgcloud.areas.registry import crypto
+from lgcloud.areas.registry.models import (
+    Counter,
+    EventKind,
+    EventSubject,
+    Household,
+    Person,
+    PersonSnapshot,
+    RegistryEvent,
+    SearchKey,
+    Status,
+)
+from lgcloud.areas.registry.normalize import normalize
+from lgcloud.areas.registry.relationships import HEAD
+from lgcloud.group.costs import meters
+from lgcloud.platform.audit import services as audit
+from lgcloud.platform.common.errors import Conflict, ValidationFailed
+from lgcloud.platform.tenancy.context import current_actor, require_municipality
+
+_DERIVED = {"id", "municipality", "person_no", "version", "history_no", "search_name", "search_kana", "search_names",
+            "search_kanas", "search_addresses", "household_no"}
+SEARCH_COLUMNS = {"name": "search_names", "kana": "search_kanas", "address": "search_addresses"}
+
+
+def _items(model: type[models.Model]) -> dict[str, models.Field]:
+    out = {}
+    for f in model._meta.concrete_fields:
+        if f.name in _DERIVED:
+            continue
+        out[f.attname] = f
+    return out
+
+
+PERSON_ITEMS = _items(Person)
+HOUSEHOLD_ITEMS = _items(Household)
+_DATE_TYPES = (models.DateField,)
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _from_json(fields: dict[str, models.Field], name: str, value: Any) -> Any:
+    f = fields[name]
+    if value is not None and isinstance(f, _DATE_TYPES) and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def absent(target: str) -> dict[str, Any]:
+    """The state of a record no live event has created (its only event was cancelled): not a resident."""
+    if target == "person":
+        return {**defaults(PERSON_ITEMS), "status": Status.REMOVED}
+    return {**defaults(HOUSEHOLD_ITEMS), "status": "dissolved"}
+
+
+def defaults(fields: dict[str, models.Field]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, f in fields.items():
+        out[name] = f.get_default() if f.has_default() else (None if f.null else "")
+    return out
+
+
+@dataclass
+class Change:
+    target: str  # "person" | "household"
+    obj: Person | Household
+    values: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        for name in self.values:
+            items = PERSON_ITEMS if self.target == "person" else HOUSEHOLD_ITEMS
+            if name not in items:
+                raise ValueError(f"unknown {self.target} item {name}")
+        return {"target": self.target, "id": self.obj.pk, "set": {k: to_json(v) for k, v in self.values.items()}}
+
+
+def next_number(name: str) -> int:
+    municipality = require_municipality()
+    counter = Counter.objects.select_for_update().filter(name=name).first()
+    if counter is None:
+        counter = Counter.objects.create(municipality=municipality, name=name, value=0)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return counter.value
+
+
+def new_person(resident_type: str, sex: str) -> Person:
+    return Person.objects.create(person_no=next_number("person"), resident_type=resident_type, sex=sex,
+                                 status=Status.RESIDENT)
+
+
+def new_household(address: str) -> Household:
+    return Household.objects.create(household_no=next_number("household"), address=address)
+
+
+# --- folding ------------------------------------------------------------------------------------
+
+
+def _live_events(qs: models.QuerySet[RegistryEvent]) -> models.QuerySet[RegistryEvent]:
+    # A cancellation's own changes (the dissolution of a household it empties) count; what it cancels does not.
+    return qs.filter(cancellations__isnull=True).order_by("effective_on", "id")
+
+
+def fold(target: str, pk: int, until: dt.date | None = None,
+         events: Iterable[RegistryEvent] | None = None) -> dict[str, Any] | None:
+    """The item values of a person or household as of `until` (None: everything recorded), or None
+    if nothing had happened to it by then."""
+    fields = PERSON_ITEMS if target == "person" else HOUSEHOLD_ITEMS
+    if events is None:
+        link = {"subjects__person_id": pk} if target == "person" else {"subjects__household_id": pk}
+        events = _live_events(RegistryEvent.objects.filter(**link).distinct())
+    state: dict[str, Any] | None = None
+    for ev in events:
+        if until is not None and ev.effective_on > until:
+            break
+        for ch in ev.changes:
+            if ch["target"] == target and ch["id"] == pk:
+                if state is None:
+                    state = defaults(fields)
+                for k, v in ch["set"].items():
+                    state[k] = _from_json(fields, k, v)
+    return state
+
+
+def _events_of(target: str, pks: Iterable[int]) -> dict[int, list[RegistryEvent]]:
+    """The live events of several persons (or households) with one query, each list in fold order."""
+    key = "person_id" if target == "person" else "household_id"
+    out: dict[int, list[RegistryEvent]] = {pk: [] for pk in pks}
+    seen: set[tuple[int, int]] = set()
+    links = (EventSubject.objects.filter(**{f"{key}__in": list(out)}, event__cancellations__isnull=True)
+             .select_related("event").order_by("event__effective_on", "event_id"))
+    for link in links:
+        pk = getattr(link, key)
+        if (pk, link.event_id) not in seen:
+            seen.add((pk, link.event_id))
+            out[pk].append(link.event)
+    return out
+
+
+def _refold(obj: Person | Household, events: Iterable[RegistryEvent] | None = None) -> None:
+    target = "person" if isinstance(obj, Person) else "household"
+    state = fold(target, obj.pk, events=events)
+    state = state or absent(target)
+    for k, v in state.items():
+        setattr(obj, k, v)
+
+
+def snapshot_data(person: Person) -> dict[str, Any]:
+    data = {k: to_json(getattr(person, k)) for k in PERSON_ITEMS}
+    data["person_no"] = person.person_no
+    return data
+
+
+def _search_values(person: Person) -> dict[str, set[str]]:
+    names = {person.family_name + person.given_name, person.alphabet_name, person.alias, person.former_family_name}
+    kanas = {person.family_name_kana + person.given_name_kana, person.alias_kana, person.former_family_name_kana}
+    addresses = {person.address + person.address_extra}
+    return {
+        "name": {normalize(n) for n in names if n},
+        "kana": {normalize(k) for k in kanas if k},
+        "address": {normalize(a) for a in addresses if a},
+    }
+
+
+def search_columns(keys: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The person's search columns from its (kind, value) keys: each kind's values, sorted, one a line."""
+    by_kind: dict[str, set[str]] = {kind: set() for kind in SEARCH_COLUMNS}
+    for kind, value in keys:
+        by_kind[kind].add(value)
+    return {column: "\n".join(sorted(by_kind[kind])) for kind, column in SEARCH_COLUMNS.items()}
+
+
+def _update_search(persons: list[Person]) -> None:
+    """Current search columns, and a search key for every name and address the persons have had."""
+    existing: dict[int, set[tuple[str, str]]] = {p.pk: set() for p in persons}
+    for person_id, kind, value in SearchKey.objects.filter(person__in=persons).values_list("person_id", "kind", "value"):
+        existing[person_id].add((kind, value))
+    new = []
+    for person in persons:
+        person.search_name = normalize(person.family_name + person.given_name) or normalize(person.alphabet_name)
+        person.search_kana = normalize(person.family_name_kana + person.given_name_kana)
+        keys = {(k, v[:400]) for k, vs in _search_values(person).items() for v in vs}
+        new += [SearchKey(person=person, kind=k, value=v) for k, v in sorted(keys - existing[person.pk])]
+        for column, text in search_columns(keys | existing[person.pk]).items():
+            setattr(person, column, text)
+    SearchKey.objects.bulk_create(new)
+
+
+# --- applying an event ------------------------------------------------------------------------
+
+
+@dataclass
+class EventResult:
+    event: RegistryEvent
+    persons: list[Person] = field(default_factory=list)
+    households: list[Household] = field(default_factory=list)
+
+
+def _check_versions(persons: list[Person], versions: dict[int, int] | None) -> None:
+    for p in persons:
+        if versions and p.pk in versions and versions[p.pk] != p.version:
+            raise Conflict(
+                f"宛名番号 {p.person_no} の住民票は、画面を開いた後に他の職員が更新しました（版 {versions[p.pk]} → "
+                f"{p.version}）。最新の内容を確認してから、もう一度入力してください。"
+            )
+
+
+def _check_household(h: Household, members: list[tuple[int, str]]) -> None:
+    """`members`: the household's residents after the event, as (id, 続柄)."""
+    if h.status == "dissolved":
+        if members:
+            raise ValidationFailed(f"世帯 {h.household_no} には世帯員が残っているため、世帯を消除できません。", field="household")
+        return
+    heads = [pk for pk, relationship in members if relationship == HEAD]
+    if len(heads) != 1:
+        raise ValidationFailed(
+            f"世帯 {h.household_no} の世帯主が{'いません' if not heads else f'{len(heads)}人います'}。"
+            "世帯主はちょうど1人にしてください。",
+            field="relationship",
+        )
+    if h.head_id != heads[0]:
+        raise ValidationFailed(f"世帯 {h.household_no} の世帯主の記録が世帯員の続柄と一致しません。", field="household")
+
+
+def _residents_after(households: list[Household], persons: list[Person]) -> dict[int, list[tuple[int, str]]]:
+    """Each household's residents once the event applies: the untouched ones as stored, the touched ones as
+    just refolded (not saved yet)."""
+    out: dict[int, list[tuple[int, str]]] = {h.pk: [] for h in households}
+    touched = [p.pk for p in persons]
+    stored = (Person.objects.filter(household_id__in=list(out), status=Status.RESIDENT).exclude(pk__in=touched)
+              .values_list("household_id", "pk", "relationship"))
+    for household_id, pk, relationship in stored:
+        out[household_id].append((pk, relationship))
+    for p in persons:
+        if p.status == Status.RESIDENT and p.household_id in out:
+            out[p.household_id].append((p.pk, p.relationship))
+    return out
+
+
+@transaction.atomic
+def apply_event(
+    kind: str,
+    *,
+    effective_on: dt.date,
+    notified_on: dt.date | None,
+    changes: list[Change],
+    reason: str = "",
+    corrects: RegistryEvent | None = None,
+    cancels: RegistryEvent | None = None,
+    versions: dict[int, int] | None = None,
+    purpose: str = "",
+    extra_persons: Iterable[Person] = (),
+) -> EventResult:
+    """Append one event and bring the projection, history, search keys, audit and meters up to date."""
+    municipality = require_municipality()
+    actor = current_actor()
+    person_ids = {c.obj.pk for c in changes if c.target == "person"} | {p.pk for p in extra_persons}
+    household_ids = {c.obj.pk for c in changes if c.target == "household"}
+    persons = list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk"))
+    _check_versions(persons, versions)
+    for p in persons:
+        if p.household_id:
+            household_ids.add(p.household_id)
+    for c in changes:
+        if c.target == "person" and "household_id" in c.values and c.values["household_id"]:
+            household_ids.add(c.values["household_id"])
+    event = RegistryEvent.objects.create(
+        kind=kind, effective_on=effective_on, notified_on=notified_on, clerk=actor.username, role=actor.role,
+        channel=actor.channel, reason=reason[:300], changes=[c.as_json() for c in changes],
+        corrects=corrects, cancels=cancels,
+    )
+    if cancels is not None:
+        person_ids |= set(cancels.subjects.exclude(person=None).values_list("person_id", flat=True))
+        household_ids |= set(cancels.subjects.exclude(household=None).values_list("household_id", flat=True))
+        persons = list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk"))
+    # Subjects first: the refold below finds a person's events through them.
+    EventSubject.objects.bulk_create([EventSubject(event=event, person=p) for p in persons])
+    person_events = _events_of("person", [p.pk for p in persons])
+    for p in persons:
+        _refold(p, person_events[p.pk])
+        if p.household_id:
+            household_ids.add(p.household_id)
+    households = list(Household.objects.select_for_update().filter(pk__in=household_ids).order_by("pk"))
+    EventSubject.objects.bulk_create([EventSubject(event=event, household=h) for h in households])
+    household_events = _events_of("household", [h.pk for h in households])
+    for h in households:
+        _refold(h, household_events[h.pk])
+    residents = _residents_after(households, persons)
+    # A household left without residents is dissolved by the same event.
+    emptied = [h for h in households if h.status != "dissolved" and not residents[h.pk]]
+    if emptied:
+        event.changes = [*event.changes,
+                         *(Change("household", h, {"status": "dissolved", "head_id": None}).as_json() for h in emptied)]
+        event.save(update_fields=["changes"])
+        for h in emptied:
+            _refold(h)
+    for h in households:
+        _check_household(h, residents[h.pk])
+    _update_search(persons)
+    for p in persons:
+        p.version += 1
+        p.history_no += 1
+        p.save()
+    PersonSnapshot.objects.bulk_create([
+        PersonSnapshot(person=p, history_no=p.history_no, event=event, effective_on=effective_on,
+                       household_id_at=p.household_id, data=snapshot_data(p)) for p in persons])
+    for h in households:
+        h.version += 1
+        h.save()
+    audit.record(
+        f"registry.{kind}", obj=event, purpose=purpose or EventKind(kind).label,
+        detail={"persons": sorted(p.person_no for p in persons), "effective_on": effective_on.isoformat()},
+    )
+    meters.record(municipality, "registry_events")
+    return EventResult(event, persons, households)
+
+
+# --- reading as of a date ----------------------------------------------------------------------
+
+
+def person_as_of(person: Person, on: dt.date) -> dict[str, Any] | None:
+    state = fold("person", person.pk, on)
+    if state is not None:
+        state["person_no"] = person.person_no
+    return state
+
+
+def household_as_of(household: Household, on: dt.date) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The household's items and its resident members (in household order) as they stood on `on`."""
+    items = fold("household", household.pk, on)
+    candidates = Person.objects.filter(snapshots__household_id_at=household.pk).distinct()
+    members = []
+    for p in candidates:
+        state = person_as_of(p, on)
+        if state and state["household_id"] == household.pk and state["status"] == Status.RESIDENT:
+            state["pk"] = p.pk
+            members.append(state)
+    members.sort(key=lambda s: (s["relationship"] != HEAD, s["household_order"], s["person_no"]))
+    return items, members
+
+
+def register_as_of(on: dt.date) -> Iterable[dict[str, Any]]:
+    """Every person resident on `on` (streamed: a whole municipality can be large)."""
+    events_by_person: dict[int, list[RegistryEvent]] = {}
+    qs = _live_events(RegistryEvent.objects.filter(effective_on__lte=on)).prefetch_related("subjects")
+    for ev in qs.iterator(chunk_size=2000):
+        for s in ev.subjects.all():
+            if s.person_id:
+                events_by_person.setdefault(s.person_id, []).append(ev)
+    numbers = dict(Person.objects.filter(pk__in=events_by_person).values_list("pk", "person_no"))
+    for pk, events in events_by_person.items():
+        state = fold("person", pk, on, events)
+        if state and state["status"] == Status.RESIDENT:
+            state["pk"] = pk
+            state["person_no"] = numbers[pk]
+            yield state
+
+
+# --- verification -------------------------------------------------------------------------------
+
+
+@dataclass
+class Difference:
+    target: str
+    number: int
+    item: str
+    projected: Any
+    rebuilt: Any
+
+
+def verify_projection() -> list[Difference]:
+    """Rebuild every person and household from the events and list where the projection differs."""
+    diffs: list[Difference] = []
+    for target, model, items, number_field in (
+        ("person", Person, PERSON_ITEMS, "person_no"),
+        ("household", Household, HOUSEHOLD_ITEMS, "household_no"),
+    ):
+        for obj in model.objects.all().iterator(chunk_size=2000):
+            state = fold(target, obj.pk) or absent(target)
+            for k in items:
+                if getattr(obj, k) != state[k]:
+                    diffs.append(Difference(target, getattr(obj, number_field), k, getattr(obj, k), state[k]))
+    return diffs
+
+
+def reveal_individual_number(person: Person, purpose: str) -> str:
+    """Decrypt the 個人番号 for a stated purpose; audited as such in the same transaction."""
+    if not purpose.strip():
+        raise ValidationFailed("個人番号を表示するには利用目的を入力してください。", field="purpose")
+    if not person.individual_number_enc:
+        raise ValidationFailed("この住民票には個人番号が記載されていません。", field="individual_number")
+    municipality = require_municipality()
+    with transaction.atomic():
+        number = crypto.decrypt(municipality.code, person.individual_number_enc)
+        audit.record("registry.individual_number_shown", obj=person, purpose=purpose, individual_number_shown=True)
+    return number

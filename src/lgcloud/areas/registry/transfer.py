@@ -1,0 +1,207 @@
+"""Moves between members of the group, by message: A's 転出 sends the 転出証明書情報 into B's inbox;
+B's 転入 consumes it and sends the 転入通知 into A's inbox; A's inbox turns 転出予定 into 転出確定.
+Neither municipality reads the other's register; each message is written into the recipient's scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from lgcloud.areas.registry import crypto
+from lgcloud.areas.registry.engine import EventResult, to_json
+from lgcloud.areas.registry.models import Person, TransferKind, TransferMessage
+from lgcloud.platform.audit import services as audit
+from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.tenancy.context import current_actor, municipality_scope, require_municipality
+from lgcloud.platform.tenancy.models import Municipality
+
+# The items a 転出証明書 carries to the new municipality.
+CERTIFICATE_ITEMS = (
+    "resident_type", "family_name", "given_name", "family_name_kana", "given_name_kana", "kana_certified",
+    "former_family_name", "former_family_name_kana", "alphabet_name", "alias", "alias_kana", "birth_date",
+    "birth_date_precision", "sex", "registered_domicile", "domicile_head", "nationality", "foreign_category",
+    "residence_status", "period_of_stay", "stay_expires_on", "residence_card_number", "became_foreign_resident_on",
+    "relationship", "resident_code", "electoral_registered",
+)
+
+
+def group_member(code: str) -> Municipality | None:
+    """The municipality with this code if it is a current member of the sender's group."""
+    sender = require_municipality()
+    membership = sender.current_membership()
+    if membership is None:
+        return None
+    return membership.group.members_on().filter(code=code).exclude(pk=sender.pk).first()
+
+
+def _deliver(recipient: Municipality, kind: str, payload: dict[str, Any]) -> None:
+    sender = require_municipality()
+    actor = current_actor()
+    with municipality_scope(recipient, actor):
+        msg = TransferMessage.objects.create(kind=kind, sender=sender, payload=payload)
+        audit.record(f"registry.{kind}_received", obj=msg, detail={"from": sender.code})
+    audit.record(f"registry.{kind}_sent", object_type="TransferMessage", object_id=msg.pk,
+                 detail={"to": recipient.code})
+
+
+def send_move_out_certificate(persons: list[Person], recipient: Municipality, *, planned_on: dt.date,
+                              destination: str) -> None:
+    """Called by the 転出 service inside its transaction."""
+    sender = require_municipality()
+    people = []
+    for p in persons:
+        item = {k: to_json(getattr(p, k)) for k in CERTIFICATE_ITEMS}
+        item["sender_person_no"] = p.person_no
+        item["address_before"] = f"{p.address}{p.address_extra}"
+        if p.individual_number_enc:
+            number = crypto.decrypt(sender.code, p.individual_number_enc)
+            item["individual_number_enc"] = crypto.encrypt(recipient.code, number)  # re-keyed for the recipient
+        people.append(item)
+    payload = {"persons": people, "planned_on": planned_on.isoformat(), "destination": destination,
+               "from_name": str(sender)}
+    _deliver(recipient, TransferKind.MOVE_OUT_CERTIFICATE, payload)
+
+
+def pending(kind: str) -> list[TransferMessage]:
+    return list(TransferMessage.objects.filter(kind=kind, status="pending").select_related("sender"))
+
+
+def _message(message_id: int, kind: str) -> TransferMessage:
+    msg = TransferMessage.objects.select_for_update().filter(pk=message_id, kind=kind).first()
+    if msg is None:
+        raise NotFound("指定した転出証明書情報はありません。")
+    if msg.status != "pending":
+        raise ValidationFailed("この転出証明書情報は既に転入処理に使われています。", field="message_id")
+    return msg
+
+
+@transaction.atomic
+def move_in_from_certificate(*, message_id: int, address: dict[str, Any], effective_on: Any, notified_on: Any,
+                             household_no: int | None = None, relationships: dict[int, str] | None = None,
+                             acknowledge_alerts: bool = False) -> EventResult:
+    """B's 転入 from A's 転出証明書情報; sends the 転入通知 back to A."""
+    from lgcloud.areas.registry import services
+
+    msg = _message(message_id, TransferKind.MOVE_OUT_CERTIFICATE)
+    me = require_municipality()
+    persons: list[Mapping[str, Any]] = []
+    for item in msg.payload["persons"]:
+        data = {k: v for k, v in item.items() if k in CERTIFICATE_ITEMS and v not in (None, "")}
+        data.pop("resident_code", None)  # 住民票コード is re-issued by the new municipality's system
+        rel = (relationships or {}).get(item["sender_person_no"]) or (relationships or {}).get(
+            str(item["sender_person_no"]))  # type: ignore[call-overload]
+        if rel:
+            data["relationship"] = rel
+        if item.get("individual_number_enc"):
+            data["individual_number"] = crypto.decrypt(me.code, item["individual_number_enc"])
+        persons.append(data)
+    result = services.move_in(persons=persons, address=address, effective_on=effective_on,
+                              notified_on=notified_on, previous_address=msg.payload["persons"][0]["address_before"],
+                              household_no=household_no, reason=f"転出証明書情報（{msg.payload['from_name']}）",
+                              acknowledge_alerts=acknowledge_alerts)
+    msg.status, msg.consumed_at = "consumed", timezone.now()
+    msg.save(update_fields=["status", "consumed_at"])
+    moved_in_on = result.event.effective_on
+    notice = {"sender_person_nos": [i["sender_person_no"] for i in msg.payload["persons"]],
+              "moved_in_on": moved_in_on.isoformat(), "new_address": address.get("address", ""),
+              "to_name": str(me)}
+    _deliver(msg.sender, TransferKind.MOVE_IN_NOTICE, notice)
+    return result
+
+
+@transaction.atomic
+def process_move_in_notices() -> int:
+    """A's side: every pending 転入通知 confirms the 転出 (転出予定 → 転出確定). Returns persons confirmed."""
+    from lgcloud.areas.registry import services
+
+    count = 0
+    for msg in TransferMessage.objects.select_for_update().filter(kind=TransferKind.MOVE_IN_NOTICE, status="pending"):
+        for number in msg.payload["sender_person_nos"]:
+            services.confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
+                                      destination=f"{msg.payload['to_name']}{msg.payload['new_address']}",
+                                      reason=f"転入通知（{msg.payload['to_name']}）")
+            count += 1
+        msg.status, msg.consumed_at = "consumed", timezone.now()
+        msg.save(update_fields=["status", "consumed_at"])
+    return count
+
+
+# --- from outside the group: the 転出証明書 as a CSV ------------------------------------------------
+
+CSV_COLUMNS = {
+    "氏": "family_name", "名": "given_name", "氏フリガナ": "family_name_kana", "名フリガナ": "given_name_kana",
+    "氏名（アルファベット）": "alphabet_name", "生年月日": "birth_date", "性別": "sex", "続柄": "relationship",
+    "本籍": "registered_domicile", "筆頭者": "domicile_head", "個人番号": "individual_number",
+    "住民種別": "resident_type", "国籍・地域": "nationality", "在留資格": "residence_status",
+    "在留期間": "period_of_stay", "在留期間満了日": "stay_expires_on", "在留カード等番号": "residence_card_number",
+}
+_SEX = {"男": "male", "女": "female", "1": "male", "2": "female"}
+_TYPE = {"日本人": "japanese", "外国人": "foreign", "": "japanese"}
+
+
+def persons_from_certificate_csv(content: bytes) -> list[dict[str, Any]]:
+    """The persons of a 転出証明書 from another system's CSV (UTF-8 or CP932; 和暦 or 西暦 dates). Every row is
+    checked; the errors name the line and the column."""
+    import csv
+    import io
+
+    from lgcloud.platform.common.wareki import parse_japanese_date
+
+    text = None
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise ValidationFailed("CSVの文字コードを判別できません（UTF-8 または Shift_JIS）。", field="file")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("氏", "生年月日", "性別", "続柄") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed(f"転出証明書のCSVに必要な列がありません: {'、'.join(missing)}", field="file")
+    persons = []
+    for row in reader:
+        line = reader.line_num
+        data: dict[str, Any] = {}
+        for column, item in CSV_COLUMNS.items():
+            value = (row.get(column) or "").strip()
+            if not value:
+                continue
+            if item in ("birth_date", "stay_expires_on"):
+                try:
+                    value = parse_japanese_date(value).isoformat()
+                except ValueError as e:
+                    raise ValidationFailed(f"{line}行目 {column}: {e}", field=item) from None
+            elif item == "sex":
+                if value not in _SEX:
+                    raise ValidationFailed(f"{line}行目 性別「{value}」は 男・女 で入力してください。", field="sex")
+                value = _SEX[value]
+            elif item == "resident_type":
+                if value not in _TYPE:
+                    raise ValidationFailed(f"{line}行目 住民種別「{value}」は 日本人・外国人 で入力してください。",
+                                           field="resident_type")
+                value = _TYPE[value]
+            data[item] = value
+        if data.get("resident_type") == "foreign":
+            data.setdefault("foreign_category", "mid_long_term")
+        persons.append(data)
+    if not persons:
+        raise ValidationFailed("CSVに転入する人の行がありません。", field="file")
+    return persons
+
+
+def move_in_from_certificate_csv(*, content: bytes, address: dict[str, Any], effective_on: Any, notified_on: Any,
+                                 previous_address: str, acknowledge_alerts: bool = False) -> EventResult:
+    """転入 from outside the group, the 転出証明書 data read from a CSV; the same validation as by hand."""
+    from lgcloud.areas.registry import services
+
+    persons = persons_from_certificate_csv(content)
+    return services.move_in(persons=persons, address=address, effective_on=effective_on, notified_on=notified_on,
+                            previous_address=previous_address, reason="転出証明書（CSV）",
+                            acknowledge_alerts=acknowledge_alerts)

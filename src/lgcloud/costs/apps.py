@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class CostsConfig(AppConfig):
-    name = "lgcloud.costs"
-    verbose_name = "費用の見える化"

@@ -1,0 +1,56 @@
+"""Cost API for the group secretariat (mounted at /api/v1/costs): the same services and JSON as the
+screens and `lgcloud costs shares --format json`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from lgcloud.group.costs import services
+from lgcloud.platform.accounts.roles import Cap
+from lgcloud.platform.common.errors import PermissionDenied
+from lgcloud.platform.tenancy.models import Group
+
+router = Router(tags=["費用の見える化"])
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+
+
+def _group(request: HttpRequest) -> Group:
+    staff = request.auth  # type: ignore[attr-defined]
+    if not staff.has_cap(Cap.GROUP_REPORTS):
+        raise PermissionDenied("この操作を行う権限がありません（協議会事務局のみ）。")
+    if staff.group is None:
+        raise PermissionDenied("グループに所属していないため、この操作はできません。")
+    group: Group = staff.group
+    return group
+
+
+@router.get("/shares", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            summary="各構成団体の負担額と内訳")
+def shares(request: HttpRequest, fiscal_year: int) -> dict[str, Any]:
+    """services.shares_as_dict: each member's share of the group's shared costs with its breakdown."""
+    return services.shares_as_dict(services.compute_shares(_group(request), fiscal_year))
+
+
+@router.get("/what-if", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            summary="加入・脱退した場合の負担額の試算")
+def what_if(request: HttpRequest, fiscal_year: int, join: str | None = None, population: int | None = None,
+            leave: str | None = None) -> dict[str, Any]:
+    """Every member's share now and with `join` (a municipality code, with `population`) joining and/or
+    `leave` (a member's code) leaving; nothing is written."""
+    comparison = services.what_if(_group(request), fiscal_year,
+                                  services.WhatIf(join or None, population, leave or None))
+    return services.what_if_as_dict(comparison)
+
+
+@router.get("/savings", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+            summary="期間の削減率と目標（3割削減）の達成")
+def savings(request: HttpRequest, start: int = 2014, end: int = 2018) -> dict[str, Any]:
+    """The group's reduction over fiscal years start–end against the goal, per member and per year."""
+    return services.savings_as_dict(services.savings(_group(request), start, end))

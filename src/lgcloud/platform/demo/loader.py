@@ -1,0 +1,143 @@
+"""`lgcloud demo load`: the demo group and whatever each business area adds to it.
+
+A business area extends the demo by a module `demo_data.py` in its app with
+functions decorated `@demo_step(order)`; each receives the DemoContext after
+the group, members and staff exist (e.g. the registry adds residents).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils.module_loading import autodiscover_modules
+
+from lgcloud.platform.accounts.models import Staff
+from lgcloud.platform.accounts.roles import MUNICIPAL_ROLES, Role
+from lgcloud.platform.tenancy.codes import DATA_DIR
+from lgcloud.platform.tenancy.models import Group, Membership, Municipality
+from lgcloud.platform.tenancy.services import ensure_municipality
+
+DEMO_GROUP = "埼玉県町村情報システム共同化推進協議会"
+DEMO_PASSWORD = "lgcloud-demo-2026"  # noqa: S105 - printed on start; demo accounts only
+# The paper: 嵐山町 and 吉見町 started in 2013-10, the 16 others during FY2014.
+FIRST_MEMBERS = {"113425", "113476"}
+
+ROLE_SUFFIX = {
+    Role.COUNTER_CLERK: "clerk",
+    Role.COUNTER_CONTRACTOR: "contractor",
+    Role.TAX: "tax",
+    Role.INSURANCE: "insurance",
+    Role.PENSION: "pension",
+    Role.WELFARE: "welfare",
+    Role.MUNICIPAL_ADMIN: "admin",
+}
+
+
+@dataclass
+class DemoContext:
+    group: Group
+    members: list[Municipality]
+    scale: int
+    out: TextIO | None = None
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (username, role label, where)
+
+    def say(self, text: str) -> None:
+        if self.out is not None:
+            self.out.write(text + "\n")
+
+
+Step = Callable[[DemoContext], None]
+_steps: list[tuple[int, str, Step]] = []
+
+
+def demo_step(order: int) -> Callable[[Step], Step]:
+    def register(fn: Step) -> Step:
+        key = f"{fn.__module__}.{fn.__qualname__}"
+        if not any(k == key for _o, k, _f in _steps):
+            _steps.append((order, key, fn))
+        return fn
+
+    return register
+
+
+def demo_group_row() -> dict[str, str]:
+    with (DATA_DIR / "cloud_groups_2016.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["group_name"] == DEMO_GROUP:
+                return row
+    raise LookupError(DEMO_GROUP)
+
+
+def demo_populations() -> dict[str, int]:
+    facts = json.loads((DATA_DIR / "seed_facts.json").read_text(encoding="utf-8"))
+    case = next(c for c in facts["cases"] if c["group"] == DEMO_GROUP)
+    return {name: round(k * 1000) for name, k in case["member_population_thousands"].items()}
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    # One argon2 hash for every demo account: hashing 128 times would make the demo slow to start.
+    return make_password(DEMO_PASSWORD)
+
+
+def _staff(username: str, **fields: object) -> Staff:
+    staff = Staff.objects.filter(username=username).first() or Staff(username=username)
+    for k, v in fields.items():
+        setattr(staff, k, v)
+    staff.is_active = True
+    staff.failed_logins = 0
+    staff.locked_until = None
+    staff.password = _demo_password_hash()
+    staff.save()
+    return staff
+
+
+@transaction.atomic
+def load_foundation(scale: int = 1, out: TextIO | None = None) -> DemoContext:
+    row = demo_group_row()
+    populations = demo_populations()
+    group, _ = Group.objects.update_or_create(
+        name=DEMO_GROUP, defaults={"prefecture": row["prefecture"], "start_fiscal_year": int(row["start_fy"])}
+    )
+    members = []
+    for code in row["member_codes"].split(";"):
+        municipality = ensure_municipality(code)
+        population = populations.get(municipality.name)
+        if population is not None:
+            municipality.population = population
+            municipality.population_source = "総務省「自治体クラウドの更なる展開について」（千人単位）"
+            municipality.save(update_fields=["population", "population_source"])
+        joined = dt.date(2013, 10, 1) if code in FIRST_MEMBERS else dt.date(2014, 4, 1)
+        Membership.objects.get_or_create(group=group, municipality=municipality, defaults={"joined_on": joined})
+        members.append(municipality)
+    ctx = DemoContext(group=group, members=members, scale=scale, out=out)
+    _staff("secretariat", role=Role.GROUP_SECRETARIAT, group=group, municipality=None,
+           display_name="協議会事務局 デモ")
+    ctx.logins.append(("secretariat", Role.GROUP_SECRETARIAT.label, DEMO_GROUP))
+    _staff("operator", role=Role.OPERATOR, group=None, municipality=None, display_name="運用者 デモ")
+    ctx.logins.append(("operator", Role.OPERATOR.label, "データセンター"))
+    for municipality in members:
+        for role in sorted(MUNICIPAL_ROLES):
+            username = f"{municipality.code}-{ROLE_SUFFIX[Role(role)]}"
+            _staff(username, role=role, municipality=municipality, group=None,
+                   display_name=f"{municipality.name} {Role(role).label}")
+            ctx.logins.append((username, Role(role).label, str(municipality)))
+    return ctx
+
+
+def load(scale: int = 1, out: TextIO | None = None) -> DemoContext:
+    ctx = load_foundation(scale, out)
+    autodiscover_modules("demo_data")
+    for _order, key, step in sorted(_steps):
+        ctx.say(f"デモデータ: {key} …")
+        with transaction.atomic():
+            step(ctx)
+    return ctx

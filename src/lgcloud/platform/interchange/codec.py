@@ -1,0 +1,231 @@
+"""One codec for every standard-layout file: CSV with a header of Japanese item names, UTF-8 or CP932,
+dates as 西暦 YYYYMMDD (00 for the unknown parts of a partly unknown date), codes from the code tables."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from lgcloud.platform.interchange.layout import FileDef, Item, Layout
+
+JST = ZoneInfo("Asia/Tokyo")
+MAX_FILE_BYTES = 1 << 30  # 1 GiB per file: larger is refused before reading
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "cp932": "cp932", "windows-31j": "cp932", "shift_jis": "cp932",
+             "sjis": "cp932"}
+_PRECISION_OF_DATE = {"day": 8, "month": 6, "year": 4}
+
+
+@dataclass
+class Problem:
+    file: str
+    line: int  # 0 for the file as a whole
+    item: str
+    value: str
+    reason: str
+
+    def as_row(self) -> list[str]:
+        return [self.file, str(self.line or ""), self.item, self.value[:100], self.reason]
+
+
+class EncodeError(Exception):
+    pass
+
+
+def encoding_name(name: str) -> str:
+    key = (name or "utf-8").lower()
+    if key not in ENCODINGS:
+        raise ValueError(f"文字コード「{name}」には対応していません（utf-8 または cp932）。")
+    return ENCODINGS[key]
+
+
+# --- values ----------------------------------------------------------------------------------------
+
+
+def encode_date(value: dt.date | None, precision: str | None = None) -> str:
+    if value is None:
+        return "00000000" if precision == "unknown" else ""
+    text = value.strftime("%Y%m%d")
+    if precision == "month":
+        return text[:6] + "00"
+    if precision in ("year", "approx"):
+        return text[:4] + "0000"
+    return text
+
+
+def encode(layout: Layout, item: Item, value: Any, row: dict[str, Any]) -> str:
+    if value is None or value == "":
+        if item.rule and item.rule.startswith("partial_date:"):
+            return encode_date(None, row.get(item.rule.split(":", 1)[1]))
+        return ""
+    if item.type == "コード":
+        table = layout.code_tables[item.code_table or ""]
+        codes = table.to_code()
+        if value not in codes:
+            raise EncodeError(f"{item.name}の値「{value}」はコード表「{table.name}」にありません")
+        return codes[value]
+    if item.type == "年月日":
+        precision = row.get(item.rule.split(":", 1)[1]) if item.rule and item.rule.startswith("partial_date:") else None
+        return encode_date(value, precision)
+    if item.type == "日時":
+        return value.astimezone(JST).strftime("%Y%m%d%H%M%S")
+    if item.rule == "json":
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return str(value)
+
+
+def decode(layout: Layout, item: Item, text: str) -> tuple[Any, str | None]:
+    """(value, error message or None). Empty text decodes to None."""
+    if text == "":
+        return None, (f"{item.name}は必須です" if item.required else None)
+    if len(text) > item.max_length:
+        return None, f"{item.name}が最大長（{item.max_length}文字）を超えています（{len(text)}文字）"
+    if item.type == "数字":
+        if not (text.isascii() and text.isdigit()):
+            return None, f"{item.name}は半角数字で入力してください"
+        return int(text), None
+    if item.type == "コード":
+        table = layout.code_tables[item.code_table or ""]
+        if text not in table.to_value:
+            return None, f"{item.name}のコード「{text}」はコード表「{table.name}」にありません"
+        return table.to_value[text], None
+    if item.type == "年月日":
+        return decode_date(item, text)
+    if item.type == "日時":
+        try:
+            return dt.datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=JST), None
+        except ValueError:
+            return None, f"{item.name}は YYYYMMDDHHMMSS で入力してください"
+    if item.rule == "json":
+        try:
+            return json.loads(text), None
+        except ValueError:
+            return None, f"{item.name}の JSON を読み取れません"
+    return text, None
+
+
+def decode_date(item: Item, text: str) -> tuple[Any, str | None]:
+    if len(text) != 8 or not (text.isascii() and text.isdigit()):
+        return None, f"{item.name}は西暦 YYYYMMDD の8桁で入力してください"
+    partial = bool(item.rule and item.rule.startswith("partial_date:"))
+    if text == "00000000" and partial:
+        return ("unknown", None), None
+    y, m, d = int(text[:4]), int(text[4:6]), int(text[6:])
+    if partial and m == 0 and d == 0:
+        return (dt.date(y, 1, 1), "year"), None
+    if partial and d == 0 and m:
+        try:
+            return (dt.date(y, m, 1), "month"), None
+        except ValueError:
+            return None, f"{item.name}「{text}」は存在しない年月です"
+    try:
+        day = dt.date(y, m, d)
+    except ValueError:
+        return None, f"{item.name}「{text}」は存在しない日付です"
+    return ((day, "day") if partial else day), None
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+
+def write_file(layout: Layout, fdef: FileDef, rows: list[dict[str, Any]], path: Path, encoding: str
+               ) -> tuple[int, list[Problem]]:
+    """Write rows; a value the encoding cannot hold is reported (file, record, item), never replaced."""
+    problems: list[Problem] = []
+    enc = encoding_name(encoding)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(fdef.header)
+    for n, row in enumerate(rows, start=2):
+        out = []
+        for item in fdef.items:
+            try:
+                text = encode(layout, item, row.get(item.code), row)
+            except EncodeError as e:
+                problems.append(Problem(fdef.file, n, item.name, str(row.get(item.code)), str(e)))
+                text = ""
+            if enc != "utf-8" and text:
+                try:
+                    text.encode(enc)
+                except UnicodeEncodeError as e:
+                    bad = text[e.start:e.end]
+                    problems.append(Problem(fdef.file, n, item.name, text,
+                                            f"文字「{bad}」（U+{ord(bad[0]):04X}）は {encoding} で表せません"))
+            out.append(text)
+        writer.writerow(out)
+    if not problems:
+        path.write_bytes(buf.getvalue().encode(enc))
+    return len(rows), problems
+
+
+def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems: list[Problem],
+              max_bytes: int = MAX_FILE_BYTES) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Decoded rows with their line numbers; every problem is appended to `problems`, bad rows skipped."""
+    enc = encoding_name(encoding)
+    size = path.stat().st_size
+    if size > max_bytes:
+        problems.append(Problem(fdef.file, 0, "", f"{size:,} バイト",
+                                f"ファイルが大きすぎます（上限 {max_bytes:,} バイト）"))
+        return
+    raw = path.read_bytes()
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8):]
+    try:
+        text = raw.decode(enc)
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        problems.append(Problem(fdef.file, line, "", "", f"文字コード {encoding} として読めないバイト列があります"
+                                                         "（文字コードの指定を確認してください）"))
+        return
+    if text and not text.endswith(("\n", "\r")):
+        problems.append(Problem(fdef.file, text.count("\n") + 1, "", "", "ファイルの最後の行が改行で終わっていません（途中で切れている可能性）"))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        problems.append(Problem(fdef.file, 1, "", "", "見出し行がありません"))
+        return
+    except csv.Error as e:
+        problems.append(Problem(fdef.file, 1, "", "", f"CSVの形式が正しくありません（{e}）"))
+        return
+    expected = fdef.header
+    missing = [h for h in expected if h not in header]
+    unknown = [h for h in header if h not in expected]
+    if missing or unknown:
+        if missing:
+            problems.append(Problem(fdef.file, 1, "、".join(missing), "", "見出し行に必要な項目がありません"))
+        if unknown:
+            problems.append(Problem(fdef.file, 1, "、".join(unknown), "", "見出し行に定義にない項目があります"))
+        return
+    index = [header.index(h) for h in expected]
+    line = 1
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            problems.append(Problem(fdef.file, reader.line_num, "", "", f"CSVの形式が正しくありません（{e}）"))
+            return
+        line = reader.line_num
+        if len(fields) != len(header):
+            problems.append(Problem(fdef.file, line, "", "", f"項目の数が見出しと合いません（{len(fields)}項目、見出しは{len(header)}項目）"))
+            continue
+        row: dict[str, Any] = {}
+        ok = True
+        for item, i in zip(fdef.items, index, strict=True):
+            value, error = decode(layout, item, fields[i])
+            if error:
+                problems.append(Problem(fdef.file, line, item.name, fields[i], error))
+                ok = False
+            row[item.code] = value
+        if ok:
+            yield line, row

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from lgcloud.platform.interchange.importer import import_municipality
+from lgcloud.platform.interchange.management.commands.export import progress_bar
+from lgcloud.platform.tenancy.commands import TenantCommand
+
+
+class Command(TenantCommand):
+    help = "中間標準レイアウトのファイルを取り込みます（全件を検証してから一括登録）: import --municipality CODE DIR [--dry-run] [--replace]"
+    municipality_required = True
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("dir", help="取り込むファイルのフォルダ")
+        parser.add_argument("--encoding", default="utf-8", help="utf-8（既定）または cp932")
+        parser.add_argument("--dry-run", action="store_true", help="検証のみ行い、登録しない")
+        parser.add_argument("--replace", action="store_true", help="既存の住民記録を置き換える（一括・原子的）")
+        parser.add_argument("--mapping", help="他システムのCSVの対応定義（YAML）")
+        parser.add_argument("--include-support-measures", action="store_true")
+        parser.add_argument("--purpose", default="")
+        parser.add_argument("--report", help="エラー一覧CSVの出力先（既定: DIR/import_errors.csv）")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        folder = Path(options["dir"])
+        batch = None
+        problems: list[Any] = []
+        if options.get("mapping"):
+            from lgcloud.platform.interchange.mapping import load_mapping, read_vendor
+
+            batch = read_vendor(load_mapping(Path(options["mapping"])), folder, problems)
+        result = import_municipality(folder, encoding=options["encoding"], dry_run=options["dry_run"],
+                                     replace=options["replace"], include_support=options["include_support_measures"],
+                                     purpose=options["purpose"], progress=progress_bar, batch=batch,
+                                     prior_problems=problems)
+        if not result.ok:
+            report = Path(options.get("report") or folder / "import_errors.csv")
+            report.write_text(result.report_csv(), encoding="utf-8")
+            for p in result.problems[:100]:
+                where = f"{p.file} {p.line}行目" if p.line else p.file
+                self.stderr.write(f"{where} {p.item}「{p.value}」: {p.reason}")
+            if len(result.problems) > 100:
+                self.stderr.write(f"…ほか {len(result.problems) - 100} 件")
+            raise CommandError(f"{len(result.problems)}件のエラーがあるため、何も登録していません。一覧: {report}")
+        counts = "、".join(f"{k} {v}" for k, v in result.counts.items())
+        if options["dry_run"]:
+            self.stdout.write(f"検証しました（登録はしていません）: {counts}")
+        else:
+            self.stdout.write(f"取り込みました: {counts}")

@@ -1,0 +1,192 @@
+"""Reading parameters, setting overrides, and the deviation report (カスタマイズ比較一覧表).
+
+Business code asks `value(name, fiscal_year)` and never which municipality it
+serves: the difference lives in the Override rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from lgcloud.platform.audit import services as audit
+from lgcloud.platform.common.errors import NotFound, PermissionDenied, ValidationFailed
+from lgcloud.platform.common.wareki import format_fiscal_year
+from lgcloud.platform.params.models import Override, Parameter, StandardValue, ValueType
+from lgcloud.platform.tenancy.context import current_actor, require_municipality
+from lgcloud.platform.tenancy.models import Group, Municipality
+
+Value = Decimal | int | str | bool
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．，－", "0123456789.,-")
+
+
+def get_parameter(name: str) -> Parameter:
+    param = Parameter.objects.filter(name=name).first()
+    if param is None:
+        raise NotFound(f"パラメータ「{name}」はカタログにありません。")
+    return param
+
+
+def parse_value(param: Parameter, raw: str) -> Value:
+    """Parse and range-check a value; the message names the parameter and its range."""
+    text = str(raw).strip().translate(_FULLWIDTH).replace(",", "")
+    vt = param.value_type
+    if vt == ValueType.CHOICE:
+        allowed = [c[0] for c in param.choices]
+        if text not in allowed:
+            labels = "、".join(f"{c[1]}（{c[0]}）" for c in param.choices)
+            raise ValidationFailed(f"{param.label}は次のいずれかを指定してください: {labels}", field="value")
+        return text
+    if vt == ValueType.BOOLEAN:
+        if text.lower() in {"1", "true", "有", "あり"}:
+            return True
+        if text.lower() in {"0", "false", "無", "なし"}:
+            return False
+        raise ValidationFailed(f"{param.label}は「有」か「無」で指定してください。", field="value")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValidationFailed(f"{param.label}には数値を入力してください（入力値: {raw}）。", field="value") from None
+    if not number.is_finite():
+        raise ValidationFailed(f"{param.label}には数値を入力してください（入力値: {raw}）。", field="value")
+    if vt in (ValueType.YEN, ValueType.INTEGER) and number != number.to_integral_value():
+        raise ValidationFailed(f"{param.label}は整数で入力してください（入力値: {raw}）。", field="value")
+    low, high = param.min_value, param.max_value
+    if (low is not None and number < low) or (high is not None and number > high):
+        unit = param.unit
+        raise ValidationFailed(
+            f"{param.label}は {_fmt(low)}{unit} 以上 {_fmt(high)}{unit} 以下で入力してください（入力値: {raw}）。",
+            field="value",
+        )
+    if vt in (ValueType.YEN, ValueType.INTEGER):
+        return int(number)
+    return number
+
+
+def _fmt(d: Decimal | None) -> str:
+    if d is None:
+        return ""
+    d = d.normalize()
+    # Not f"{d:,}" on the normalized value: Decimal("2000000").normalize() formats as "2E+6".
+    return f"{int(d):,}" if d == d.to_integral_value() else f"{d:f}"
+
+
+def format_value(param: Parameter, value: str) -> str:
+    if param.value_type == ValueType.YEN:
+        return f"{int(Decimal(value)):,}円"
+    if param.value_type == ValueType.RATE:
+        return f"{Decimal(value).normalize():f}%"
+    if param.value_type == ValueType.CHOICE:
+        return dict((c[0], c[1]) for c in param.choices).get(value, value)
+    return value
+
+
+def standard_raw(param: Parameter, fiscal_year: int) -> str:
+    row = (
+        StandardValue.objects.filter(parameter=param, fiscal_year__lte=fiscal_year).order_by("-fiscal_year").first()
+    )
+    if row is None:
+        raise NotFound(f"{param.label}には{format_fiscal_year(fiscal_year)}の標準値がありません。")
+    return row.value
+
+
+def value(name: str, fiscal_year: int, municipality: Municipality | None = None) -> Value:
+    """The value in force for the municipality in context (or the one given) in a fiscal year."""
+    municipality = municipality or require_municipality()
+    param = get_parameter(name)
+    override = Override.objects.filter(parameter=param, municipality=municipality, fiscal_year=fiscal_year).first()
+    return parse_value(param, override.value if override else standard_raw(param, fiscal_year))
+
+
+@transaction.atomic
+def set_override(
+    municipality: Municipality, name: str, fiscal_year: int, raw: str, reason: str = ""
+) -> Override:
+    param = get_parameter(name)
+    if not param.overridable:
+        raise PermissionDenied(f"{param.label}は全団体共通の値で、団体ごとに変更できません。")
+    if not 2000 <= fiscal_year <= 2100:
+        raise ValidationFailed("年度は西暦4桁で指定してください（例: 2026）。", field="fiscal_year")
+    parsed = parse_value(param, raw)
+    stored = str(parsed).lower() if isinstance(parsed, bool) else str(parsed)
+    override, _ = Override.objects.update_or_create(
+        parameter=param,
+        municipality=municipality,
+        fiscal_year=fiscal_year,
+        defaults={"value": stored, "reason": reason[:300], "set_by": current_actor().username},
+    )
+    audit.record(
+        "params.override_set",
+        obj=override,
+        municipality=municipality,
+        detail={"parameter": name, "fiscal_year": fiscal_year, "value": stored},
+    )
+    return override
+
+
+@transaction.atomic
+def remove_override(municipality: Municipality, name: str, fiscal_year: int) -> None:
+    param = get_parameter(name)
+    deleted, _ = Override.objects.filter(parameter=param, municipality=municipality, fiscal_year=fiscal_year).delete()
+    if not deleted:
+        raise NotFound(f"{param.label}の{format_fiscal_year(fiscal_year)}の設定はありません。")
+    audit.record(
+        "params.override_removed",
+        object_type="Parameter",
+        object_id=param.pk,
+        municipality=municipality,
+        detail={"parameter": name, "fiscal_year": fiscal_year},
+    )
+
+
+@dataclass
+class DeviationRow:
+    parameter: Parameter
+    standard: str
+    standard_display: str
+    cells: list[str | None]  # per member, the displayed override or None (= standard)
+
+    @property
+    def deviating_members(self) -> int:
+        return sum(1 for c in self.cells if c is not None)
+
+
+@dataclass
+class DeviationReport:
+    group: Group
+    fiscal_year: int
+    members: list[Municipality]
+    rows: list[DeviationRow] = field(default_factory=list)
+
+    @property
+    def deviations_per_member(self) -> list[int]:
+        return [sum(1 for r in self.rows if r.cells[i] is not None) for i in range(len(self.members))]
+
+
+def deviation_report(group: Group, fiscal_year: int, *, all_parameters: bool = False) -> DeviationReport:
+    """Every member's overrides side by side with the standard, for one fiscal year."""
+    import datetime as dt
+
+    members = list(group.members_on(dt.date(fiscal_year + 1, 3, 31)).order_by("code"))
+    index = {m.pk: i for i, m in enumerate(members)}
+    overrides = Override.objects.filter(municipality__in=members, fiscal_year=fiscal_year).select_related("parameter")
+    by_param: dict[int, dict[int, str]] = {}
+    for o in overrides:
+        by_param.setdefault(o.parameter_id, {})[o.municipality_id] = o.value
+    report = DeviationReport(group, fiscal_year, members)
+    for param in Parameter.objects.all():
+        over = by_param.get(param.pk, {})
+        if not over and not all_parameters:
+            continue
+        try:
+            std = standard_raw(param, fiscal_year)
+        except NotFound:
+            continue
+        cells: list[str | None] = [None] * len(members)
+        for municipality_id, raw in over.items():
+            cells[index[municipality_id]] = format_value(param, raw)
+        report.rows.append(DeviationRow(param, std, format_value(param, std), cells))
+    return report

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from lgcloud.platform.accounts.roles import Cap
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    nav = [("home", "ホーム")]
+    if user.has_cap(Cap.REGISTRY_VIEW):
+        nav += [("registry:index", "住民記録"), ("registry:search", "住民検索"), ("registry_statistics", "住民統計")]
+    if user.has_cap(Cap.REGISTRY_CHANGE) or user.has_cap(Cap.REGISTRY_PREPARE):
+        nav += [("registry:events", "異動届")]
+    if user.has_cap(Cap.REGISTRY_APPROVE):
+        nav += [("registry:approvals", "受付承認")]
+    if user.has_cap(Cap.GROUP_MANAGE):
+        nav += [("group_members", "構成団体"), ("deviation_report", "パラメータ差分")]
+        nav += [("customization_comparison", "カスタマイズ要望")]
+    if user.has_cap(Cap.PARAMS_OVERRIDE):
+        nav += [("municipality_parameters", "パラメータ設定")]
+    if user.has_cap(Cap.AUDIT_VIEW):
+        nav += [("municipality_audit", "アクセスログ")]
+    if user.has_cap(Cap.MUNICIPALITY_ADMIN):
+        nav += [("interchange_export", "データ出力")]
+    if user.has_cap(Cap.MUNICIPALITY_ADMIN):
+        nav += [("customization_requests", "カスタマイズ要望")]
+    if user.has_cap(Cap.GROUP_REPORTS):
+        nav += [("costs_dashboard", "費用・負担")]
+    elif user.has_cap(Cap.MUNICIPALITY_ADMIN):
+        nav += [("costs_mine", "費用")]
+    where = user.municipality or user.group
+    return {"nav": nav, "where": str(where) if where else "プラットフォーム運用"}
