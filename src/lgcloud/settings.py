@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "lgcloud.platform.audit",
     "lgcloud.platform.params",
     "lgcloud.platform.calc",
+    "lgcloud.platform.events",
     "lgcloud.group.customization",
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",
