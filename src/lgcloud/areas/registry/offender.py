@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,10 +30,17 @@ from lgcloud.platform.common.errors import Conflict, NotFound, PermissionDenied,
 from lgcloud.platform.params import services as params
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
-if TYPE_CHECKING:
-    from lgcloud.areas.registry.restrictions import Requester
-
 _SPLIT = re.compile(r"[\s\u3000・,，、/／]+")
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asks (for a certificate, or at the counter): a resident, or a name and birth date."""
+
+    person_id: int | None = None
+    name: str = ""
+    kana: str = ""
+    birth_date: dt.date | None = None
 
 
 class Match(Enum):

@@ -10,7 +10,6 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -27,6 +26,7 @@ from lgcloud.areas.registry.models import (
     SupportMeasure,
     SupportStatus,
 )
+from lgcloud.areas.registry.offender import Requester
 from lgcloud.platform.accounts.roles import Cap, capabilities
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -76,16 +76,6 @@ class RestrictionAlert(Conflict):
     def __init__(self, alerts: list[str]) -> None:
         super().__init__("確認が必要です: " + " / ".join(alerts))
         self.alerts = alerts
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who asks (for a certificate, or at the counter): a resident, or a name and birth date."""
-
-    person_id: int | None = None
-    name: str = ""
-    kana: str = ""
-    birth_date: dt.date | None = None
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
