@@ -10,7 +10,8 @@ import datetime as dt
 
 import pytest
 
-from lgcloud.areas.registry import offender, restrictions, services
+from lgcloud.areas.registry import offender, restrictions
+from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.models import OffenderReview
 from lgcloud.areas.registry.restrictions import Requester, RestrictionAlert, RestrictionRefused
 from lgcloud.platform.audit.models import AuditRecord
@@ -21,7 +22,7 @@ BIRTH = dt.date(1975, 5, 5)
 
 
 def _move_in(family: str, given: str, kana: tuple[str, str], birth: str, address: str, **extra):
-    return services.move_in(
+    return move_in(
         persons=[{"family_name": family, "given_name": given, "family_name_kana": kana[0], "given_name_kana": kana[1],
                   "birth_date": birth, "sex": "male", "relationship": "世帯主", **extra}],
         address={"address": address}, effective_on="2024-04-01", notified_on="2024-04-02",
