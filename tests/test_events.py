@@ -11,7 +11,12 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from lgcloud.areas.registry import services, transfer
+from lgcloud.areas.registry import transfer
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.move_in import birth as register_birth
+from lgcloud.areas.registry.actions.move_in import move_in
+from lgcloud.areas.registry.actions.removal import death, move_out
+from lgcloud.areas.registry.engine import EventResult
 from lgcloud.platform import events
 from lgcloud.platform.common.errors import ValidationFailed
 from lgcloud.platform.events.models import DomainEvent, SubscriberCursor
@@ -27,14 +32,14 @@ def person(given: str, birth: str, relationship: str, **extra: str) -> dict:
             "birth_date": birth, "sex": "male", "relationship": relationship, **extra}
 
 
-def move_in_family() -> services.EventResult:
-    return services.move_in(persons=[person("太郎", "1985-04-02", "世帯主"), person("花子", "1987-09-15", "妻")],
+def move_in_family() -> EventResult:
+    return move_in(persons=[person("太郎", "1985-04-02", "世帯主"), person("花子", "1987-09-15", "妻")],
                             address={"address": "埼玉県北足立郡伊奈町小室1-1"}, effective_on="2020-04-01",
                             notified_on="2020-04-05", previous_address="東京都新宿区西新宿2-8-1")
 
 
-def birth(household_no: int, given: str = "二郎", on: str = "2021-06-10") -> services.EventResult:
-    return services.birth(child=person(given, on, "子") | {"birth_date": on}, household_no=household_no,
+def birth(household_no: int, given: str = "二郎", on: str = "2021-06-10") -> EventResult:
+    return register_birth(child=person(given, on, "子") | {"birth_date": on}, household_no=household_no,
                           effective_on=on, notified_on=on)
 
 
@@ -77,7 +82,7 @@ def test_a_rolled_back_event_publishes_nothing(in_a):
         raise RuntimeError("the caller's transaction fails after the 異動")
     # A 異動 refused inside the engine (two heads of one household) publishes nothing either.
     with pytest.raises(ValidationFailed):
-        services.move_in(persons=[person("一", "1980-01-01", "世帯主"), person("二", "1981-01-01", "世帯主")],
+        move_in(persons=[person("一", "1980-01-01", "世帯主"), person("二", "1981-01-01", "世帯主")],
                          address={"address": "伊奈町2"}, effective_on="2020-04-01", notified_on="2020-04-01",
                          previous_address="東京都")
     assert list(DomainEvent.objects.values_list("kind", flat=True)) == ["registry.move_in"]
@@ -147,9 +152,9 @@ def test_a_replay_from_any_cursor_gives_the_same_state(in_a):
     hh = moved.households[0]
     taro = min(moved.persons, key=lambda p: p.person_no)
     baby = birth(hh.household_no).persons[0]
-    services.move_within(household_no=hh.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台3-3"},
+    move_within(household_no=hh.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台3-3"},
                          effective_on="2024-10-01", notified_on="2024-10-03")
-    services.death(person_no=taro.person_no, death_date="2025-02-01", notified_on="2025-02-03",
+    death(person_no=taro.person_no, death_date="2025-02-01", notified_on="2025-02-03",
                    new_head_person_no=min(p.person_no for p in moved.persons if p.pk != taro.pk),
                    relationships={baby.person_no: "子"})
     process()
@@ -176,7 +181,7 @@ def test_a_replay_from_any_cursor_gives_the_same_state(in_a):
 def test_moves_between_members_publish_in_both_municipalities(muni_a, muni_b, as_municipality):
     with as_municipality(muni_a):
         family = sorted(p.person_no for p in move_in_family().persons)
-        services.move_out(person_nos=family, destination="埼玉県入間郡越生町越生1",
+        move_out(person_nos=family, destination="埼玉県入間郡越生町越生1",
                           destination_code=muni_b.code, effective_on="2024-04-10", notified_on="2024-04-01")
     with as_municipality(muni_b):
         [msg] = transfer.pending("move_out_certificate")

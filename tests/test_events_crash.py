@@ -14,17 +14,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 SETUP = """
-from lgcloud.areas.registry import services
+from lgcloud.areas.registry.actions.move_in import move_in
+from lgcloud.areas.registry.actions.move_in import birth
 from lgcloud.platform.tenancy.context import municipality_scope
 from lgcloud.platform.tenancy.services import ensure_municipality
 
 m = ensure_municipality("113018", 44000)
 with municipality_scope(m):
-    r = services.move_in(persons=[{"family_name": "山田", "given_name": "太郎", "birth_date": "1985-04-02",
+    r = move_in(persons=[{"family_name": "山田", "given_name": "太郎", "birth_date": "1985-04-02",
                                    "sex": "male", "relationship": "世帯主"}],
                          address={"address": "埼玉県北足立郡伊奈町小室1-1"}, effective_on="2020-04-01",
                          notified_on="2020-04-05", previous_address="東京都")
-    services.birth(child={"family_name": "山田", "given_name": "二郎", "sex": "male", "relationship": "子"},
+    birth(child={"family_name": "山田", "given_name": "二郎", "sex": "male", "relationship": "子"},
                    household_no=r.households[0].household_no, effective_on="2021-06-10", notified_on="2021-06-14")
 """
 
