@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",
     "lgcloud.areas.registry",
+    "lgcloud.areas.revenue",
     "lgcloud.platform.interchange",
     "lgcloud.platform.web",
     "lgcloud.platform.api",
