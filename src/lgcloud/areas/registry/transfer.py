@@ -16,7 +16,14 @@ from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.actions.removal import confirm_move_out
 from lgcloud.areas.registry.engine import EventResult
 from lgcloud.areas.registry.models import TransferKind, TransferMessage
-from lgcloud.areas.registry.transfer_messages import CERTIFICATE_ITEMS, deliver
+from lgcloud.areas.registry.transfer_messages import (
+    CERTIFICATE_ITEMS,
+    CERTIFICATE_QUEUE,
+    NOTICE_QUEUE,
+    deliver,
+    raise_work_item,
+)
+from lgcloud.platform import worklists
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.tenancy.context import require_municipality
 
@@ -58,6 +65,7 @@ def move_in_from_certificate(*, message_id: int, address: dict[str, Any], effect
                               acknowledge_alerts=acknowledge_alerts)
     msg.status, msg.consumed_at = "consumed", timezone.now()
     msg.save(update_fields=["status", "consumed_at"])
+    worklists.resolve(CERTIFICATE_QUEUE, f"message:{msg.pk}", outcome=f"転入を記録しました（異動 {result.event.pk}）")
     moved_in_on = result.event.effective_on
     notice = {"sender_person_nos": [i["sender_person_no"] for i in msg.payload["persons"]],
               "moved_in_on": moved_in_on.isoformat(), "new_address": address.get("address", ""),
@@ -68,17 +76,32 @@ def move_in_from_certificate(*, message_id: int, address: dict[str, Any], effect
 
 @transaction.atomic
 def process_move_in_notices() -> int:
-    """A's side: every pending 転入通知 confirms the 転出 (転出予定 → 転出確定). Returns persons confirmed."""
+    """A's side: every pending 転入通知 confirms the 転出 (転出予定 → 転出確定), each as the decision of its item
+    in the 処理待ち一覧. Returns persons confirmed."""
     count = 0
-    for msg in TransferMessage.objects.select_for_update().filter(kind=TransferKind.MOVE_IN_NOTICE, status="pending"):
-        for number in msg.payload["sender_person_nos"]:
-            confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
-                                      destination=f"{msg.payload['to_name']}{msg.payload['new_address']}",
-                                      reason=f"転入通知（{msg.payload['to_name']}）")
-            count += 1
-        msg.status, msg.consumed_at = "consumed", timezone.now()
-        msg.save(update_fields=["status", "consumed_at"])
+    for msg in TransferMessage.objects.filter(kind=TransferKind.MOVE_IN_NOTICE, status="pending").order_by("pk"):
+        raise_work_item(msg)  # the item already there (or one for a message received before the worklists)
+        item = worklists.WorkItem.objects.get(queue=NOTICE_QUEUE, dedupe_key=f"message:{msg.pk}")
+        if item.status == "open":
+            worklists.decide(item.pk, True)
+            count += len(msg.payload.get("sender_person_nos", []))
     return count
+
+
+def confirm_from_notice(message_id: int) -> int:
+    """The 転入通知's item was accepted: confirm the 転出 of everyone it names. Returns persons confirmed."""
+    msg = TransferMessage.objects.select_for_update().filter(pk=message_id, kind=TransferKind.MOVE_IN_NOTICE).first()
+    if msg is None:
+        raise NotFound("指定した転入通知はありません。")
+    if msg.status != "pending":
+        raise ValidationFailed("この転入通知は既に処理されています。", field="message_id")
+    for number in msg.payload["sender_person_nos"]:
+        confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
+                         destination=f"{msg.payload['to_name']}{msg.payload['new_address']}",
+                         reason=f"転入通知（{msg.payload['to_name']}）")
+    msg.status, msg.consumed_at = "consumed", timezone.now()
+    msg.save(update_fields=["status", "consumed_at"])
+    return len(msg.payload["sender_person_nos"])
 
 
 # --- from outside the group: the 転出証明書 as a CSV ------------------------------------------------
