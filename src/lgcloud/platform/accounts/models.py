@@ -135,3 +135,6 @@ class LoginThrottle(models.Model):
 
     class Meta:
         verbose_name = "ログイン試行の制限"
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… ({self.failures})"
