@@ -182,6 +182,8 @@ CONTENT_SECURITY_POLICY = (
 # Login lockout: after this many consecutive failures the account is locked for LOCKOUT_MINUTES.
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCKOUT_MINUTES = 15
+LOGIN_MAX_FAILURES_PER_ADDRESS = 30  # any accounts, from one address, within the lockout period
+TOTP_MAX_FAILURES = 5
 
 LOGGING = {
     "version": 1,
