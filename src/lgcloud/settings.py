@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",
     "lgcloud.areas.registry",
+    "lgcloud.areas.taxation",
     "lgcloud.platform.interchange",
     "lgcloud.platform.web",
     "lgcloud.platform.api",
