@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "lgcloud.areas.insurance",
     "lgcloud.areas.pension",
     "lgcloud.areas.welfare",
+    "lgcloud.areas.taxation",
     "lgcloud.areas.revenue",
     "lgcloud.platform.interchange",
     "lgcloud.platform.web",
