@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",
     "lgcloud.areas.registry",
+    "lgcloud.areas.taxation",
     "lgcloud.areas.revenue",
     "lgcloud.platform.interchange",
     "lgcloud.platform.web",
