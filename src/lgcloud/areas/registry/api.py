@@ -634,6 +634,7 @@ def nationality_loss(request: HttpRequest, payload: NationalityLossIn) -> Status
 class CancellationIn(Schema):
     event_id: int = 0
     reason: str = ""
+    acknowledge_alerts: bool = False
 
 
 @router.post("/events/cancellation", response=EVENT_RESPONSES, summary="異動の取消し")

@@ -458,8 +458,7 @@ SPECS: dict[str, Spec] = {s.slug: s for s in (
          groups=(("外国人住民の事項", FOREIGN_ITEMS), ("異動日", ("effective_on", "reason"))), after="person"),
     Spec("cancellation", "異動の取消し", cancel_event, build_cancellation, needs="person",
          description="誤って記録した異動を取り消します。取消しも異動として記録されます（後の異動から順に取り消します）。",
-         groups=(("取消し", ("event_id", "reason")),), labels={"reason": "取消しの理由"}, after="person",
-         ack=False),
+         groups=(("取消し", ("event_id", "reason")),), labels={"reason": "取消しの理由"}, after="person"),
 )}
 
 # Which forms appear on a household's or a person's page.
