@@ -53,7 +53,7 @@ from lgcloud.areas.registry.models import (
     Status,
 )
 from lgcloud.areas.registry.relationships import HEAD
-from lgcloud.group.costs import meters
+from lgcloud.platform import metering
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import LgcloudError, NotFound, ValidationFailed
@@ -436,7 +436,7 @@ def issue_certificate(
         audit.record("registry.certificate_issued", obj=certificate, purpose=req.purpose,
                      individual_number_shown=req.options["individual_number"],
                      detail={**_audit_detail(req), "issue_no": issue_no, "fee": fee, "pages": pages})
-        meters.record(municipality, "certificates_issued")
+        metering.record("certificates_issued", municipality=municipality)
     return certificate, pdf
 
 
