@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from lgcloud.areas.registry import certificate_views, event_views, views
+from lgcloud.areas.registry import certificate_views, event_specs, event_views, views
 
 app_name = "registry"
 
@@ -14,7 +14,7 @@ urlpatterns = [
     path("households/<int:household_no>/", views.household, name="household"),
     path("events/", event_views.event_menu, name="events"),
     *[path(f"events/{slug}/", event_views.event_form, {"slug": slug}, name=f"event_{slug}")
-      for slug in event_views.SPECS],
+      for slug in event_specs.SPECS],
     path("inbox/", views.inbox, name="inbox"),
     path("move-in-csv/", views.move_in_csv, name="move_in_csv"),
     path("inbox/move-in-notices/", views.process_notices, name="process_notices"),

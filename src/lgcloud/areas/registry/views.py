@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lgcloud.areas.registry import approvals, crypto, display, engine, reading, restrictions, search, transfer
-from lgcloud.areas.registry.event_views import HOUSEHOLD_EVENTS, PERSON_EVENTS, available
+from lgcloud.areas.registry.event_specs import HOUSEHOLD_EVENTS, PERSON_EVENTS, available
 from lgcloud.areas.registry.forms import (
     AsOfForm,
     InquiryForm,

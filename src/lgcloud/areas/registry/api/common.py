@@ -15,7 +15,7 @@ from lgcloud.areas.registry import (
     reading,
 )
 from lgcloud.areas.registry.engine import EventResult
-from lgcloud.areas.registry.event_views import SPECS
+from lgcloud.areas.registry.event_specs import SPECS
 from lgcloud.areas.registry.models import EventKind, PreparedRequest
 from lgcloud.areas.registry.restrictions import RestrictionAlert
 from lgcloud.platform.accounts.roles import Cap

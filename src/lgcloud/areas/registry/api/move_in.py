@@ -15,7 +15,7 @@ from lgcloud.areas.registry.api.common import (
     plain,
     record,
 )
-from lgcloud.areas.registry.event_views import check_move_in_kind
+from lgcloud.areas.registry.event_forms import check_move_in_kind
 from lgcloud.platform.accounts.roles import Cap
 
 router = Router()
