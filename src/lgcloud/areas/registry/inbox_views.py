@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -17,12 +16,10 @@ from lgcloud.areas.registry.forms import (
 )
 from lgcloud.areas.registry.models import (
     Certificate,
-    TransferKind,
 )
 from lgcloud.areas.registry.restrictions import RestrictionAlert
 from lgcloud.areas.registry.views import require_any
 from lgcloud.platform.accounts.roles import Cap
-from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import LgcloudError, ValidationFailed
 from lgcloud.platform.web.decorators import staff
 
@@ -30,12 +27,7 @@ from lgcloud.platform.web.decorators import staff
 @require_any(Cap.REGISTRY_CHANGE, Cap.REGISTRY_PREPARE)
 @require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
-    with transaction.atomic():
-        certificates = transfer.pending(TransferKind.MOVE_OUT_CERTIFICATE)
-        notices = transfer.pending(TransferKind.MOVE_IN_NOTICE)
-        if certificates:
-            audit.record("registry.inbox_viewed", object_type="TransferMessage",
-                         object_id=",".join(str(m.pk) for m in certificates), purpose="転出証明書情報の確認")
+    certificates, notices = transfer.inbox()
     rows = []
     for m in certificates:
         persons = [{"name": display.name_text(p), "kana": display.kana_text(p), "birth": display.birth_text(p),
@@ -102,11 +94,7 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
 def _approvals_page(request: HttpRequest, *, status: int = 200, focus: int | None = None, alerts: list[str] | None = None,
                     error: str = "", reject_form: RejectForm | None = None) -> HttpResponse:
     user = staff(request)
-    pending = approvals.pending()
-    if pending:
-        with transaction.atomic():
-            audit.record("registry.approvals_viewed", object_type="PreparedRequest",
-                         object_id=",".join(str(r.pk) for r in pending), purpose="受付内容の確認")
+    pending = approvals.pending_shown()
     rows = [{"r": r, "label": approvals.operation_label(r.operation), "lines": _flatten(r.payload),
              "alerts": alerts if r.pk == focus else None, "error": error if r.pk == focus else "",
              "reject_form": reject_form if (reject_form is not None and r.pk == focus) else RejectForm(prefix=f"r{r.pk}")}
