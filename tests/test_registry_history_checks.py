@@ -58,7 +58,7 @@ def _family(in_a):
 
 
 def test_a_late_death_notice_may_not_leave_later_events_after_the_death(in_a):
-    taro, hanako, hh = _family(in_a)
+    _taro, hanako, hh = _family(in_a)
     address.move_within(household_no=hh.household_no, address={"address": "埼玉県北足立郡伊奈町小室5-5"},
                         effective_on="2024-06-01", notified_on="2024-06-01")
     with pytest.raises(ValidationFailed, match="死亡日"):

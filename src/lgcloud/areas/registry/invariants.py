@@ -90,10 +90,10 @@ def _events_by_person(pks: Iterable[int]) -> dict[int, list[RegistryEvent]]:
     links = (EventSubject.objects.filter(person_id__in=list(out), event__cancellations__isnull=True)
              .select_related("event").order_by("event__effective_on", "event_id"))
     for link in links:
-        key = (link.person_id, link.event_id)
-        if key not in seen and link.person_id is not None:
-            seen.add(key)
-            out[link.person_id].append(link.event)
+        if link.person_id is None or (link.person_id, link.event_id) in seen:
+            continue
+        seen.add((link.person_id, link.event_id))
+        out[link.person_id].append(link.event)
     return out
 
 
