@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "lgcloud.platform.accounts",
     "lgcloud.platform.audit",
     "lgcloud.platform.params",
+    "lgcloud.platform.documents",
     "lgcloud.group.customization",
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",
