@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 
-from lgcloud.group.costs import importing, services
+from lgcloud.group.costs import figures, importing, records, savings, sharing, whatif
 from lgcloud.group.costs.models import CostRecord, SharedCost, SharingFormula
 from lgcloud.platform.accounts.models import Staff
 from lgcloud.platform.common.errors import ValidationFailed
@@ -78,24 +78,24 @@ def _xlsx(response: Any) -> list[tuple[Any, ...]]:
 
 
 def test_demo_group_reduces_cost_by_44_6_percent_and_meets_the_goal(demo: Any) -> None:
-    s = services.savings(demo.group, 2014, 2018)
+    s = savings.savings(demo.group, 2014, 2018)
     assert s.reduction == Fraction(446, 1000)
-    assert services.percent(s.reduction) == Decimal("44.6")
+    assert figures.percent(s.reduction) == Decimal("44.6")
     assert s.goal == Fraction(3, 10)
     assert s.goal_met
     assert s.years == 5 and len(s.members) == 18
-    d = services.savings_as_dict(s)
+    d = savings.savings_as_dict(s)
     assert d["reduction_percent"] == "44.6" and d["goal_met"] is True and d["illustrative"] is True
 
 
 def test_savings_period_starting_before_any_member_joined(demo: Any) -> None:
     # FY2013 has a formula but nobody was a member on 1 April 2013: that year simply has no shares.
-    s = services.savings(demo.group, 2013, 2018)
+    s = savings.savings(demo.group, 2013, 2018)
     assert s.reduction is not None
     with pytest.raises(ValidationFailed, match="終了年度は開始年度以降"):
-        services.savings(demo.group, 2018, 2014)
+        savings.savings(demo.group, 2018, 2014)
     with pytest.raises(ValidationFailed, match="年度は西暦4桁"):
-        services.savings(demo.group, 0, 2018)
+        savings.savings(demo.group, 0, 2018)
 
 
 def test_cli_shares_json_sums_to_the_total(demo: Any) -> None:
@@ -105,12 +105,12 @@ def test_cli_shares_json_sums_to_the_total(demo: Any) -> None:
     assert data["fiscal_year"] == 2026 and data["total"] > 0
     assert len(data["members"]) == 18
     assert sum(m["share"] for m in data["members"]) == data["total"] == data["sum_of_shares"]
-    assert data == json.loads(json.dumps(services.shares_as_dict(services.compute_shares(demo.group, 2026)),
+    assert data == json.loads(json.dumps(sharing.shares_as_dict(sharing.compute_shares(demo.group, 2026)),
                                          ensure_ascii=False))
 
 
 def test_what_if_a_later_member_joins_every_share_decreases(demo: Any) -> None:
-    c = services.what_if(demo.group, 2026, services.WhatIf(LATER, 33_000))
+    c = whatif.what_if(demo.group, 2026, sharing.WhatIf(LATER, 33_000))
     existing = [r for r in c.rows if not r.hypothetical]
     assert len(existing) == 18
     assert all(r.changed is not None and r.current is not None and r.changed < r.current for r in existing)
@@ -123,7 +123,7 @@ def test_what_if_a_later_member_joins_every_share_decreases(demo: Any) -> None:
 
 
 def test_what_if_a_member_leaves_every_other_share_increases(demo: Any) -> None:
-    c = services.what_if(demo.group, 2026, services.WhatIf(leave_code=OGOSE))
+    c = whatif.what_if(demo.group, 2026, sharing.WhatIf(leave_code=OGOSE))
     leaving = [r for r in c.rows if r.changed is None]
     assert [r.code for r in leaving] == [OGOSE]
     others = [r for r in c.rows if r.code != OGOSE]
@@ -134,18 +134,18 @@ def test_what_if_a_member_leaves_every_other_share_increases(demo: Any) -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (services.WhatIf("113264", 30_000), "検査数字が正しくありません"),
-        (services.WhatIf("11000" + str(check_digit("11000")), 30_000), "団体コード表にありません"),
-        (services.WhatIf("12345", 30_000), "6桁の数字"),
-        (services.WhatIf(LATER, None), "人口を入力してください"),
-        (services.WhatIf(INA, 30_000), "既に構成団体です"),
-        (services.WhatIf(leave_code=LATER), "構成団体ではありません"),
-        (services.WhatIf(), "指定してください"),
+        (sharing.WhatIf("113264", 30_000), "検査数字が正しくありません"),
+        (sharing.WhatIf("11000" + str(check_digit("11000")), 30_000), "団体コード表にありません"),
+        (sharing.WhatIf("12345", 30_000), "6桁の数字"),
+        (sharing.WhatIf(LATER, None), "人口を入力してください"),
+        (sharing.WhatIf(INA, 30_000), "既に構成団体です"),
+        (sharing.WhatIf(leave_code=LATER), "構成団体ではありません"),
+        (sharing.WhatIf(), "指定してください"),
     ],
 )
-def test_what_if_bad_input(demo: Any, change: services.WhatIf, message: str) -> None:
+def test_what_if_bad_input(demo: Any, change: sharing.WhatIf, message: str) -> None:
     with pytest.raises(ValidationFailed, match=message):
-        services.what_if(demo.group, 2026, change)
+        whatif.what_if(demo.group, 2026, change)
 
 
 def test_set_formula_refuses_bad_weights_and_writes_nothing(demo: Any) -> None:
@@ -162,7 +162,7 @@ def test_set_formula_refuses_bad_weights_and_writes_nothing(demo: Any) -> None:
     ]
     for kwargs, message in cases:
         with pytest.raises(ValidationFailed, match=message):
-            services.set_formula(demo.group, 2030, **kwargs)  # type: ignore[arg-type]
+            sharing.set_formula(demo.group, 2030, **kwargs)  # type: ignore[arg-type]
     assert SharingFormula.objects.count() == before
 
 
@@ -224,7 +224,7 @@ def test_shares_page_checks_the_sum(secretariat: Client, demo: Any) -> None:
     r = secretariat.get("/costs/shares/?fy=2026")
     assert r.status_code == 200
     html = _text(r)
-    total = services.shared_total(demo.group, 2026)
+    total = records.shared_total(demo.group, 2026)
     assert f"共同費用の総額 {total:,}円 と一致しています" in html
     for label in ("均等割", "人口割", "利用割（証明書交付件数）"):
         assert label in html
@@ -539,7 +539,7 @@ def test_dashboard_tables_download_as_csv_and_excel(secretariat: Client) -> None
 
 
 def test_shares_download_sums_to_the_total(secretariat: Client, demo: Any) -> None:
-    total = services.shared_total(demo.group, 2026)
+    total = records.shared_total(demo.group, 2026)
     rows = _csv(secretariat.get("/costs/shares/?fy=2026&format=csv&table=shares"))
     header = rows[0]
     share_col = header.index("負担額（円）")
@@ -566,7 +566,7 @@ def test_api_shares_what_if_and_savings(demo: Any) -> None:
     c = api_client(Staff.objects.get(username="secretariat"))
     r = c.get("/api/v1/costs/shares?fiscal_year=2026")
     assert r.status_code == 200
-    expected = json.loads(json.dumps(services.shares_as_dict(services.compute_shares(demo.group, 2026))))
+    expected = json.loads(json.dumps(sharing.shares_as_dict(sharing.compute_shares(demo.group, 2026))))
     assert r.json() == expected
     assert sum(m["share"] for m in r.json()["members"]) == r.json()["total"]
 

@@ -12,7 +12,8 @@ from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from lgcloud.areas.registry import certificates, services
+from lgcloud.areas.registry import certificates
+from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.models import Certificate
 from lgcloud.group.costs.models import MeterReading
 from lgcloud.platform.audit.models import AuditRecord
@@ -24,7 +25,7 @@ from tests.testapp.documents import issue_note_certificate
 from tests.testapp.models import Note
 
 copy_certificates = importlib.import_module(
-    "lgcloud.areas.registry.migrations.0012_certificate_document").copy_certificates
+    "lgcloud.areas.registry.migrations.0013_certificate_document").copy_certificates
 
 
 def upload(client: Client, url: str, data: bytes) -> str:
@@ -77,7 +78,7 @@ def test_a_failing_build_leaves_nothing(in_a):
 
 
 def test_the_data_migration_keeps_an_old_certificate_verifiable(in_a):
-    person = services.move_in(
+    person = move_in(
         persons=[{"family_name": "山田", "given_name": "太郎", "family_name_kana": "ヤマダ", "given_name_kana": "タロウ",
                   "birth_date": "1985-04-02", "sex": "male", "relationship": "世帯主"}],
         address={"address": "埼玉県北足立郡伊奈町小室1-1"}, effective_on="2020-04-01", notified_on="2020-04-05",

@@ -6,7 +6,7 @@ from lgcloud.platform.interchange.coverage import COVERED, DERIVED_FIELDS, EXCLU
 from lgcloud.platform.interchange.layout import registry_layout
 from lgcloud.platform.tenancy.scoping import scoped_models
 
-TEST_ONLY = {"testapp.Note"}
+TEST_ONLY = {"testapp.Note", "testapp.Delivery", "testapp.ToyResident"}
 # Items of the layout named differently from the model field they carry.
 RENAMED = {"registry.Person": {"relationship", "household_order"}, "registry.RegistryEvent": {"corrects", "cancels"}}
 

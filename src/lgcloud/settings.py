@@ -50,10 +50,13 @@ INSTALLED_APPS = [
     "lgcloud.platform.audit",
     "lgcloud.platform.params",
     "lgcloud.platform.documents",
+    "lgcloud.platform.calc",
+    "lgcloud.platform.events",
     "lgcloud.group.customization",
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",
     "lgcloud.areas.registry",
+    "lgcloud.areas.revenue",
     "lgcloud.platform.interchange",
     "lgcloud.platform.web",
     "lgcloud.platform.api",
@@ -177,6 +180,8 @@ CONTENT_SECURITY_POLICY = (
 # Login lockout: after this many consecutive failures the account is locked for LOCKOUT_MINUTES.
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCKOUT_MINUTES = 15
+LOGIN_MAX_FAILURES_PER_ADDRESS = 30  # any accounts, from one address, within the lockout period
+TOTP_MAX_FAILURES = 5
 
 LOGGING = {
     "version": 1,

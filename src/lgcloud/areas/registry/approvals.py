@@ -10,6 +10,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.household import composition_change, head_change, household_merge, household_split
+from lgcloud.areas.registry.actions.move_in import birth, move_in
+from lgcloud.areas.registry.actions.removal import death, move_out
 from lgcloud.areas.registry.models import PreparedRequest
 from lgcloud.areas.registry.restrictions import require
 from lgcloud.platform.accounts.roles import Cap
@@ -19,19 +23,19 @@ from lgcloud.platform.tenancy.context import current_actor
 
 
 def _operations() -> dict[str, tuple[str, Callable[..., Any]]]:
-    from lgcloud.areas.registry import certificates, services, transfer
+    from lgcloud.areas.registry import certificates, transfer
 
     return {
-        "move_in": ("転入", services.move_in),
+        "move_in": ("転入", move_in),
         "move_in_from_certificate": ("転入（転出証明書情報）", transfer.move_in_from_certificate),
-        "move_within": ("転居", services.move_within),
-        "move_out": ("転出", services.move_out),
-        "household_split": ("世帯分離", services.household_split),
-        "household_merge": ("世帯合併", services.household_merge),
-        "head_change": ("世帯主変更", services.head_change),
-        "composition_change": ("世帯構成変更", services.composition_change),
-        "death": ("死亡", services.death),
-        "birth": ("出生", services.birth),
+        "move_within": ("転居", move_within),
+        "move_out": ("転出", move_out),
+        "household_split": ("世帯分離", household_split),
+        "household_merge": ("世帯合併", household_merge),
+        "head_change": ("世帯主変更", head_change),
+        "composition_change": ("世帯構成変更", composition_change),
+        "death": ("死亡", death),
+        "birth": ("出生", birth),
         "issue_certificate": ("証明書の交付", certificates.issue_certificate),
     }
 

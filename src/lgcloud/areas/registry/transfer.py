@@ -5,7 +5,6 @@ Neither municipality reads the other's register; each message is written into th
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,58 +12,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from lgcloud.areas.registry import crypto
-from lgcloud.areas.registry.engine import EventResult, to_json
-from lgcloud.areas.registry.models import Person, TransferKind, TransferMessage
-from lgcloud.platform.audit import services as audit
+from lgcloud.areas.registry.actions.move_in import move_in
+from lgcloud.areas.registry.actions.removal import confirm_move_out
+from lgcloud.areas.registry.engine import EventResult
+from lgcloud.areas.registry.models import TransferKind, TransferMessage
+from lgcloud.areas.registry.transfer_messages import CERTIFICATE_ITEMS, deliver
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
-from lgcloud.platform.tenancy.context import current_actor, municipality_scope, require_municipality
-from lgcloud.platform.tenancy.models import Municipality
-
-# The items a 転出証明書 carries to the new municipality.
-CERTIFICATE_ITEMS = (
-    "resident_type", "family_name", "given_name", "family_name_kana", "given_name_kana", "kana_certified",
-    "former_family_name", "former_family_name_kana", "alphabet_name", "alias", "alias_kana", "birth_date",
-    "birth_date_precision", "sex", "registered_domicile", "domicile_head", "nationality", "foreign_category",
-    "residence_status", "period_of_stay", "stay_expires_on", "residence_card_number", "became_foreign_resident_on",
-    "relationship", "resident_code", "electoral_registered",
-)
-
-
-def group_member(code: str) -> Municipality | None:
-    """The municipality with this code if it is a current member of the sender's group."""
-    sender = require_municipality()
-    membership = sender.current_membership()
-    if membership is None:
-        return None
-    return membership.group.members_on().filter(code=code).exclude(pk=sender.pk).first()
-
-
-def _deliver(recipient: Municipality, kind: str, payload: dict[str, Any]) -> None:
-    sender = require_municipality()
-    actor = current_actor()
-    with municipality_scope(recipient, actor):
-        msg = TransferMessage.objects.create(kind=kind, sender=sender, payload=payload)
-        audit.record(f"registry.{kind}_received", obj=msg, detail={"from": sender.code})
-    audit.record(f"registry.{kind}_sent", object_type="TransferMessage", object_id=msg.pk,
-                 detail={"to": recipient.code})
-
-
-def send_move_out_certificate(persons: list[Person], recipient: Municipality, *, planned_on: dt.date,
-                              destination: str) -> None:
-    """Called by the 転出 service inside its transaction."""
-    sender = require_municipality()
-    people = []
-    for p in persons:
-        item = {k: to_json(getattr(p, k)) for k in CERTIFICATE_ITEMS}
-        item["sender_person_no"] = p.person_no
-        item["address_before"] = f"{p.address}{p.address_extra}"
-        if p.individual_number_enc:
-            number = crypto.decrypt(sender.code, p.individual_number_enc)
-            item["individual_number_enc"] = crypto.encrypt(recipient.code, number)  # re-keyed for the recipient
-        people.append(item)
-    payload = {"persons": people, "planned_on": planned_on.isoformat(), "destination": destination,
-               "from_name": str(sender)}
-    _deliver(recipient, TransferKind.MOVE_OUT_CERTIFICATE, payload)
+from lgcloud.platform.tenancy.context import require_municipality
 
 
 def pending(kind: str) -> list[TransferMessage]:
@@ -85,8 +39,6 @@ def move_in_from_certificate(*, message_id: int, address: dict[str, Any], effect
                              household_no: int | None = None, relationships: dict[int, str] | None = None,
                              acknowledge_alerts: bool = False) -> EventResult:
     """B's 転入 from A's 転出証明書情報; sends the 転入通知 back to A."""
-    from lgcloud.areas.registry import services
-
     msg = _message(message_id, TransferKind.MOVE_OUT_CERTIFICATE)
     me = require_municipality()
     persons: list[Mapping[str, Any]] = []
@@ -100,7 +52,7 @@ def move_in_from_certificate(*, message_id: int, address: dict[str, Any], effect
         if item.get("individual_number_enc"):
             data["individual_number"] = crypto.decrypt(me.code, item["individual_number_enc"])
         persons.append(data)
-    result = services.move_in(persons=persons, address=address, effective_on=effective_on,
+    result = move_in(persons=persons, address=address, effective_on=effective_on,
                               notified_on=notified_on, previous_address=msg.payload["persons"][0]["address_before"],
                               household_no=household_no, reason=f"転出証明書情報（{msg.payload['from_name']}）",
                               acknowledge_alerts=acknowledge_alerts)
@@ -110,19 +62,17 @@ def move_in_from_certificate(*, message_id: int, address: dict[str, Any], effect
     notice = {"sender_person_nos": [i["sender_person_no"] for i in msg.payload["persons"]],
               "moved_in_on": moved_in_on.isoformat(), "new_address": address.get("address", ""),
               "to_name": str(me)}
-    _deliver(msg.sender, TransferKind.MOVE_IN_NOTICE, notice)
+    deliver(msg.sender, TransferKind.MOVE_IN_NOTICE, notice)
     return result
 
 
 @transaction.atomic
 def process_move_in_notices() -> int:
     """A's side: every pending 転入通知 confirms the 転出 (転出予定 → 転出確定). Returns persons confirmed."""
-    from lgcloud.areas.registry import services
-
     count = 0
     for msg in TransferMessage.objects.select_for_update().filter(kind=TransferKind.MOVE_IN_NOTICE, status="pending"):
         for number in msg.payload["sender_person_nos"]:
-            services.confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
+            confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
                                       destination=f"{msg.payload['to_name']}{msg.payload['new_address']}",
                                       reason=f"転入通知（{msg.payload['to_name']}）")
             count += 1
@@ -199,9 +149,7 @@ def persons_from_certificate_csv(content: bytes) -> list[dict[str, Any]]:
 def move_in_from_certificate_csv(*, content: bytes, address: dict[str, Any], effective_on: Any, notified_on: Any,
                                  previous_address: str, acknowledge_alerts: bool = False) -> EventResult:
     """転入 from outside the group, the 転出証明書 data read from a CSV; the same validation as by hand."""
-    from lgcloud.areas.registry import services
-
     persons = persons_from_certificate_csv(content)
-    return services.move_in(persons=persons, address=address, effective_on=effective_on, notified_on=notified_on,
+    return move_in(persons=persons, address=address, effective_on=effective_on, notified_on=notified_on,
                             previous_address=previous_address, reason="転出証明書（CSV）",
                             acknowledge_alerts=acknowledge_alerts)

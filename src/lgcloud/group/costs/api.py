@@ -8,7 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from lgcloud.group.costs import services
+from lgcloud.group.costs import savings as saving
+from lgcloud.group.costs import sharing, whatif
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.common.errors import PermissionDenied
 from lgcloud.platform.tenancy.models import Group
@@ -34,8 +35,8 @@ def _group(request: HttpRequest) -> Group:
 @router.get("/shares", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
             summary="各構成団体の負担額と内訳")
 def shares(request: HttpRequest, fiscal_year: int) -> dict[str, Any]:
-    """services.shares_as_dict: each member's share of the group's shared costs with its breakdown."""
-    return services.shares_as_dict(services.compute_shares(_group(request), fiscal_year))
+    """sharing.shares_as_dict: each member's share of the group's shared costs with its breakdown."""
+    return sharing.shares_as_dict(sharing.compute_shares(_group(request), fiscal_year))
 
 
 @router.get("/what-if", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
@@ -44,13 +45,13 @@ def what_if(request: HttpRequest, fiscal_year: int, join: str | None = None, pop
             leave: str | None = None) -> dict[str, Any]:
     """Every member's share now and with `join` (a municipality code, with `population`) joining and/or
     `leave` (a member's code) leaving; nothing is written."""
-    comparison = services.what_if(_group(request), fiscal_year,
-                                  services.WhatIf(join or None, population, leave or None))
-    return services.what_if_as_dict(comparison)
+    comparison = whatif.what_if(_group(request), fiscal_year,
+                                  sharing.WhatIf(join or None, population, leave or None))
+    return whatif.what_if_as_dict(comparison)
 
 
 @router.get("/savings", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
             summary="期間の削減率と目標（3割削減）の達成")
 def savings(request: HttpRequest, start: int = 2014, end: int = 2018) -> dict[str, Any]:
     """The group's reduction over fiscal years start–end against the goal, per member and per year."""
-    return services.savings_as_dict(services.savings(_group(request), start, end))
+    return saving.savings_as_dict(saving.savings(_group(request), start, end))

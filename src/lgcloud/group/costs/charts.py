@@ -17,7 +17,8 @@ from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
-from lgcloud.group.costs.services import GroupSavings, percent
+from lgcloud.group.costs.figures import percent
+from lgcloud.group.costs.savings import GroupSavings
 from lgcloud.platform.common.wareki import format_fiscal_year
 
 # Colours that keep a 4.5:1 contrast on white and differ in lightness as well as hue.

@@ -10,7 +10,7 @@ from fractions import Fraction
 from lgcloud.group.costs import rules
 from lgcloud.group.costs.meters import fiscal_year_months
 from lgcloud.group.costs.models import CostCategory, CostKind, CostPhase, CostRecord, MeterReading, SharedCost
-from lgcloud.group.costs.services import set_formula
+from lgcloud.group.costs.sharing import set_formula
 from lgcloud.platform.demo.loader import DemoContext, demo_step
 
 BASELINE_FY = 2012

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 
 from django.http import HttpRequest, HttpResponse
 
-from lgcloud.group.costs import services
+from lgcloud.group.costs import figures, funding, records, savings, sharing, whatif
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.common.wareki import format_fiscal_year
 
@@ -185,8 +185,8 @@ def plain(value: Decimal | None) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
-def savings_tables(s: services.GroupSavings, illustrative: bool) -> list[Table]:
-    goal = services.percent(s.goal) or Decimal(0)
+def savings_tables(s: savings.GroupSavings, illustrative: bool) -> list[Table]:
+    goal = figures.percent(s.goal) or Decimal(0)
     shown = [m for m in s.members if m.baseline_per_year or m.actual_total]
     period = f"{_fy(s.start_fy)}〜{_fy(s.end_fy)}"
     members = Table(
@@ -198,11 +198,11 @@ def savings_tables(s: services.GroupSavings, illustrative: bool) -> list[Table]:
           _fy(m.baseline_fiscal_year) if m.baseline_fiscal_year else None,
           m.baseline_per_year or None, _yen(m.actual_per_year),
           _yen(Fraction(m.own_actual, m.years)), _yen(Fraction(m.shared_share, m.years)),
-          services.percent(m.reduction)]
+          figures.percent(m.reduction)]
          for m in shown],
         foot=[["", "グループ計", sum(m.population for m in shown), "", s.baseline_per_year,
                _yen(Fraction(s.actual_total, s.years)), _yen(Fraction(sum(m.own_actual for m in shown), s.years)),
-               _yen(Fraction(sum(m.shared_share for m in shown), s.years)), services.percent(s.reduction)]],
+               _yen(Fraction(sum(m.shared_share for m in shown), s.years)), figures.percent(s.reduction)]],
         row_header=1, illustrative=illustrative,
         row_classes=["" if m.reduction is None or m.reduction >= s.goal else "below-goal" for m in shown],
     )
@@ -220,24 +220,24 @@ def savings_tables(s: services.GroupSavings, illustrative: bool) -> list[Table]:
          Column(f"目標の水準（基準の{plain(100 - goal)}%）（円）", "yen"), Column("共同化後の費用（円）", "yen"),
          Column("削減率（%）", "pct")],
         [[_fy(fy), fy, baseline, _yen(baseline * (1 - s.goal)), actual,
-          services.percent(1 - Fraction(actual, baseline)) if baseline else None]
+          figures.percent(1 - Fraction(actual, baseline)) if baseline else None]
          for fy, baseline, actual in s.yearly],
         foot=[["期間計", None, s.baseline_per_year * s.years, _yen(s.baseline_per_year * s.years * (1 - s.goal)),
-               sum(a for _, _, a in s.yearly), services.percent(s.reduction)]],
+               sum(a for _, _, a in s.yearly), figures.percent(s.reduction)]],
         illustrative=illustrative,
     )
     return [members, per_resident, yearly]
 
 
 def shares_tables(data: dict[str, Any], illustrative: bool) -> list[Table]:
-    """From services.shares_as_dict (what the CLI and the API return)."""
+    """From sharing.shares_as_dict (what the CLI and the API return)."""
     members = data["members"]
     part_names = [(b["part"], b["label"]) for b in members[0]["breakdown"]] if members else []
     total = data["total"]
     fy = data["fiscal_year"]
 
     def ratio(share: int) -> Decimal | None:
-        return services.percent(Fraction(share, total), 3) if total else None
+        return figures.percent(Fraction(share, total), 3) if total else None
 
     shares = Table(
         "shares", f"{_fy(fy)}の各構成団体の負担額",
@@ -264,10 +264,10 @@ def shares_tables(data: dict[str, Any], illustrative: bool) -> list[Table]:
     return [shares, breakdown]
 
 
-def what_if_table(c: services.WhatIfComparison, illustrative: bool) -> Table:
+def what_if_table(c: whatif.WhatIfComparison, illustrative: bool) -> Table:
     fy = c.current.fiscal_year
 
-    def status(r: services.WhatIfRow) -> str:
+    def status(r: whatif.WhatIfRow) -> str:
         if r.hypothetical:
             return "加入を想定"
         if r.changed is None:
@@ -279,7 +279,7 @@ def what_if_table(c: services.WhatIfComparison, illustrative: bool) -> Table:
         "what_if", f"{_fy(fy)}の負担額の比較（現在と変更後）",
         [Column("団体コード"), Column("団体名"), Column("人口", "int"), Column("現在の負担額（円）", "yen"),
          Column("変更後の負担額（円）", "yen"), Column("差額（円）", "yen"), Column("増減率（%）", "pct"), Column("区分")],
-        [[r.code, r.name, r.population, r.current, r.changed, r.difference, services.percent(r.change_ratio, 2),
+        [[r.code, r.name, r.population, r.current, r.changed, r.difference, figures.percent(r.change_ratio, 2),
           status(r)] for r in rows],
         foot=[["", "合計", None, sum(r.current or 0 for r in rows), sum(r.changed or 0 for r in rows),
                sum(r.changed or 0 for r in rows) - sum(r.current or 0 for r in rows), None, ""]],
@@ -291,7 +291,7 @@ def what_if_table(c: services.WhatIfComparison, illustrative: bool) -> Table:
 
 def formulas_table(formulas: Sequence[Any]) -> Table:
     def usage(f: Any) -> str:
-        return "、".join(f"{services.part_label('usage:' + k)} {v}" for k, v in sorted(f.usage_weights.items())) or "なし"
+        return "、".join(f"{sharing.part_label('usage:' + k)} {v}" for k, v in sorted(f.usage_weights.items())) or "なし"
 
     return Table(
         "formulas", "負担割合の算定式（適用開始年度ごと）",
@@ -303,7 +303,7 @@ def formulas_table(formulas: Sequence[Any]) -> Table:
     )
 
 
-def year_totals_table(totals: Sequence[services.YearTotals], *, with_shared: bool) -> Table:
+def year_totals_table(totals: Sequence[records.YearTotals], *, with_shared: bool) -> Table:
     columns = [Column("年度"), Column("年度（西暦）", "year"), Column("共同化前（基準）（円）", "yen"),
                Column("共同化後（団体分）（円）", "yen")]
     if with_shared:
@@ -352,7 +352,7 @@ def import_errors_table(errors: Sequence[Any]) -> Table:
     )
 
 
-def special_allocation_table(e: services.SpecialAllocationEstimate) -> Table:
+def special_allocation_table(e: funding.SpecialAllocationEstimate) -> Table:
     return Table(
         "special_allocation", f"{e.municipality.name}の特別交付税措置の見込額（{_fy(e.fiscal_year)}）",
         [Column("経費"), Column("調査額（円）", "yen"), Column("措置率", "dec"), Column("財政力補正", "dec"),
@@ -362,11 +362,11 @@ def special_allocation_table(e: services.SpecialAllocationEstimate) -> Table:
     )
 
 
-def top_runner_table(t: services.TopRunner) -> Table:
+def top_runner_table(t: funding.TopRunner) -> Table:
     return Table(
         "top_runner", f"トップランナー方式による基準財政需要額の標準的な経費（{t.reform}、{t.phase_in_years}年で段階的に反映、千円）",
         [Column("費目"), Column("2016年度以前（千円）", "int"), Column("2017年度（千円）", "int"),
          Column("最終（千円）", "int"), Column("見直し額（千円）", "int"), Column("見直し率（%）", "pct")],
         [[i.name, i.before_fy2016, i.fy2017, i.final, i.final - i.before_fy2016,
-          services.percent(-i.reduction_ratio)] for i in t.items],
+          figures.percent(-i.reduction_ratio)] for i in t.items],
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 
-from lgcloud.group.costs import rules, services
+from lgcloud.group.costs import funding, records, rules, sharing
 from lgcloud.group.costs.meters import METERS
 from lgcloud.group.costs.models import CostCategory, CostKind, CostPhase, PopulationSource
 from lgcloud.platform.common.errors import LgcloudError
@@ -59,7 +59,7 @@ class AmountField(forms.CharField):
         if text in (None, ""):
             return 0 if not self.required else text
         try:
-            return services.parse_amount(text, self.amount_label)
+            return records.parse_amount(text, self.amount_label)
         except LgcloudError as e:
             raise forms.ValidationError(e.message) from None
 
@@ -90,9 +90,9 @@ class WhatIfForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["leave"].widget = forms.Select(choices=member_choices(members, "（脱退なし）"))
 
-    def what_if(self) -> services.WhatIf:
+    def what_if(self) -> sharing.WhatIf:
         d = self.cleaned_data
-        return services.WhatIf(d.get("join") or None, d.get("population"), d.get("leave") or None)
+        return sharing.WhatIf(d.get("join") or None, d.get("population"), d.get("leave") or None)
 
 
 class FormulaForm(forms.Form):
@@ -168,11 +168,11 @@ class FiscalSupportForm(forms.Form):
             assert isinstance(field, forms.ChoiceField)
             field.choices = member_choices(members)
             field.error_messages["invalid_choice"] = "構成団体を一覧から選んでください。"
-        for key, label in services.SPECIAL_ALLOCATION_ITEMS:
+        for key, label in funding.SPECIAL_ALLOCATION_ITEMS:
             self.fields[key] = AmountField(f"{label}の調査額（円）", required=False)
 
     def amount_fields(self) -> list[forms.BoundField]:
-        return [self[key] for key, _ in services.SPECIAL_ALLOCATION_ITEMS]
+        return [self[key] for key, _ in funding.SPECIAL_ALLOCATION_ITEMS]
 
     def surveyed(self) -> dict[str, int]:
-        return {key: self.cleaned_data.get(key) or 0 for key, _ in services.SPECIAL_ALLOCATION_ITEMS}
+        return {key: self.cleaned_data.get(key) or 0 for key, _ in funding.SPECIAL_ALLOCATION_ITEMS}

@@ -17,7 +17,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from lgcloud.group.costs import charts, exports, importing, services
+from lgcloud.group.costs import charts, exports, figures, funding, importing, sharing, whatif
+from lgcloud.group.costs import records as cost_data
+from lgcloud.group.costs import savings as saving
 from lgcloud.group.costs.exports import Table
 from lgcloud.group.costs.forms import (
     CostRecordForm,
@@ -66,7 +68,7 @@ def _own(request: HttpRequest) -> tuple[Group, Municipality]:
     if municipality is None:
         raise PermissionDenied("団体に所属していないため、この画面は利用できません。")
     try:
-        return services.group_of(municipality), municipality
+        return cost_data.group_of(municipality), municipality
     except NotFound as e:
         raise PermissionDenied(e.message) from None
 
@@ -118,13 +120,13 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], tables: 
 def dashboard(request: HttpRequest) -> HttpResponse:
     group = _group(request)
     form = PeriodForm(_query(request, "start", "end") or DEFAULT_PERIOD)
-    illustrative = services.is_illustrative(group)
+    illustrative = cost_data.is_illustrative(group)
     context: dict[str, Any] = {"group": group, "form": form, "illustrative": illustrative}
     if not form.is_valid():
         return _page(request, "costs/dashboard.html", context, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     try:
-        s = services.savings(group, start, end)
+        s = saving.savings(group, start, end)
     except LgcloudError as e:
         add_service_error(form, e)
         return _page(request, "costs/dashboard.html", context, status=e.status_code)
@@ -132,9 +134,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context.update({
         "s": s,
         "period": f"{format_fiscal_year(start)}〜{format_fiscal_year(end)}",
-        "reduction": services.percent(s.reduction),
-        "goal": exports.plain(services.percent(s.goal)),
-        "gap": None if s.reduction is None else services.percent(abs(s.reduction - s.goal)),
+        "reduction": figures.percent(s.reduction),
+        "goal": exports.plain(figures.percent(s.goal)),
+        "gap": None if s.reduction is None else figures.percent(abs(s.reduction - s.goal)),
         "baseline_total": s.baseline_per_year * s.years,
         "saved": s.baseline_per_year * s.years - s.actual_total,
         "charts": charts.dashboard(s, illustrative=illustrative),
@@ -147,20 +149,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def shares(request: HttpRequest) -> HttpResponse:
     group = _group(request)
     form = FiscalYearForm(_query(request, "fy") or {"fy": str(_current_fy())})
-    context: dict[str, Any] = {"group": group, "form": form, "illustrative": services.is_illustrative(group)}
+    context: dict[str, Any] = {"group": group, "form": form, "illustrative": cost_data.is_illustrative(group)}
     if not form.is_valid():
         return _page(request, "costs/shares.html", context, status=400)
     fy = form.cleaned_data["fy"]
     context["fy_label"] = format_fiscal_year(fy)
     try:
-        data = services.shares_as_dict(services.compute_shares(group, fy))
+        data = sharing.shares_as_dict(sharing.compute_shares(group, fy))
     except LgcloudError as e:
         context["error"] = e.message
         return _page(request, "costs/shares.html", context, status=200 if isinstance(e, NotFound) else e.status_code)
     f = data["formula"]
     parts = [("均等割", f["equal"]), ("人口割", f["population"]),
-             *[(services.part_label(f"usage:{k}"), v) for k, v in sorted(f["usage"].items())]]
-    context.update({"data": data, "kinds": services.group_of_kind_totals(group, fy),
+             *[(sharing.part_label(f"usage:{k}"), v) for k, v in sorted(f["usage"].items())]]
+    context.update({"data": data, "kinds": cost_data.group_of_kind_totals(group, fy),
                     "balanced": data["sum_of_shares"] == data["total"],
                     "formula_parts": [(label, exports.plain(Decimal(w))) for label, w in parts],
                     "exponent": exports.plain(Decimal(f["population_exponent"]))})
@@ -173,17 +175,17 @@ def shares(request: HttpRequest) -> HttpResponse:
 def what_if(request: HttpRequest) -> HttpResponse:
     group = _group(request)
     fy = _current_fy()
-    members = list(group.members_on(services.fiscal_year_start(fy)).order_by("code"))
+    members = list(group.members_on(cost_data.fiscal_year_start(fy)).order_by("code"))
     query = _query(request, "fiscal_year", "join", "population", "leave")
     form = WhatIfForm(query or None, initial={"fiscal_year": fy}, members=members)
-    illustrative = services.is_illustrative(group)
+    illustrative = cost_data.is_illustrative(group)
     context: dict[str, Any] = {"group": group, "form": form, "illustrative": illustrative}
     if query is None:
         return _page(request, "costs/what_if.html", context)
     if not form.is_valid():
         return _page(request, "costs/what_if.html", context, status=400)
     try:
-        comparison = services.what_if(group, form.cleaned_data["fiscal_year"], form.what_if())
+        comparison = whatif.what_if(group, form.cleaned_data["fiscal_year"], form.what_if())
     except LgcloudError as e:
         add_service_error(form, e)
         return _page(request, "costs/what_if.html", context, status=e.status_code)
@@ -208,7 +210,7 @@ def formula(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                saved = services.set_formula(
+                saved = sharing.set_formula(
                     group, d["fiscal_year"], equal=d["equal"], population=d["population"], usage=dict(form.usage()),
                     population_exponent=d["population_exponent"], population_source=d["population_source"],
                     note=d.get("note") or "",
@@ -250,18 +252,18 @@ def _plain(value: Any) -> str:
 @require_GET
 def records(request: HttpRequest) -> HttpResponse:
     group = _group(request)
-    totals = services.year_totals(group)
+    totals = cost_data.year_totals(group)
     years = [t.fiscal_year for t in totals]
     form = FiscalYearForm(_query(request, "fy") or ({"fy": str(years[-1])} if years else None))
     fy = form.cleaned_data["fy"] if form.is_bound and form.is_valid() else None
     tables = [exports.year_totals_table(totals, with_shared=True)]
     if fy is not None:
         label = format_fiscal_year(fy)
-        tables += [exports.records_table(list(services.cost_records(group, fiscal_year=fy)),
+        tables += [exports.records_table(list(cost_data.cost_records(group, fiscal_year=fy)),
                                          f"{label}の構成団体の費用"),
-                   exports.shared_costs_table(list(services.shared_costs(group, fy)), f"{label}の共同費用")]
+                   exports.shared_costs_table(list(cost_data.shared_costs(group, fy)), f"{label}の共同費用")]
     context = {"group": group, "form": form, "fy": fy, "fy_label": format_fiscal_year(fy) if fy else None,
-               "years": [(y, format_fiscal_year(y)) for y in years], "illustrative": services.is_illustrative(group)}
+               "years": [(y, format_fiscal_year(y)) for y in years], "illustrative": cost_data.is_illustrative(group)}
     status = 400 if form.is_bound and not form.is_valid() else 200
     return _page(request, "costs/records.html", context, tables, f"costs-records-{fy or 'all'}", status=status)
 
@@ -325,7 +327,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                services.set_cost_record(
+                cost_data.set_cost_record(
                     group, municipality, d["fiscal_year"], phase=d["phase"], kind=d["kind"], category=d["category"],
                     amount=d["amount"], note=d.get("note") or "", entered_by=staff(request).username,
                 )
@@ -337,11 +339,11 @@ def mine(request: HttpRequest) -> HttpResponse:
     else:
         form = CostRecordForm(initial={"fiscal_year": _current_fy(), "phase": "actual", "kind": "running"})
     tables = [
-        exports.year_totals_table(services.year_totals(group, municipality), with_shared=False),
-        exports.records_table(list(services.cost_records(group, municipality)), f"{municipality.name}の費用の記録"),
+        exports.year_totals_table(cost_data.year_totals(group, municipality), with_shared=False),
+        exports.records_table(list(cost_data.cost_records(group, municipality)), f"{municipality.name}の費用の記録"),
     ]
     context = {"group": group, "municipality": municipality, "form": form, "saved": request.GET.get("saved") == "1",
-               "illustrative": services.is_illustrative(group, municipality)}
+               "illustrative": cost_data.is_illustrative(group, municipality)}
     return _page(request, "costs/mine.html", context, tables, f"costs-{municipality.code}", status=status)
 
 
@@ -359,17 +361,17 @@ def fiscal_support(request: HttpRequest) -> HttpResponse:
     else:
         members = None
         _group_of_own, own = _own(request)
-    keys = ["municipality", "fiscal_year", *(k for k, _ in services.SPECIAL_ALLOCATION_ITEMS)]
+    keys = ["municipality", "fiscal_year", *(k for k, _ in funding.SPECIAL_ALLOCATION_ITEMS)]
     query = _query(request, *keys)
     form = FiscalSupportForm(query, initial={"fiscal_year": fy}, members=members)
-    tables = [exports.top_runner_table(services.top_runner())]
+    tables = [exports.top_runner_table(funding.top_runner())]
     context: dict[str, Any] = {"form": form, "own": own}
     status = 200
     if query is not None:
         if form.is_valid():
             municipality = own or next(m for m in members or [] if m.code == form.cleaned_data["municipality"])
             try:
-                estimate = services.special_allocation(municipality, form.cleaned_data["fiscal_year"],
+                estimate = funding.special_allocation(municipality, form.cleaned_data["fiscal_year"],
                                                        form.surveyed())
             except LgcloudError as e:
                 add_service_error(form, e)

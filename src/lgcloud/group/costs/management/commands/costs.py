@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from lgcloud.group.costs import importing
-from lgcloud.group.costs.services import WhatIf, compute_shares, part_label, shares_as_dict
+from lgcloud.group.costs.sharing import WhatIf, compute_shares, part_label, shares_as_dict
 from lgcloud.platform.tenancy.commands import TenantCommand
 from lgcloud.platform.tenancy.models import Group
 

@@ -63,7 +63,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('documents', '0001_initial'),
-        ('registry', '0011_search_columns_statistics'),
+        ('registry', '0012_support_measure_across_members'),
     ]
 
     operations = [
