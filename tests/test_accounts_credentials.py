@@ -119,3 +119,32 @@ def test_token_command_line(staff_of: dict[str, Staff]) -> None:
     token_id = ApiToken.objects.get(staff=clerk).pk
     call_command("token", "revoke", str(token_id), stdout=io.StringIO())
     assert ApiToken.find(raw) is None
+
+
+def test_public_url_is_checked_at_start_up(settings: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lgcloud.platform.web.checks import public_url
+
+    settings.LGCLOUD_PUBLIC_URL = "https://lgcloud.example.lg.jp"  # type: ignore[attr-defined]
+    settings.SECURE_COOKIES = True  # type: ignore[attr-defined]
+    monkeypatch.setenv("LGCLOUD_PUBLIC_URL", "https://lgcloud.example.lg.jp")
+    assert public_url() == []
+    settings.LGCLOUD_PUBLIC_URL = "http://lgcloud.example.lg.jp"  # type: ignore[attr-defined]
+    assert [m.id for m in public_url()] == ["web.E002"]
+    settings.LGCLOUD_PUBLIC_URL = "lgcloud.example.lg.jp"  # type: ignore[attr-defined]
+    assert [m.id for m in public_url()] == ["web.E001"]
+    monkeypatch.delenv("LGCLOUD_PUBLIC_URL")
+    settings.LGCLOUD_PUBLIC_URL = "https://lgcloud.example.lg.jp"  # type: ignore[attr-defined]
+    assert [m.id for m in public_url()] == ["web.E003"]
+    settings.SECURE_COOKIES = False  # type: ignore[attr-defined]
+    settings.LGCLOUD_PUBLIC_URL = "http://127.0.0.1:8000"  # type: ignore[attr-defined]
+    assert public_url() == []
+
+
+def test_api_reference_is_served_under_the_projects_csp() -> None:
+    from django.test import Client
+
+    r = Client().get("/api/v1/docs")
+    assert r.status_code == 200
+    assert "script-src 'self'" in r.headers["Content-Security-Policy"]
+    body = r.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in body and "cdn" not in body.lower()

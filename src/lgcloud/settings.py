@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI for /api/v1/docs from its own static files, not a CDN
     "lgcloud.platform.tenancy",
     "lgcloud.platform.accounts",
     "lgcloud.platform.audit",
@@ -56,6 +57,10 @@ INSTALLED_APPS = [
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",
     "lgcloud.areas.registry",
+    "lgcloud.areas.insurance",
+    "lgcloud.areas.pension",
+    "lgcloud.areas.welfare",
+    "lgcloud.areas.taxation",
     "lgcloud.areas.revenue",
     "lgcloud.platform.interchange",
     "lgcloud.platform.web",

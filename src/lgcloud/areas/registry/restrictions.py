@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from lgcloud.areas.registry import offender
+from lgcloud.areas.registry import offender, protection
 from lgcloud.areas.registry.models import (
     Household,
     Person,
@@ -148,6 +148,16 @@ def _refuse(message: str, persons: list[Person], action: str, detail: Mapping[st
     refusal = RestrictionRefused(message, write)
     refusal.persist()
     raise refusal
+
+
+def refuse_redownload(person_nos: list[int], issue_no: int) -> None:
+    """A certificate of a person under a 支援措置 is not handed out again while the measure is in force (it may
+    have been issued before the measure, to anyone)."""
+    persons = list(Person.objects.filter(person_no__in=person_nos))
+    measures = active_support_measures(persons)
+    if measures:
+        _refuse("支援措置の対象者が記載された証明書のため、再出力できません。改めて交付の手続をしてください。",
+                persons, RestrictedAction.ISSUE, {"certificate": issue_no, "support_measure": measures[0].pk})
 
 
 def _offender_check(measure: SupportMeasure, persons: list[Person], action: str, requester: Requester) -> str | None:
@@ -340,6 +350,7 @@ def register_support_measure(*, applicant_person_no: int, starts_on: dt.date, pr
         note=note, set_by=current_actor().username,
     )
     audit.record("registry.support_measure_registered", obj=m, detail={"provisional": provisional})
+    protection.notify(m)  # every member holding a record of a protected person
     return m
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from lgcloud.areas.registry import crypto
+from lgcloud.areas.registry import crypto, protection
 from lgcloud.areas.registry.engine import to_json
 from lgcloud.areas.registry.models import Person, TransferKind, TransferMessage
 from lgcloud.platform.audit import services as audit
@@ -51,6 +51,7 @@ def send_move_out_certificate(persons: list[Person], recipient: Municipality, *,
         item = {k: to_json(getattr(p, k)) for k in CERTIFICATE_ITEMS}
         item["sender_person_no"] = p.person_no
         item["address_before"] = f"{p.address}{p.address_extra}"
+        item["support_measures"] = protection.payload_for(p)  # the protection travels with the person
         if p.individual_number_enc:
             number = crypto.decrypt(sender.code, p.individual_number_enc)
             item["individual_number_enc"] = crypto.encrypt(recipient.code, number)  # re-keyed for the recipient
