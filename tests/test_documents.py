@@ -63,7 +63,7 @@ def test_kind_names_an_installed_app(in_a):
     with pytest.raises(ValidationFailed, match="業務のラベル"):
         issue_document("note_certificate", "メモ", build, fee=0)
     with pytest.raises(ValidationFailed, match="組み込まれていません"):
-        issue_document("taxation.income_certificate", "所得証明書", build, fee=0)
+        issue_document("nowhere.income_certificate", "所得証明書", build, fee=0)
     assert not IssuedDocument.objects.exists() and not VerificationEntry.objects.exists()
 
 
