@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "lgcloud.platform.documents",
     "lgcloud.platform.calc",
     "lgcloud.platform.events",
+    "lgcloud.platform.worklists",
     "lgcloud.group.customization",
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",

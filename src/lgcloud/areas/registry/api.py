@@ -15,7 +15,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Query, Router, Schema, Status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lgcloud.areas.registry import (
     approvals,
@@ -219,7 +219,9 @@ def person_history(request: HttpRequest, person_no: int, q: Query[InquiryIn]) ->
 
 
 class RevealIn(Schema):
-    purpose: str = ""
+    purpose: str = Field("", description="利用目的: 番号法で認められた事務のコード（resident_register, local_tax, "
+                                         "national_health_insurance, national_pension, child_allowance, long_term_care, "
+                                         "late_elderly_medical, public_assistance, disability_welfare, 条例で定めた独自利用事務）")
     acknowledge_alerts: bool = False
 
 

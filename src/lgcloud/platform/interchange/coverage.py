@@ -25,6 +25,7 @@ EXCLUDED: dict[str, str] = {
     "registry.Certificate": "交付した証明書の控え。交付した団体で保存する（公開照合は照合索引で続く）",
     "events.DomainEvent": "他業務への異動の通知（送信箱）。正本は異動履歴で、移行前にすべて配信しておく",
     "events.SubscriberCursor": "購読者ごとの配信位置と失敗の記録。移行先では新たに始める",
+    "worklists.WorkItem": "処理待ちの提案と処理の記録。移行前に処理し、記録は移行元で保存する",
 }
 
 # Fields of covered models that are not items because they are derived or internal.
