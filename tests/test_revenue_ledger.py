@@ -98,7 +98,13 @@ def test_payment_matched_by_taxpayer_and_amount_and_unmatched_goes_to_the_queue(
     assert q.status == PaymentStatus.UNMATCHED and "一致しません" in q.reason
     r = pay(1_000, D(2025, 6, 20), ref="99999999999999999")
     assert r.status == PaymentStatus.UNMATCHED
+    from lgcloud.platform.worklists.models import WorkItem
+
+    item = WorkItem.objects.get(dedupe_key=f"payment:{q.pk}")
+    assert item.status == "open" and item.capability == "revenue.change"
     payments.resolve_unmatched(q.pk, PERSON)
+    item.refresh_from_db()
+    assert item.status == "accepted"
     assert sum(outstanding()) == 30_000 + 30_000 + 30_000 - 12_345
 
 

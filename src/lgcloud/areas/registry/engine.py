@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from lgcloud.areas.registry import crypto, individual_number_uses
+from lgcloud.areas.registry import crypto, individual_number_uses, invariants
 from lgcloud.areas.registry.models import (
     Counter,
     EventKind,
@@ -28,8 +28,8 @@ from lgcloud.areas.registry.models import (
 )
 from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import HEAD
-from lgcloud.group.costs import meters
 from lgcloud.platform import events as domain_events
+from lgcloud.platform import metering
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, ValidationFailed
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
@@ -316,6 +316,12 @@ def apply_event(
             _refold(h)
     for h in households:
         _check_household(h, residents[h.pk])
+    violations = invariants.check_event(event, persons, person_events, {h.pk for h in households},
+                                        {h.pk: h.household_no for h in households})
+    if violations:
+        v = violations[0]
+        who = f"宛名番号 {v.person_no}: " if v.person_no else ""
+        raise ValidationFailed(f"{who}{v.message}", field="effective_on")
     _update_search(persons)
     for p in persons:
         p.version += 1
@@ -331,7 +337,7 @@ def apply_event(
         f"registry.{kind}", obj=event, purpose=purpose or EventKind(kind).label,
         detail={"persons": sorted(p.person_no for p in persons), "effective_on": effective_on.isoformat()},
     )
-    meters.record(municipality, "registry_events")
+    metering.record("registry_events", municipality=municipality)
     domain_events.publish(f"registry.{kind}", event_payload(event, persons, households), source="registry")
     return EventResult(event, persons, households)
 

@@ -86,6 +86,7 @@ class PaymentStatus(models.TextChoices):
     APPLIED = "applied", "消込済"
     UNMATCHED = "unmatched", "未消込"
     RESOLVED = "resolved", "処理済（手動）"
+    PRELIMINARY = "preliminary", "速報"
 
 
 class Payment(ScopedModel):
@@ -188,3 +189,40 @@ class Vehicle(ScopedModel):
 
     class Meta:
         indexes = [models.Index(fields=["municipality", "person_no"])]
+
+
+class DirectDebitAccount(ScopedModel):
+    """口座振替の口座: the account a taxpayer has asked the municipality to debit (預金口座振替依頼書)."""
+
+    person_no = models.PositiveBigIntegerField("宛名番号")
+    bank_code = models.CharField("金融機関コード", max_length=4)
+    bank_name = models.CharField("金融機関名（カナ）", max_length=30, blank=True)
+    branch_code = models.CharField("支店コード", max_length=3)
+    branch_name = models.CharField("支店名（カナ）", max_length=30, blank=True)
+    account_type = models.CharField("預金種目", max_length=1, default="1")
+    account_no = models.CharField("口座番号", max_length=7)
+    holder = models.CharField("口座名義（カナ）", max_length=60)
+    valid_from = models.DateField("開始日")
+    valid_until = models.DateField("終了日", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "person_no"])]
+
+
+class ImportBatch(ScopedModel):
+    """A payments file taken in (or a direct-debit request file written), with its hash against a repeat."""
+
+    kind = models.CharField("種類", max_length=30)
+    filename = models.CharField("ファイル名", max_length=200)
+    sha256 = models.CharField(max_length=64)
+    lines = models.PositiveIntegerField("件数", default=0)
+    matched = models.PositiveIntegerField("消込", default=0)
+    unmatched = models.PositiveIntegerField("未消込", default=0)
+    total = models.BigIntegerField("合計金額", default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "kind", "sha256"],
+                                               name="revenue_import_once")]

@@ -19,6 +19,8 @@ from lgcloud.areas.revenue import parameters as P
 from lgcloud.areas.revenue.models import Bill, Component, EntryKind, Payment, PaymentStatus
 from lgcloud.areas.revenue.rules.allocation import Debt, apply_payment
 from lgcloud.areas.revenue.rules.late_fee import late_fee
+from lgcloud.platform import worklists
+from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.tenancy.context import current_actor
@@ -44,6 +46,21 @@ class Incoming:
 
 class Duplicate(ValidationFailed):
     pass
+
+
+UNMATCHED_QUEUE = "revenue.unmatched_payment"
+worklists.register_queue(UNMATCHED_QUEUE, label="未消込の収納")
+
+
+def _queue_unmatched(payment: Payment) -> None:
+    """Put an unmatched payment on the clerks' 処理待ち一覧; it is closed when the payment is assigned."""
+    worklists.raise_item(
+        UNMATCHED_QUEUE, subject_ref=f"revenue.payment:{payment.pk}",
+        title=f"未消込の収納 {payment.amount:,}円（{payment.paid_on:%Y-%m-%d}、{payment.get_channel_display()}）",
+        reason=payment.reason, proposed_action="納税者（宛名番号）と期別を特定して消し込む",
+        payload={"payment_id": payment.pk, "amount": payment.amount, "reference": payment.reference,
+                 "source": payment.source, "line_no": payment.line_no},
+        capability=Cap.REVENUE_CHANGE, dedupe_key=f"payment:{payment.pk}", link=f"/revenue/payments/{payment.pk}/")
 
 
 def match(incoming: Incoming) -> tuple[int | None, Bill | None, str]:
@@ -147,6 +164,8 @@ def receive_payment(incoming: Incoming) -> Payment:
         over = apply(payment, person_no, bill)
         if over:
             ledger.settle_over_payments(person_no, incoming.paid_on)
+    else:
+        _queue_unmatched(payment)
     audit.record("revenue.payment_received", obj=payment,
                  detail={"amount": payment.amount, "status": payment.status, "reference": payment.reference,
                          "person_no": payment.person_no, "reason": reason})
@@ -179,4 +198,5 @@ def resolve_unmatched(payment_id: int, person_no: int, reference: str = "") -> P
     if apply(payment, person_no, bill):
         ledger.settle_over_payments(person_no, payment.paid_on)
     audit.record("revenue.payment_resolved", obj=payment, detail={"person_no": person_no, "reference": reference})
+    worklists.resolve(UNMATCHED_QUEUE, f"payment:{payment.pk}", outcome=f"宛名番号 {person_no} に消込")
     return payment
