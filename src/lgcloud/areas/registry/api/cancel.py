@@ -20,6 +20,7 @@ router = Router()
 class CancellationIn(Schema):
     event_id: int = 0
     reason: str = ""
+    acknowledge_alerts: bool = False
 
 
 @router.post("/events/cancellation", response=EVENT_RESPONSES, summary="異動の取消し")
