@@ -36,3 +36,7 @@ DERIVED_FIELDS: dict[str, set[str]] = {
     "registry.Restriction": {"id", "municipality", "person", "household", "lifted_until", "lifted_by"},
     "registry.SupportMeasure": {"id", "municipality", "applicant", "offender_person"},
 }
+
+# Items of the layout named differently from the model field they carry.
+RENAMED: dict[str, set[str]] = {"registry.Person": {"relationship", "household_order"},
+                                "registry.RegistryEvent": {"corrects", "cancels"}}
