@@ -23,5 +23,9 @@ $LG demo load --scale "${LGCLOUD_DEMO_SCALE:-1}"
 BIND=${LGCLOUD_BIND:-127.0.0.1:8000}
 echo ""
 echo "lgcloud を http://${BIND} で起動します（終了は Ctrl+C）。"
-exec .venv/bin/gunicorn lgcloud.wsgi:application --bind "$BIND" --workers "${LGCLOUD_WORKERS:-2}" \
+# Domain events (and the meters' roll-up) are delivered by a worker beside the web server.
+$LG events worker --interval "${LGCLOUD_EVENTS_INTERVAL:-5}" &
+WORKER=$!
+trap 'kill "$WORKER" 2>/dev/null || true' EXIT
+.venv/bin/gunicorn lgcloud.wsgi:application --bind "$BIND" --workers "${LGCLOUD_WORKERS:-2}" \
   --threads 4 --access-logfile - --forwarded-allow-ips 127.0.0.1

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.platform.accounts.models import Staff
 from lgcloud.platform.accounts.roles import Role
 from lgcloud.platform.audit import services as audit
@@ -66,14 +67,14 @@ def seed_residents(m: Municipality) -> Seeded:
     """A household of B with a 支援措置, a search in B's history and a move message into B's inbox."""
     import datetime as dt
 
-    from lgcloud.areas.registry import restrictions, search, services
+    from lgcloud.areas.registry import restrictions, search
     from lgcloud.areas.registry.models import TransferKind, TransferMessage
 
     s = Seeded()
     family, given, kana = _marker("family"), _marker("given"), "リークケンサ"
     address, extra = _marker("address"), _marker("extra")
     with municipality_scope(m, Actor("seed", Role.COUNTER_CLERK, "system")):
-        r = services.move_in(
+        r = move_in(
             persons=[{"family_name": family, "given_name": given, "family_name_kana": kana, "given_name_kana": "ミナ",
                       "birth_date": "1980-02-02", "sex": "female", "relationship": "世帯主",
                       "individual_number": "123456789018", "registered_domicile": _marker("domicile")},

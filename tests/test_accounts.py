@@ -15,6 +15,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from lgcloud import settings as production_settings
+from lgcloud.platform.accounts import throttle
 from lgcloud.platform.accounts.models import Staff
 from lgcloud.platform.accounts.roles import Role
 from lgcloud.platform.accounts.services import BAD_CREDENTIALS, LoginRefused, check_password_login, verify_totp
@@ -99,7 +100,7 @@ def test_lockout_after_max_failures_is_committed(make_staff: Callable[..., Staff
     with pytest.raises(LoginRefused, match="ロックされています"):
         check_password_login(staff.username, PASSWORD)
 
-    locked_until = Staff.objects.get(pk=staff.pk).locked_until
+    locked_until = throttle.locked_until(throttle.pair_key(staff.username, ""), timezone.now())
     assert locked_until is not None and locked_until > timezone.now() + dt.timedelta(minutes=10)
     audit_count = "SELECT COUNT(*) FROM audit_auditrecord WHERE action = %s AND object_id = %s AND chain = %s"
     assert committed(audit_count, ["login.failed", str(staff.pk), muni_a.code]) == settings.LOGIN_MAX_FAILURES
@@ -355,3 +356,69 @@ def test_logout_needs_post_and_ends_the_session(staff_of: dict[str, Staff]) -> N
     assert client.get("/logout/").status_code == 405
     assert client.post("/logout/").status_code == 302
     assert client.get("/").status_code == 302
+
+
+# --- throttling per (account, address) and per address; TOTP lock ------------------------------------
+
+
+def _fail_n(username: str, n: int, address: str) -> str:
+    message = ""
+    for _ in range(n):
+        with pytest.raises(LoginRefused) as exc:
+            check_password_login(username, "wrong password", address=address)
+        message = exc.value.message
+    return message
+
+
+def test_a_lock_from_one_address_does_not_lock_the_clerk_out_elsewhere(
+    make_staff: Callable[..., Staff], muni_a: Municipality
+) -> None:
+    staff = make_staff(Role.COUNTER_CLERK, municipality=muni_a)
+    assert "ロックしました" in _fail_n(staff.username, settings.LOGIN_MAX_FAILURES, "203.0.113.9")
+    with pytest.raises(LoginRefused, match="ロックされています"):
+        check_password_login(staff.username, PASSWORD, address="203.0.113.9")
+    # The clerk at the counter's own terminal is not locked out by someone else's attempts.
+    assert check_password_login(staff.username, PASSWORD, address="10.1.2.3").pk == staff.pk
+
+
+def test_an_unknown_username_gets_exactly_the_same_answers_including_the_lock(
+    make_staff: Callable[..., Staff], muni_a: Municipality
+) -> None:
+    staff = make_staff(Role.COUNTER_CLERK, municipality=muni_a)
+    known = [_fail_n(staff.username, 1, "198.51.100.1") for _ in range(settings.LOGIN_MAX_FAILURES)]
+    unknown = [_fail_n("no-such-clerk", 1, "198.51.100.2") for _ in range(settings.LOGIN_MAX_FAILURES)]
+    assert known == unknown
+    with pytest.raises(LoginRefused) as a:
+        check_password_login(staff.username, PASSWORD, address="198.51.100.1")
+    with pytest.raises(LoginRefused) as b:
+        check_password_login("no-such-clerk", PASSWORD, address="198.51.100.2")
+    assert a.value.message.split("まで")[1] == b.value.message.split("まで")[1]
+
+
+def test_one_address_trying_many_accounts_is_stopped(
+    make_staff: Callable[..., Staff], muni_a: Municipality, settings: Any
+) -> None:
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 6
+    staff = make_staff(Role.COUNTER_CLERK, municipality=muni_a)
+    for i in range(6):
+        _fail_n(f"guess{i}", 1, "192.0.2.77")
+    with pytest.raises(LoginRefused, match="ロックされています"):
+        check_password_login(staff.username, PASSWORD, address="192.0.2.77")
+    assert check_password_login(staff.username, PASSWORD, address="192.0.2.78").pk == staff.pk
+
+
+def test_totp_locks_after_repeated_wrong_codes(staff_of: dict[str, Staff]) -> None:
+    staff = staff_of[Role.MUNICIPAL_ADMIN]
+    staff.totp_secret = pyotp.random_base32()
+    staff.save()
+    totp = pyotp.TOTP(staff.totp_secret)
+    wrong = f"{(int(totp.now()) + 500000) % 1000000:06d}"
+    for _ in range(settings.TOTP_MAX_FAILURES - 1):
+        with pytest.raises(LoginRefused, match="正しくありません"):
+            verify_totp(staff, wrong)
+    with pytest.raises(LoginRefused, match="続けて誤ったため"):
+        verify_totp(staff, wrong)
+    with pytest.raises(LoginRefused, match="受け付けません"):
+        verify_totp(staff, totp.now())  # even the right code, while locked
+    staff.refresh_from_db()
+    assert not staff.totp_enabled and staff.totp_locked_until is not None

@@ -12,7 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from lgcloud.areas.registry import certificates, restrictions, services
+from lgcloud.areas.registry import certificates, restrictions
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.move_in import move_in
+from lgcloud.areas.registry.actions.removal import move_out
 from lgcloud.areas.registry.models import Certificate, IssuedCertificateIndex, Person
 from lgcloud.areas.registry.restrictions import RestrictionAlert, RestrictionRefused
 from lgcloud.group.costs.models import MeterReading
@@ -35,7 +38,7 @@ def _person(family: str, given: str, kana: tuple[str, str], birth: str, sex: str
 @pytest.fixture
 def family(in_a):
     """A household of five: 世帯主 with 個人番号 and certified kana, 妻, three children (one birth year unknown)."""
-    r = services.move_in(
+    r = move_in(
         persons=[
             _person("山田", "太郎", ("ヤマダ", "タロウ"), "1985-04-02", "male", "世帯主", kana_certified=True,
                     individual_number=NUMBER, registered_domicile="埼玉県北足立郡伊奈町小室1", domicile_head="山田　太郎"),
@@ -147,7 +150,7 @@ def test_removed_record_certificate_only_for_removed_records(family):
     head, wife, ichiro, *_ = family
     with pytest.raises(ValidationFailed, match="除票ではありません"):
         issue(kind="removed_record_certificate", person_nos=[ichiro.person_no], layout="single")
-    services.move_out(person_nos=[ichiro.person_no], destination="埼玉県比企郡川島町平沼1", effective_on="2024-05-01",
+    move_out(person_nos=[ichiro.person_no], destination="埼玉県比企郡川島町平沼1", effective_on="2024-05-01",
                       notified_on="2024-04-28")
     with pytest.raises(ValidationFailed, match="除票の写しを選択"):
         issue(person_nos=[ichiro.person_no], layout="single")
@@ -166,7 +169,7 @@ def test_removed_record_certificate_only_for_removed_records(family):
 
 
 def test_entry_certificate_and_foreign_resident_items(in_a):
-    r = services.move_in(
+    r = move_in(
         persons=[{"alphabet_name": "NGUYEN VAN AN", "family_name_kana": "グエン", "given_name_kana": "ヴァン　アン",
                   "birth_date": "1995-08-10", "sex": "male", "relationship": "世帯主", "resident_type": "foreign",
                   "nationality": "ベトナム", "foreign_category": "mid_long_term", "residence_status": "技術・人文知識・国際業務",
@@ -212,7 +215,7 @@ def test_validation(family):
         issue(person_nos=[head.person_no], layout="single", requester={"name": "誰か", "relationship": "友人"})
     with pytest.raises(ValidationFailed, match="この世帯の住民ではありません"):
         issue(household_no=head.household.household_no, members=[999999])
-    other = services.move_in(persons=[_person("鈴木", "一", ("スズキ", "ハジメ"), "1970-01-01", "male", "世帯主")],
+    other = move_in(persons=[_person("鈴木", "一", ("スズキ", "ハジメ"), "1970-01-01", "male", "世帯主")],
                              address={"address": "埼玉県北足立郡伊奈町小針新宿1"}, effective_on="2021-01-01",
                              notified_on="2021-01-01", previous_address="東京都").persons[0]
     with pytest.raises(ValidationFailed, match="同じ世帯"):
@@ -289,7 +292,7 @@ def test_public_verification_page(family, muni_a):
 
 def test_as_of_reads_the_record_as_it_stood(family):
     head = family[0]
-    services.move_within(household_no=head.household.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台3-3"},
+    move_within(household_no=head.household.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台3-3"},
                          effective_on="2024-10-01", notified_on="2024-10-03")
     _cert, before = issue(household_no=head.household.household_no, as_of="2024-01-01")
     _cert, now = issue(household_no=head.household.household_no)
@@ -326,7 +329,7 @@ def test_removed_entry_certificate(family):
     _head, _wife, ichiro, *_ = family
     with pytest.raises(ValidationFailed, match="除票記載事項証明書は交付できません"):
         issue(kind="removed_entry_certificate", person_nos=[ichiro.person_no], layout="single")
-    services.move_out(person_nos=[ichiro.person_no], destination="埼玉県比企郡川島町平沼1", effective_on="2024-05-01",
+    move_out(person_nos=[ichiro.person_no], destination="埼玉県比企郡川島町平沼1", effective_on="2024-05-01",
                       notified_on="2024-04-28")
     cert, pdf = issue(kind="removed_entry_certificate", person_nos=[ichiro.person_no], layout="single")
     (page,) = text_pages(pdf)
@@ -339,7 +342,7 @@ def test_removed_entry_certificate(family):
 def test_history_on_request_with_the_address_before_the_move(family):
     """With 異動の履歴: 異動前住所 and each 異動 with its date and what changed; off by default."""
     head = family[0]
-    services.move_within(household_no=head.household.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台5"},
+    move_within(household_no=head.household.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台5"},
                          effective_on="2023-06-10", notified_on="2023-06-12")
     _cert, pdf = issue(person_nos=[head.person_no], layout="single")
     (page,) = text_pages(pdf)

@@ -10,7 +10,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lgcloud.areas.registry import engine, restrictions, services
+from lgcloud.areas.registry import engine, restrictions
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.cancel import cancel_event
+from lgcloud.areas.registry.actions.household import composition_change
+from lgcloud.areas.registry.actions.move_in import move_in
+from lgcloud.areas.registry.actions.person import correct
+from lgcloud.areas.registry.actions.removal import death, move_out
 from lgcloud.areas.registry.codes import RESIDENCE_STATUSES
 from lgcloud.areas.registry.interchange.writing import clear_register
 from lgcloud.areas.registry.models import EventKind
@@ -69,7 +75,7 @@ def build(households, actions) -> None:
             k += 1
     results = []
     for n, (members, extra) in enumerate(households):
-        results.append(services.move_in(persons=members, address={"address": f"伊奈町小室{n + 1}", "address_extra": extra},
+        results.append(move_in(persons=members, address={"address": f"伊奈町小室{n + 1}", "address_extra": extra},
                                         effective_on="2020-04-01", notified_on="2020-04-01", previous_address="国外"))
     first = results[0]
     hh = first.households[0]
@@ -77,25 +83,25 @@ def build(households, actions) -> None:
     others = [p for p in first.persons if p.pk != head.pk]
     for i, action in enumerate(actions):
         if action == "move_within":
-            services.move_within(household_no=hh.household_no, address={"address": f"伊奈町内宿台{i}"},
+            move_within(household_no=hh.household_no, address={"address": f"伊奈町内宿台{i}"},
                                  effective_on="2021-01-10", notified_on="2021-01-10", acknowledge_alerts=True)
         elif action == "correct":
-            services.correct(kind=EventKind.CLERICAL_CORRECTION, person_no=head.person_no, items={"notes": "誤記修正"},
+            correct(kind=EventKind.CLERICAL_CORRECTION, person_no=head.person_no, items={"notes": "誤記修正"},
                              reason="試験", corrects_event_id=first.event.pk, acknowledge_alerts=True)
         elif action == "cancel":
-            r = services.composition_change(household_no=hh.household_no,
+            r = composition_change(household_no=hh.household_no,
                                             relationships={p.person_no: "縁故者" for p in others} or {head.person_no: "世帯主"},
                                             effective_on="2022-02-02", notified_on="2022-02-02", acknowledge_alerts=True)
-            services.cancel_event(event_id=r.event.pk, reason="取消し試験")
+            cancel_event(event_id=r.event.pk, reason="取消し試験")
         elif action == "move_out" and others:
-            services.move_out(person_nos=[others[0].person_no], destination="東京都", effective_on="2023-03-03",
+            move_out(person_nos=[others[0].person_no], destination="東京都", effective_on="2023-03-03",
                               notified_on="2023-03-03", acknowledge_alerts=True)
             others = others[1:]
         elif action == "support" and not restrictions.active_support_measures([head]):
             restrictions.register_support_measure(applicant_person_no=head.person_no, starts_on=dt.date(2024, 1, 1),
                                                    offender_name="某")
         elif action == "death" and others:
-            services.death(person_no=others[0].person_no, death_date="2023-06-01", death_date_precision="month",
+            death(person_no=others[0].person_no, death_date="2023-06-01", death_date_precision="month",
                            notified_on="2023-07-01", acknowledge_alerts=True)
             others = others[1:]
 

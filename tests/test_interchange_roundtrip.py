@@ -7,14 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from lgcloud.areas.registry import engine, restrictions, services
+from lgcloud.areas.registry import engine, restrictions
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.cancel import cancel_event
+from lgcloud.areas.registry.actions.move_in import move_in
+from lgcloud.areas.registry.actions.person import correct
+from lgcloud.areas.registry.actions.removal import death
 from lgcloud.areas.registry.models import EventKind, Person
 from lgcloud.platform.interchange.export import export_municipality
 from lgcloud.platform.interchange.importer import import_municipality
 
 
 def build_register() -> None:
-    r = services.move_in(
+    r = move_in(
         persons=[
             {"family_name": "渡邉", "given_name": "健", "family_name_kana": "ワタナベ", "given_name_kana": "ケン",
              "birth_date": "1950-05-00".replace("-00", "-01"), "birth_date_precision": "month", "sex": "male",
@@ -31,14 +36,14 @@ def build_register() -> None:
         effective_on="2020-04-01", notified_on="2020-04-02", previous_address="ベトナム社会主義共和国")
     hh = r.households[0]
     ken = next(p for p in r.persons if p.given_name == "健")
-    services.move_within(household_no=hh.household_no, address={"address": "伊奈町内宿台1"},
+    move_within(household_no=hh.household_no, address={"address": "伊奈町内宿台1"},
                          effective_on="2021-04-01", notified_on="2021-04-02")
-    wrong = services.move_within(household_no=hh.household_no, address={"address": "伊奈町羽貫2"},
+    wrong = move_within(household_no=hh.household_no, address={"address": "伊奈町羽貫2"},
                                  effective_on="2021-06-01", notified_on="2021-06-01")
-    services.cancel_event(event_id=wrong.event.pk, reason="入力誤り")
-    services.correct(kind=EventKind.CLERICAL_CORRECTION, person_no=ken.person_no, items={"given_name": "健一"},
+    cancel_event(event_id=wrong.event.pk, reason="入力誤り")
+    correct(kind=EventKind.CLERICAL_CORRECTION, person_no=ken.person_no, items={"given_name": "健一"},
                      reason="届出書の照合", corrects_event_id=r.event.pk)
-    services.death(person_no=ken.person_no, death_date="2023-01-01", death_date_precision="month",
+    death(person_no=ken.person_no, death_date="2023-01-01", death_date_precision="month",
                    notified_on="2023-02-01", new_head_person_no=ken.person_no + 1,
                    relationships={ken.person_no + 2: "同居人"})
     restrictions.register_support_measure(applicant_person_no=ken.person_no + 1, starts_on=dt.date(2024, 4, 1),
@@ -69,7 +74,7 @@ def test_round_trip_is_byte_identical(muni_a, muni_b, as_municipality, tmp_path,
 
 
 def test_cp932_unrepresentable_value_is_reported_not_replaced(in_a, tmp_path):
-    services.move_in(persons=[{"family_name": "𠮷田", "given_name": "花", "birth_date": "1990-01-01",
+    move_in(persons=[{"family_name": "𠮷田", "given_name": "花", "birth_date": "1990-01-01",
                                "sex": "female", "relationship": "世帯主"}],
                      address={"address": "伊奈町1"}, effective_on="2020-04-01", notified_on="2020-04-01",
                      previous_address="東京都")

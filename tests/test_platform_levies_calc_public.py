@@ -10,7 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lgcloud.areas.registry import public, services
+from lgcloud.areas.registry import public
+from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.platform import calc, levies
 from lgcloud.platform.common.errors import ValidationFailed
 
@@ -67,7 +68,7 @@ def test_public_reads_the_register_now_and_as_of_a_date(in_a):
         {"family_name": "山田", "given_name": "花子", "family_name_kana": "ヤマダ", "given_name_kana": "ハナコ",
          "birth_date": "1987-09-15", "sex": "female", "relationship": "妻"},
     ]
-    r = services.move_in(persons=family, address={"address": "埼玉県北足立郡伊奈町小室1-1"},
+    r = move_in(persons=family, address={"address": "埼玉県北足立郡伊奈町小室1-1"},
                          effective_on="2025-04-01", notified_on="2025-04-01",
                          previous_address="東京都新宿区西新宿2-8-1")
     taro = min(r.persons, key=lambda p: p.person_no)

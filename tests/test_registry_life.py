@@ -6,7 +6,13 @@ import datetime as dt
 
 import pytest
 
-from lgcloud.areas.registry import engine, services
+from lgcloud.areas.registry import engine
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.cancel import cancel_event
+from lgcloud.areas.registry.actions.household import composition_change, household_split
+from lgcloud.areas.registry.actions.move_in import birth, move_in
+from lgcloud.areas.registry.actions.person import correct
+from lgcloud.areas.registry.actions.removal import death, move_out
 from lgcloud.areas.registry.models import EventKind, Household, Person, PersonSnapshot, RegistryEvent, Status
 from lgcloud.platform.common.errors import Conflict, ValidationFailed
 
@@ -27,7 +33,7 @@ def family() -> list[dict]:
 
 @pytest.fixture
 def moved_in(in_a):
-    r = services.move_in(persons=family(), address={"address": "埼玉県北足立郡伊奈町小室1-1", "district": "小室"},
+    r = move_in(persons=family(), address={"address": "埼玉県北足立郡伊奈町小室1-1", "district": "小室"},
                          effective_on="2020-04-01", notified_on="2020-04-05", previous_address="東京都新宿区西新宿2-8-1")
     return r
 
@@ -37,19 +43,19 @@ def test_household_life_as_of_each_date(moved_in):
     hh = moved_in.households[0]
     assert hh.head_id == taro.pk and taro.history_no == 1
 
-    baby = services.birth(child={"family_name": "山田", "given_name": "二郎", "family_name_kana": "ヤマダ",
+    baby = birth(child={"family_name": "山田", "given_name": "二郎", "family_name_kana": "ヤマダ",
                                  "given_name_kana": "ジロウ", "sex": "male", "relationship": "子"},
                           household_no=hh.household_no, mother_person_no=hanako.person_no,
                           effective_on="2021-06-10", notified_on="2021-06-14").persons[0]
-    split = services.household_split(person_nos=[ichiro.person_no], new_head_person_no=ichiro.person_no,
+    split = household_split(person_nos=[ichiro.person_no], new_head_person_no=ichiro.person_no,
                                      address={"address": "埼玉県北足立郡伊奈町小室2-2", "address_extra": "コーポ伊奈101"},
                                      effective_on="2030-04-01" if False else "2024-04-01", notified_on="2024-04-02")
     new_hh = next(h for h in split.households if h.pk != hh.pk)
-    services.move_within(household_no=hh.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台3-3"},
+    move_within(household_no=hh.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台3-3"},
                          effective_on="2024-10-01", notified_on="2024-10-03")
-    services.death(person_no=taro.person_no, death_date="2025-02-01", notified_on="2025-02-03",
+    death(person_no=taro.person_no, death_date="2025-02-01", notified_on="2025-02-03",
                    new_head_person_no=hanako.person_no, relationships={baby.person_no: "子"})
-    services.move_out(person_nos=[ichiro.person_no], destination="埼玉県比企郡川島町", effective_on="2025-05-01",
+    move_out(person_nos=[ichiro.person_no], destination="埼玉県比企郡川島町", effective_on="2025-05-01",
                       notified_on="2025-04-25")
 
     # As of 1 January each year: who lived in the first household, and where.
@@ -98,25 +104,25 @@ def test_bad_input_is_refused_and_nothing_written(moved_in):
     taro = next(p for p in moved_in.persons if p.relationship == "世帯主")
     before = RegistryEvent.objects.count()
     with pytest.raises(ValidationFailed, match="既に住民"):
-        services.move_in(persons=[family()[0] | {"individual_number": ""}], address={"address": "x"},
+        move_in(persons=[family()[0] | {"individual_number": ""}], address={"address": "x"},
                          effective_on="2021-01-01", notified_on="2021-01-02", previous_address="y")
     with pytest.raises(ValidationFailed, match="続柄"):
-        services.birth(child={"family_name": "山田", "given_name": "三郎", "sex": "male", "relationship": "孫"},
+        birth(child={"family_name": "山田", "given_name": "三郎", "sex": "male", "relationship": "孫"},
                        household_no=hh.household_no, effective_on="2021-01-01", notified_on="2021-01-02")
     with pytest.raises(ValidationFailed, match="母の生年月日"):
-        services.birth(child={"family_name": "山田", "given_name": "三郎", "sex": "male", "relationship": "子"},
+        birth(child={"family_name": "山田", "given_name": "三郎", "sex": "male", "relationship": "子"},
                        household_no=hh.household_no, mother_person_no=taro.person_no + 2,
                        effective_on="2009-01-01", notified_on="2009-01-02")
     with pytest.raises(ValidationFailed, match="生年月日より前"):
-        services.death(person_no=taro.person_no, death_date="1980-01-01", notified_on="2020-05-01")
+        death(person_no=taro.person_no, death_date="1980-01-01", notified_on="2020-05-01")
     with pytest.raises(ValidationFailed, match="届出日より後"):
-        services.move_within(household_no=hh.household_no, address={"address": "別の住所"}, effective_on="2020-06-10",
+        move_within(household_no=hh.household_no, address={"address": "別の住所"}, effective_on="2020-06-10",
                              notified_on="2020-06-01")
     with pytest.raises(ValidationFailed, match="新しい世帯主"):
-        services.move_out(person_nos=[taro.person_no], destination="東京都", effective_on="2020-06-01",
+        move_out(person_nos=[taro.person_no], destination="東京都", effective_on="2020-06-01",
                           notified_on="2020-06-01")
     with pytest.raises(ValidationFailed, match="世帯主"):
-        services.composition_change(household_no=hh.household_no, relationships={taro.person_no + 1: "世帯主"},
+        composition_change(household_no=hh.household_no, relationships={taro.person_no + 1: "世帯主"},
                                     effective_on="2020-06-01", notified_on="2020-06-01")
     assert RegistryEvent.objects.count() == before
     assert engine.verify_projection() == []
@@ -126,24 +132,24 @@ def test_stale_edit_is_refused(moved_in):
     hh = moved_in.households[0]
     taro = next(p for p in moved_in.persons if p.relationship == "世帯主")
     seen = {taro.pk: taro.version}
-    services.move_within(household_no=hh.household_no, address={"address": "新住所1"}, effective_on="2020-05-01",
+    move_within(household_no=hh.household_no, address={"address": "新住所1"}, effective_on="2020-05-01",
                          notified_on="2020-05-01", versions=seen)
     with pytest.raises(Conflict, match="他の職員"):
-        services.move_within(household_no=hh.household_no, address={"address": "新住所2"}, effective_on="2020-05-02",
+        move_within(household_no=hh.household_no, address={"address": "新住所2"}, effective_on="2020-05-02",
                              notified_on="2020-05-02", versions=seen)
 
 
 def test_cancellation_and_retroactive_correction(moved_in):
     hh = moved_in.households[0]
     taro = next(p for p in moved_in.persons if p.relationship == "世帯主")
-    moved = services.move_within(household_no=hh.household_no, address={"address": "新住所"},
+    moved = move_within(household_no=hh.household_no, address={"address": "新住所"},
                                  effective_on="2021-05-01", notified_on="2021-05-01")
-    services.cancel_event(event_id=moved.event.pk, reason="誤って入力したため")
+    cancel_event(event_id=moved.event.pk, reason="誤って入力したため")
     taro.refresh_from_db()
     assert taro.address == "埼玉県北足立郡伊奈町小室1-1"
     # 誤記修正 of the 転入: the name is corrected from the 転入 date on, history keeps both.
     first = RegistryEvent.objects.order_by("id").first()
-    services.correct(kind=EventKind.CLERICAL_CORRECTION, person_no=taro.person_no, items={"given_name": "太朗"},
+    correct(kind=EventKind.CLERICAL_CORRECTION, person_no=taro.person_no, items={"given_name": "太朗"},
                      reason="届出書との照合", corrects_event_id=first.pk)
     assert engine.person_as_of(taro, D(2020, 4, 1))["given_name"] == "太朗"
     taro.refresh_from_db()
@@ -168,7 +174,7 @@ def test_household_head_invariant(moved_in):
 
 
 def test_cancelling_a_move_in_removes_the_people_and_dissolves_their_household(moved_in):
-    services.cancel_event(event_id=moved_in.event.pk, reason="誤入力")
+    cancel_event(event_id=moved_in.event.pk, reason="誤入力")
     hh = moved_in.households[0]
     hh.refresh_from_db()
     assert hh.status == "dissolved" and hh.head_id is None

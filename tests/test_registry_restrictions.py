@@ -9,7 +9,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from lgcloud.areas.registry import restrictions, services
+from lgcloud.areas.registry import restrictions
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.models import Person, RegistryEvent
 from lgcloud.areas.registry.restrictions import Requester, RestrictionAlert, RestrictionRefused
 from lgcloud.platform.audit.models import AuditRecord
@@ -19,7 +21,7 @@ from lgcloud.platform.tenancy.context import Actor, municipality_scope
 
 @pytest.fixture
 def household(in_a):
-    r = services.move_in(
+    r = move_in(
         persons=[
             {"family_name": "佐藤", "given_name": "美咲", "family_name_kana": "サトウ", "given_name_kana": "ミサキ",
              "birth_date": "1990-03-03", "sex": "female", "relationship": "世帯主"},
@@ -36,7 +38,7 @@ def test_refuse_block_stops_a_change_and_the_refusal_is_audited(household):
     restrictions.set_restriction(action="change", mode="refuse", starts_on=dt.date(2024, 1, 1), reason="調査中",
                                  person_no=mother.person_no)
     with pytest.raises(RestrictionRefused, match="抑止"):
-        services.move_within(household_no=mother.household.household_no, address={"address": "新住所"},
+        move_within(household_no=mother.household.household_no, address={"address": "新住所"},
                              effective_on="2024-05-01", notified_on="2024-05-01")
     assert AuditRecord.objects.filter(action="registry.refused.change").count() == 1
     assert RegistryEvent.objects.count() == 1
@@ -47,19 +49,19 @@ def test_alert_needs_acknowledging_and_temporary_lift_relocks(household):
     r = restrictions.set_restriction(action="change", mode="alert", starts_on=dt.date(2024, 1, 1),
                                      reason="要確認", household_no=mother.household.household_no)
     with pytest.raises(RestrictionAlert):
-        services.move_within(household_no=mother.household.household_no, address={"address": "新住所"},
+        move_within(household_no=mother.household.household_no, address={"address": "新住所"},
                              effective_on="2024-05-01", notified_on="2024-05-01")
-    services.move_within(household_no=mother.household.household_no, address={"address": "新住所"},
+    move_within(household_no=mother.household.household_no, address={"address": "新住所"},
                          effective_on="2024-05-01", notified_on="2024-05-01", acknowledge_alerts=True)
     restrictions.lift_temporarily(r.pk)
     r.refresh_from_db()
     assert r.lifted_until - timezone.now() <= dt.timedelta(minutes=30)
-    services.move_within(household_no=mother.household.household_no, address={"address": "新住所2"},
+    move_within(household_no=mother.household.household_no, address={"address": "新住所2"},
                          effective_on="2024-05-02", notified_on="2024-05-02")  # lifted: no alert
     r.lifted_until = timezone.now() - dt.timedelta(seconds=1)
     r.save()
     with pytest.raises(RestrictionAlert):
-        services.move_within(household_no=mother.household.household_no, address={"address": "新住所3"},
+        move_within(household_no=mother.household.household_no, address={"address": "新住所3"},
                              effective_on="2024-05-03", notified_on="2024-05-03")
 
 

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from lgcloud.areas.registry import search, services
+from lgcloud.areas.registry import search
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.common import get_person
+from lgcloud.areas.registry.actions.move_in import move_in
+from lgcloud.areas.registry.actions.person import correct
 from lgcloud.areas.registry.models import SearchHistory
 from lgcloud.areas.registry.search import SearchQuery
 from lgcloud.platform.audit.models import AuditRecord
@@ -11,7 +15,7 @@ from lgcloud.platform.common.errors import ValidationFailed
 
 @pytest.fixture
 def residents(in_a):
-    services.move_in(
+    move_in(
         persons=[
             {"family_name": "髙橋", "given_name": "さくら", "family_name_kana": "たかはし", "given_name_kana": "サクラ",
              "birth_date": "1985-04-02", "sex": "female", "relationship": "世帯主", "individual_number": "123456789018"},
@@ -22,10 +26,10 @@ def residents(in_a):
         ],
         address={"address": "埼玉県北足立郡伊奈町小室１２３", "address_extra": "メゾン伊奈２０１"},
         effective_on="2020-04-01", notified_on="2020-04-01", previous_address="東京都")
-    hh = services.get_person(1).household
-    services.move_within(household_no=hh.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台5"},
+    hh = get_person(1).household
+    move_within(household_no=hh.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台5"},
                          effective_on="2021-04-01", notified_on="2021-04-01")
-    services.correct(kind="minor_correction", person_no=1, items={"family_name": "高橋"}, reason="字形の統一")
+    correct(kind="minor_correction", person_no=1, items={"family_name": "高橋"}, reason="字形の統一")
 
 
 def names(result):
@@ -82,7 +86,7 @@ def test_migration_fills_the_search_columns_from_the_keys(residents):
 
     migration = importlib.import_module("lgcloud.areas.registry.migrations.0008_person_search_columns")
     before = {p.pk: (p.search_names, p.search_kanas, p.search_addresses) for p in Person.objects.all()}
-    assert "髙橋サクラ" in before[services.get_person(1).pk][0] and "高橋サクラ" in before[services.get_person(1).pk][0]
+    assert "髙橋サクラ" in before[get_person(1).pk][0] and "高橋サクラ" in before[get_person(1).pk][0]
     Person.objects.update(search_names="", search_kanas="", search_addresses="")
     assert names(search.search(SearchQuery(address="小室"))) == []
 
@@ -100,7 +104,7 @@ def test_migration_fills_the_search_columns_from_the_keys(residents):
 def test_a_truncated_search_keeps_the_lowest_numbers_in_kana_order(in_a, monkeypatch):
     monkeypatch.setattr(search, "MAX_RESULTS", 2)
     for family, kana in (("山田", "ヤマダ"), ("秋山", "アキヤマ"), ("山本", "ヤマモト")):
-        services.move_in(persons=[{"family_name": family, "given_name": "一", "family_name_kana": kana,
+        move_in(persons=[{"family_name": family, "given_name": "一", "family_name_kana": kana,
                                    "given_name_kana": "ハジメ", "birth_date": "1990-01-01", "sex": "male",
                                    "relationship": "世帯主"}],
                          address={"address": "埼玉県北足立郡伊奈町小室1"}, effective_on="2020-04-01",

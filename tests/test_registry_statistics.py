@@ -10,7 +10,11 @@ from typing import Any
 
 import pytest
 
-from lgcloud.areas.registry import services, statistics
+from lgcloud.areas.registry import statistics
+from lgcloud.areas.registry.actions.cancel import cancel_event
+from lgcloud.areas.registry.actions.move_in import birth, move_in
+from lgcloud.areas.registry.actions.person import naturalization
+from lgcloud.areas.registry.actions.removal import death, move_out
 from lgcloud.areas.registry.models import Person
 from lgcloud.platform.accounts.roles import Role
 from lgcloud.platform.audit.models import AuditRecord
@@ -38,40 +42,40 @@ def _foreign(name: str, birth: str, sex: str, rel: str, status: str) -> dict[str
 @pytest.fixture
 def register(in_a) -> dict[str, Any]:
     """Four households by the end of 2023; in 2024 a birth, a death, a move-out, a move-in and a cancelled move-in."""
-    h1 = services.move_in(
+    h1 = move_in(
         persons=[_jp("山田", "太郎", "ヤマダ", "1985-04-02", "male", "世帯主"),
                  _jp("山田", "花子", "ヤマダ", "1987-09-15", "female", "妻"),
                  _jp("山田", "一郎", "ヤマダ", "2018-12-31", "male", "子")],
         address={"address": f"{ADDR}小室1番地", "district": "小室"}, effective_on="2020-04-01",
         notified_on="2020-04-03", previous_address="東京都豊島区池袋1丁目1番1号")
-    h2 = services.move_in(
+    h2 = move_in(
         persons=[_foreign("NGUYEN VAN AN", "1998-03-03", "male", "世帯主", "技能実習")],
         address={"address": f"{ADDR}羽貫2番地", "district": "羽貫"}, effective_on="2021-05-01",
         notified_on="2021-05-06", previous_address="ベトナム", from_abroad=True)
-    h3 = services.move_in(
+    h3 = move_in(
         persons=[_jp("佐藤", "健", "サトウ", "1960-05-05", "male", "世帯主"),
                  _foreign("SANTOS MARIA", "1970-07-07", "female", "妻", "日本人の配偶者等")],
         address={"address": f"{ADDR}小室3番地", "district": "小室"}, effective_on="2022-01-10",
         notified_on="2022-01-11", previous_address="埼玉県上尾市柏座1丁目1番1号")
-    h4 = services.move_in(
+    h4 = move_in(
         persons=[_jp("鈴木", "ハル", "スズキ", "1923-05-05", "female", "世帯主")],
         address={"address": f"{ADDR}羽貫4番地", "district": "羽貫"}, effective_on="2019-12-01",
         notified_on="2019-12-02", previous_address="埼玉県川越市新富町1丁目1番1号")
     hanako = next(p for p in h1.persons if p.given_name == "花子")
-    services.birth(child=_jp("山田", "二郎", "ヤマダ", "", "male", "子"),
+    birth(child=_jp("山田", "二郎", "ヤマダ", "", "male", "子"),
                    household_no=h1.households[0].household_no, mother_person_no=hanako.person_no,
                    effective_on="2024-03-15", notified_on="2024-03-18")
-    services.death(person_no=h4.persons[0].person_no, death_date="2024-06-01", notified_on="2024-06-03")
-    services.move_out(person_nos=[h2.persons[0].person_no], destination="ベトナム", effective_on="2024-09-30",
+    death(person_no=h4.persons[0].person_no, death_date="2024-06-01", notified_on="2024-06-03")
+    move_out(person_nos=[h2.persons[0].person_no], destination="ベトナム", effective_on="2024-09-30",
                       notified_on="2024-09-20")
     # A 転入 into the 佐藤 household, entered by mistake and cancelled. (Cancelling a 転入 that made a new
     # household fails in engine.apply_event: see the report.)
-    wrong = services.move_in(
+    wrong = move_in(
         persons=[_jp("田中", "次郎", "タナカ", "1990-01-01", "male", "同居人")], household_no=h3.households[0].household_no,
         address={"address": "-"}, effective_on="2024-10-01", notified_on="2024-10-01",
         previous_address="東京都練馬区練馬1丁目1番1号")
-    services.cancel_event(event_id=wrong.event.pk, reason="別の団体の転入を誤って入力したため")
-    services.move_in(
+    cancel_event(event_id=wrong.event.pk, reason="別の団体の転入を誤って入力したため")
+    move_in(
         persons=[_jp("高橋", "美咲", "タカハシ", "2000-02-29", "female", "世帯主")],
         address={"address": f"{ADDR}栄2丁目2番2号", "district": "栄"}, effective_on="2024-11-01",
         notified_on="2024-11-05", previous_address="千葉県柏市柏1丁目1番1号")
@@ -152,7 +156,7 @@ def test_movement_table(register):
 
 def test_naturalization_moves_a_person_between_the_tables(register):
     maria = Person.objects.get(alphabet_name="SANTOS MARIA")
-    services.naturalization(person_no=maria.person_no, effective_on="2025-02-01",
+    naturalization(person_no=maria.person_no, effective_on="2025-02-01",
                             japanese={"family_name": "佐藤", "given_name": "マリア", "registered_domicile": f"{ADDR}小室3番地"})
     m = _mv(D(2025, 1, 1), D(2025, 12, 31))
     assert m["other_entry"] == (0, 1, 0, 0) and m["other_removal"] == (0, 0, 0, 1)

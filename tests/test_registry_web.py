@@ -9,7 +9,10 @@ import re
 import pytest
 from django.test import Client
 
-from lgcloud.areas.registry import restrictions, services
+from lgcloud.areas.registry import restrictions
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.move_in import move_in
+from lgcloud.areas.registry.actions.removal import move_out
 from lgcloud.areas.registry.models import (
     Certificate,
     EventKind,
@@ -119,7 +122,7 @@ def test_move_in_from_abroad_and_re_move_in(family, clerk, muni_a):
         "p0-relationship": "世帯主"})
     assert r.status_code == 302
     with scoped(muni_a):
-        services.move_out(person_nos=[ichiro.person_no], destination="埼玉県川越市", effective_on="2022-01-10",
+        move_out(person_nos=[ichiro.person_no], destination="埼玉県川越市", effective_on="2022-01-10",
                           notified_on="2022-01-05")
     r = clerk.post("/registry/events/move_in/", {
         "rows": "1", "move_in_kind": "re_move_in", "household_no": household.household_no,
@@ -205,7 +208,7 @@ def test_stale_edit_answers_409_with_the_conflict_message(family, clerk, muni_a)
     form = text(clerk.get(f"/registry/events/move_within/?household_no={household.household_no}"))
     seen = re.search(rf'name="version_{taro.person_no}" value="(\d+)"', form).group(1)
     with scoped(muni_a):
-        services.move_within(household_no=household.household_no, address={"address": "先に変えた住所"},
+        move_within(household_no=household.household_no, address={"address": "先に変えた住所"},
                              effective_on="2021-01-01", notified_on="2021-01-01")
     r = clerk.post("/registry/events/move_within/", {
         "household_no": household.household_no, "address": "後から変える住所", "effective_on": "2021-02-01",
@@ -279,7 +282,7 @@ def test_rejecting_needs_a_reason(staff_of, clerk, muni_a):
 def test_person_page_history_as_of_and_individual_number(family, clerk, muni_a):
     (taro, _hanako, _ichiro), household = family
     with scoped(muni_a):
-        services.move_within(household_no=household.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台5"},
+        move_within(household_no=household.household_no, address={"address": "埼玉県北足立郡伊奈町内宿台5"},
                              effective_on="2021-04-01", notified_on="2021-04-02")
     page = clerk.get(f"/registry/persons/{taro.person_no}/")
     assert page.status_code == 200
@@ -306,7 +309,7 @@ def test_person_page_history_as_of_and_individual_number(family, clerk, muni_a):
 
 def test_foreign_residents_birth_date_is_western(clerk, muni_a):
     with scoped(muni_a):
-        r = services.move_in(persons=[{"alphabet_name": "SMITH JOHN", "resident_type": "foreign", "nationality": "米国",
+        r = move_in(persons=[{"alphabet_name": "SMITH JOHN", "resident_type": "foreign", "nationality": "米国",
                                        "foreign_category": "mid_long_term", "residence_status": "技術・人文知識・国際業務",
                                        "birth_date": "1980-01-31", "sex": "male", "relationship": "世帯主"}],
                              address={"address": "伊奈町1"}, effective_on="2020-04-01", notified_on="2020-04-01",
@@ -455,7 +458,7 @@ def test_move_in_from_a_members_move_out_certificate(family, clerk, muni_a, muni
     (_taro, _hanako, ichiro), _household = family
     b_clerk = logged_in(make_staff(Role.COUNTER_CLERK, municipality=muni_b))
     with scoped(muni_a):
-        services.move_out(person_nos=[ichiro.person_no], destination="埼玉県入間郡越生町越生1", destination_code=muni_b.code,
+        move_out(person_nos=[ichiro.person_no], destination="埼玉県入間郡越生町越生1", destination_code=muni_b.code,
                           effective_on="2024-04-10", notified_on="2024-04-01")
     inbox = text(b_clerk.get("/registry/inbox/"))
     assert "山田　一郎" in inbox

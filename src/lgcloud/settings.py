@@ -45,15 +45,22 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves Swagger UI for /api/v1/docs from its own static files, not a CDN
     "lgcloud.platform.tenancy",
     "lgcloud.platform.accounts",
     "lgcloud.platform.audit",
     "lgcloud.platform.params",
     "lgcloud.platform.calc",
+    "lgcloud.platform.events",
     "lgcloud.group.customization",
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",
     "lgcloud.areas.registry",
+    "lgcloud.areas.insurance",
+    "lgcloud.areas.pension",
+    "lgcloud.areas.welfare",
+    "lgcloud.areas.taxation",
+    "lgcloud.areas.revenue",
     "lgcloud.platform.interchange",
     "lgcloud.platform.web",
     "lgcloud.platform.api",
@@ -177,6 +184,8 @@ CONTENT_SECURITY_POLICY = (
 # Login lockout: after this many consecutive failures the account is locked for LOCKOUT_MINUTES.
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCKOUT_MINUTES = 15
+LOGIN_MAX_FAILURES_PER_ADDRESS = 30  # any accounts, from one address, within the lockout period
+TOTP_MAX_FAILURES = 5
 
 LOGGING = {
     "version": 1,

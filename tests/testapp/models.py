@@ -11,3 +11,24 @@ class Note(ScopedModel):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class Delivery(ScopedModel):
+    """One call of a toy subscriber (tests of the events app count them)."""
+
+    subscriber = models.CharField(max_length=100)
+    event_id = models.BigIntegerField()
+    kind = models.CharField(max_length=80)
+    person_nos = models.JSONField(default=list)
+
+
+class ToyResident(ScopedModel):
+    """A toy subscriber's own view of the register, kept from registry events (idempotent state)."""
+
+    person_no = models.BigIntegerField()
+    status = models.CharField(max_length=10)
+    household_no = models.BigIntegerField(null=True)
+    birth_date = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["municipality", "person_no"], name="toyresident_unique")]

@@ -29,7 +29,7 @@ from lgcloud.areas.registry import (
 )
 from lgcloud.areas.registry.engine import EventResult
 from lgcloud.areas.registry.event_views import SPECS, check_move_in_kind
-from lgcloud.areas.registry.models import Certificate, EventKind, PreparedRequest, TransferKind
+from lgcloud.areas.registry.models import Certificate, EventKind, PreparedRequest
 from lgcloud.areas.registry.restrictions import RestrictionAlert
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.common.errors import PermissionDenied, ValidationFailed
@@ -662,14 +662,14 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     _need(request, Cap.REGISTRY_CHANGE, Cap.REGISTRY_PREPARE)
     keep = ("sender_person_no", "family_name", "given_name", "family_name_kana", "given_name_kana", "alphabet_name",
             "birth_date", "sex", "relationship", "resident_type")
-    certificates_ = transfer.pending(TransferKind.MOVE_OUT_CERTIFICATE)
+    certificates_, notices = transfer.inbox()
     return {
         "move_out_certificates": [
             {"message_id": m.pk, "sender_code": m.sender.code, "sender_name": str(m.sender),
              "planned_on": m.payload.get("planned_on", ""), "destination": m.payload.get("destination", ""),
              "persons": [{k: p.get(k) for k in keep} for p in m.payload.get("persons", [])]}
             for m in certificates_],
-        "move_in_notices": len(transfer.pending(TransferKind.MOVE_IN_NOTICE)),
+        "move_in_notices": len(notices),
     }
 
 
@@ -700,7 +700,7 @@ class ApprovalOut(Schema):
 def approval_list(request: HttpRequest) -> list[dict[str, Any]]:
     _need(request, Cap.REGISTRY_APPROVE, Cap.REGISTRY_PREPARE)
     return [{**_prepared(r), "prepared_by": r.prepared_by, "prepared_at": r.prepared_at, "payload": r.payload}
-            for r in approvals.pending()]
+            for r in approvals.pending_shown()]
 
 
 class ApproveIn(Schema):

@@ -10,28 +10,32 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.household import composition_change, head_change, household_merge, household_split
+from lgcloud.areas.registry.actions.move_in import birth, move_in
+from lgcloud.areas.registry.actions.removal import death, move_out
 from lgcloud.areas.registry.models import PreparedRequest
 from lgcloud.areas.registry.restrictions import require
-from lgcloud.platform.accounts.roles import Cap
+from lgcloud.platform.accounts.roles import Cap, capabilities
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, NotFound, ValidationFailed
 from lgcloud.platform.tenancy.context import current_actor
 
 
 def _operations() -> dict[str, tuple[str, Callable[..., Any]]]:
-    from lgcloud.areas.registry import certificates, services, transfer
+    from lgcloud.areas.registry import certificates, transfer
 
     return {
-        "move_in": ("転入", services.move_in),
+        "move_in": ("転入", move_in),
         "move_in_from_certificate": ("転入（転出証明書情報）", transfer.move_in_from_certificate),
-        "move_within": ("転居", services.move_within),
-        "move_out": ("転出", services.move_out),
-        "household_split": ("世帯分離", services.household_split),
-        "household_merge": ("世帯合併", services.household_merge),
-        "head_change": ("世帯主変更", services.head_change),
-        "composition_change": ("世帯構成変更", services.composition_change),
-        "death": ("死亡", services.death),
-        "birth": ("出生", services.birth),
+        "move_within": ("転居", move_within),
+        "move_out": ("転出", move_out),
+        "household_split": ("世帯分離", household_split),
+        "household_merge": ("世帯合併", household_merge),
+        "head_change": ("世帯主変更", head_change),
+        "composition_change": ("世帯構成変更", composition_change),
+        "death": ("死亡", death),
+        "birth": ("出生", birth),
         "issue_certificate": ("証明書の交付", certificates.issue_certificate),
     }
 
@@ -56,6 +60,46 @@ def pending() -> list[PreparedRequest]:
     return list(PreparedRequest.objects.filter(status="pending").order_by("prepared_at"))
 
 
+HIDDEN = "（支援措置対象のため非表示）"
+_LOCATION_KEYS = frozenset({"address", "address_extra", "address_code", "postal_code", "district", "destination",
+                            "destination_code", "moved_to", "new_address", "previous_address"})
+
+
+def _hide_locations(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: HIDDEN if k in _LOCATION_KEYS and v not in (None, "", {}) else _hide_locations(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hide_locations(v) for v in value]
+    return value
+
+
+def pending_shown(purpose: str = "受付内容の確認") -> list[PreparedRequest]:
+    """The pending requests as a reader sees them, audited as a read: a request about a person under a 支援措置
+    shows no address to a reader without the lift permission (`protected` is set on it)."""
+    from lgcloud.areas.registry.restrictions import active_support_measures, persons_of
+
+    actor = current_actor()
+    may_see = actor.channel in ("cli", "system") or Cap.RESTRICTION_LIFT in capabilities(actor.role)
+    with transaction.atomic():
+        found = pending()
+        for req in found:
+            payload = req.payload if isinstance(req.payload, dict) else {}
+            try:
+                persons = persons_of({**payload, "person_nos": [*(payload.get("person_nos") or []),
+                                                               *(payload.get("members") or [])]})
+            except (TypeError, ValueError, AttributeError):
+                persons = []
+            req.protected = bool(persons) and bool(active_support_measures(persons))  # type: ignore[attr-defined]
+            if req.protected and not may_see:  # type: ignore[attr-defined]
+                req.payload = _hide_locations(payload)
+        if found:
+            audit.record("registry.approvals_viewed", object_type="PreparedRequest",
+                         object_id=",".join(str(r.pk) for r in found), purpose=purpose,
+                         detail={"protected": [r.pk for r in found if getattr(r, "protected", False)]})
+    return found
+
+
 def _pending(pk: int) -> PreparedRequest:
     req = PreparedRequest.objects.select_for_update().filter(pk=pk).first()
     if req is None:
@@ -66,20 +110,25 @@ def _pending(pk: int) -> PreparedRequest:
 
 
 def approve(pk: int, *, acknowledge_alerts: bool = False) -> Any:
-    """A clerk approves: the prepared operation runs now, as the clerk, with the same validation."""
+    """A clerk approves: the prepared operation runs now, as the clerk, with the same validation. A refusal
+    rolls the approval back, and its audit record is written after the rollback."""
+    from lgcloud.areas.registry.restrictions import refusals_recorded
+
     require(Cap.REGISTRY_APPROVE)
-    with transaction.atomic():
+    with refusals_recorded(), transaction.atomic():
         req = _pending(pk)
         if req.prepared_by == current_actor().username:
             raise ValidationFailed("入力した本人は承認できません。", field="approver")
         _label, fn = _operations()[req.operation]
-        kwargs = dict(req.payload)
-        if "reason" in inspect.signature(inspect.unwrap(fn)).parameters:
+        kwargs = dict(req.payload) if isinstance(req.payload, dict) else {}
+        signature = inspect.signature(inspect.unwrap(fn))
+        if "reason" in signature.parameters:
             kwargs["reason"] = f"{kwargs.get('reason', '')}（受付: {req.prepared_by}）".strip()
-        try:
-            result = fn(**kwargs, acknowledge_alerts=acknowledge_alerts)
+        try:  # the payload must fit the operation's items; the call itself is not second-guessed
+            signature.bind(**kwargs)
         except TypeError as e:
             raise ValidationFailed(f"受付の入力内容が業務の項目と一致しません（{e}）。", field="payload") from None
+        result = fn(**kwargs, acknowledge_alerts=acknowledge_alerts)
         req.status, req.decided_by, req.decided_at = "approved", current_actor().username, timezone.now()
         event = getattr(result, "event", None)
         req.result = {"event_id": event.pk} if event is not None else {}

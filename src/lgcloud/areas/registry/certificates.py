@@ -475,6 +475,7 @@ def certificate_pdf(issue_no: int, *, purpose: str) -> tuple[Certificate, bytes]
     certificate = Certificate.objects.filter(issue_no=int(issue_no)).first()
     if certificate is None:
         raise NotFound(f"発行番号 {issue_no} の証明書はありません。")
+    restrictions.refuse_redownload(certificate.persons, certificate.issue_no)
     pdf = bytes(certificate.pdf)
     if hashlib.sha256(pdf).hexdigest() != certificate.content_sha256:
         raise LgcloudError(f"発行番号 {issue_no} の保存されたPDFが交付時の内容と一致しません。管理者に連絡してください。")

@@ -25,7 +25,11 @@ from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 
-from lgcloud.areas.registry import crypto, services
+from lgcloud.areas.registry import crypto
+from lgcloud.areas.registry.actions.address import move_within
+from lgcloud.areas.registry.actions.household import household_split
+from lgcloud.areas.registry.actions.move_in import birth, move_in
+from lgcloud.areas.registry.actions.removal import death, move_out
 from lgcloud.areas.registry.models import ForeignCategory, Person, ResidentType, Sex, Status
 from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.group.costs.meters import set_gauge
@@ -652,7 +656,7 @@ class Recorder:
 
     def record(self, plan: HouseholdPlan) -> None:
         first = [m for m in plan.members if not m.born_here]
-        result = services.move_in(
+        result = move_in(
             persons=[self.items(m, plan) for m in first], address=plan.address, effective_on=plan.since,
             notified_on=self.notified(plan.since), previous_address=plan.previous_address,
             from_abroad=plan.from_abroad,
@@ -671,7 +675,7 @@ class Recorder:
                 yield m.birth, 0, self._birth(plan, m)
         if plan.moves_within:
             when, addr = plan.moves_within
-            yield when, 1, lambda on, hh, addr=addr: services.move_within(
+            yield when, 1, lambda on, hh, addr=addr: move_within(
                 household_no=hh, address=addr, effective_on=on, notified_on=self.notified(on))
         if plan.split:
             yield plan.split[0], 2, self._split(plan)
@@ -682,7 +686,7 @@ class Recorder:
                 yield m.leaves_on, 4, self._leave(m)
         if plan.moves_out:
             when, destination = plan.moves_out
-            yield when, 5, lambda on, hh, destination=destination: services.move_out(
+            yield when, 5, lambda on, hh, destination=destination: move_out(
                 person_nos=[m.number for m in plan.members if not m.gone], destination=destination,
                 effective_on=on, notified_on=on - dt.timedelta(days=self.p.rng.randint(0, 10)))
 
@@ -693,7 +697,7 @@ class Recorder:
             mother = next((m for m in plan.members if m.sex == Sex.FEMALE and m.number and not m.gone
                            and (m.relationship == mother_rel if mother_rel else m.relationship in (HEAD, "妻", "妻（未届）"))),
                           None)
-            result = services.birth(child=self.items(child, plan), household_no=household_no, effective_on=on,
+            result = birth(child=self.items(child, plan), household_no=household_no, effective_on=on,
                                     notified_on=self.notified(on),
                                     mother_person_no=mother.number if mother else None)
             child.number = result.persons[0].person_no
@@ -708,7 +712,7 @@ class Recorder:
         def run(on: dt.date, _household_no: int) -> None:
             present = [m for m in moving if m.number and not m.gone]
             head = present[0]
-            services.household_split(
+            household_split(
                 person_nos=[m.number for m in present], new_head_person_no=head.number, address=addr,
                 relationships={m.number: new_rel[m.relationship] for m in present if m is not head},
                 effective_on=on, notified_on=self.notified(on))
@@ -727,14 +731,14 @@ class Recorder:
                     wife = next(x for x in rest if x.relationship == "妻")
                     kwargs = {"new_head_person_no": wife.number, "relationships": {}}
                     wife.relationship = HEAD
-            services.death(person_no=m.number, death_date=on, notified_on=self.notified(on), **kwargs)
+            death(person_no=m.number, death_date=on, notified_on=self.notified(on), **kwargs)
             m.gone = True
 
         return run
 
     def _leave(self, m: PersonPlan) -> Any:
         def run(on: dt.date, _household_no: int) -> None:
-            services.move_out(person_nos=[m.number], destination=self.p.elsewhere(), effective_on=on,
+            move_out(person_nos=[m.number], destination=self.p.elsewhere(), effective_on=on,
                               notified_on=on - dt.timedelta(days=self.p.rng.randint(0, 10)))
             m.gone = True
 

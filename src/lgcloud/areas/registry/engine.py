@@ -30,6 +30,7 @@ from lgcloud.areas.registry.models import (
 from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.areas.registry.search import search_columns, search_keys
 from lgcloud.group.costs import meters
+from lgcloud.platform import events as domain_events
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, ValidationFailed
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
@@ -322,7 +323,33 @@ def apply_event(
         detail={"persons": sorted(p.person_no for p in persons), "effective_on": effective_on.isoformat()},
     )
     meters.record(municipality, "registry_events")
+    domain_events.publish(f"registry.{kind}", event_payload(event, persons, households), source="registry")
     return EventResult(event, persons, households)
+
+
+def event_payload(event: RegistryEvent, persons: list[Person], households: list[Household]) -> dict[str, Any]:
+    """What other areas hear of a committed 異動 (domain event `registry.<kind>`): who, which households,
+    the dates and the names of the items it set — not the values (they read those through registry.public)."""
+    numbers = {h.pk: h.household_no for h in households}
+    missing = {p.household_id for p in persons if p.household_id and p.household_id not in numbers}
+    if missing:
+        numbers.update(Household.objects.filter(pk__in=missing).values_list("pk", "household_no"))
+    payload: dict[str, Any] = {
+        "event_id": event.pk,
+        "kind": event.kind,
+        "effective_on": to_json(event.effective_on),
+        "notified_on": to_json(event.notified_on),
+        "persons": [{"person_no": p.person_no, "birth_date": to_json(p.birth_date),
+                     "household_no": numbers.get(p.household_id) if p.household_id else None,
+                     "status": p.status} for p in persons],
+        "households": [h.household_no for h in households],
+        "changed": sorted({name for ch in event.changes for name in ch["set"]}),
+    }
+    if event.cancels_id:
+        payload["cancels"] = event.cancels_id
+    if event.corrects_id:
+        payload["corrects"] = event.corrects_id
+    return payload
 
 
 # --- reading as of a date ----------------------------------------------------------------------

@@ -326,6 +326,9 @@ class SupportMeasure(ScopedModel):
     offender_kana = models.CharField("加害者のフリガナ", max_length=200, blank=True)
     offender_birth_date = models.DateField("加害者の生年月日", null=True, blank=True)
     offender_address = models.CharField("加害者の住所", max_length=200, blank=True)
+    offender_other_names = models.TextField("加害者の旧氏名・別名・フリガナ（1行に1つ）", blank=True)
+    origin_code = models.CharField("通知元の団体コード", max_length=6, blank=True)
+    origin_measure_id = models.BigIntegerField("通知元の支援措置番号", null=True, blank=True)
     addresses = models.TextField("関係する住所", blank=True)
     note = models.TextField("備考", blank=True)
     set_by = models.CharField("設定者", max_length=150)
@@ -337,6 +340,47 @@ class SupportMeasure(ScopedModel):
         ids = {self.applicant_id}
         ids |= set(Person.objects.filter(person_no__in=self.accompanying).values_list("pk", flat=True))
         return ids
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "判断待ち"
+    CLEARED = "cleared", "加害者ではないと判断"
+    REFUSED = "refused", "加害者とされる者と判断"
+
+
+class OffenderReview(ScopedModel):
+    """A requester who matches the protected-from person only partly (a name without birth date, a birth date
+    with a similar name): refused until a second clerk with the lift permission decides."""
+
+    measure = models.ForeignKey(SupportMeasure, on_delete=models.PROTECT, related_name="reviews")
+    action = models.CharField("対象業務", max_length=10, choices=RestrictedAction.choices)
+    persons = models.JSONField("対象者（宛名番号）")
+    requester = models.JSONField("請求者")
+    requester_key = models.CharField(max_length=500, db_index=True)
+    reason = models.CharField("一致した項目", max_length=300)
+    status = models.CharField("状態", max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    requested_by = models.CharField("受付者", max_length=150)
+    requested_at = models.DateTimeField("受付日時", auto_now_add=True)
+    decided_by = models.CharField("判断者", max_length=150, blank=True)
+    decided_at = models.DateTimeField("判断日時", null=True, blank=True)
+    valid_until = models.DateTimeField("判断の有効期限", null=True, blank=True)
+    note = models.CharField("判断の理由", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["requested_at"]
+
+
+class MoveLink(ScopedModel):
+    """This member's record of a person and the same person's record in another member, from a move between
+    them: a 支援措置 set on either side reaches the other along it."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="move_links")
+    other = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+")
+    other_person_no = models.PositiveBigIntegerField("相手団体の宛名番号")
+    direction = models.CharField("向き", max_length=3)  # in (moved in from other) / out (moved out to other)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "other", "other_person_no"], name="move_link_unique")]
 
 
 class SearchHistory(ScopedModel):
@@ -354,6 +398,7 @@ class SearchHistory(ScopedModel):
 class TransferKind(models.TextChoices):
     MOVE_OUT_CERTIFICATE = "move_out_certificate", "転出証明書情報"
     MOVE_IN_NOTICE = "move_in_notice", "転入通知"
+    SUPPORT_MEASURE_NOTICE = "support_measure_notice", "支援措置の通知"
 
 
 class TransferMessage(ScopedModel):

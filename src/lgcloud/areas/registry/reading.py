@@ -14,7 +14,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from lgcloud.areas.registry import engine, restrictions, services
+from lgcloud.areas.registry import engine, restrictions
+from lgcloud.areas.registry.actions.common import get_household
 from lgcloud.areas.registry.models import (
     Household,
     Person,
@@ -172,7 +173,7 @@ def _residents(household: Household) -> list[Person]:
 def open_household(household_no: int, *, as_of: dt.date | None = None, requester: Requester | None = None,
                    acknowledge_alerts: bool = False, purpose: str = "") -> HouseholdFile:
     """The household's items and its members in order (current or as of a date), after the 照会 check on them."""
-    household = services.get_household(household_no)
+    household = get_household(household_no)
     if as_of is None:
         checked = _residents(household)
     else:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from lgcloud.areas.registry import offender, protection
 from lgcloud.areas.registry.models import (
     Household,
     Person,
@@ -25,18 +26,48 @@ from lgcloud.areas.registry.models import (
     SupportMeasure,
     SupportStatus,
 )
-from lgcloud.areas.registry.normalize import normalize
+from lgcloud.areas.registry.offender import Requester
 from lgcloud.platform.accounts.roles import Cap, capabilities
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from lgcloud.platform.params import services as params
-from lgcloud.platform.tenancy.context import current_actor, require_municipality
+from lgcloud.platform.tenancy.context import current_actor, municipality_scope, require_municipality
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class RestrictionRefused(PermissionDenied):
-    pass
+    """A refusal. Its audit record (and the offender review it opens) is written where it cannot be rolled
+    back: at once when no caller's transaction is open, else by `persist` once the caller's transaction has
+    unwound (`refusals_recorded`, the API and the screens)."""
+
+    def __init__(self, message: str, write: Callable[[], None] | None = None) -> None:
+        super().__init__(message)
+        self._write = write
+        self.recorded = write is None
+
+    def persist(self) -> bool:
+        if self.recorded or self._write is None or in_callers_transaction():
+            return self.recorded
+        self._write()
+        self.recorded = True
+        return True
+
+
+def in_callers_transaction() -> bool:
+    """True inside an atomic block someone opened (a test case's own wrapping transaction does not count)."""
+    blocks = transaction.get_connection().atomic_blocks
+    return bool(blocks) and not getattr(blocks[-1], "_from_testcase", False)
+
+
+@contextmanager
+def refusals_recorded() -> Iterator[None]:
+    """Around a transaction that may refuse: the refusal's record is written after the rollback."""
+    try:
+        yield
+    except RestrictionRefused as e:
+        e.persist()
+        raise
 
 
 class RestrictionAlert(Conflict):
@@ -45,16 +76,6 @@ class RestrictionAlert(Conflict):
     def __init__(self, alerts: list[str]) -> None:
         super().__init__("確認が必要です: " + " / ".join(alerts))
         self.alerts = alerts
-
-
-@dataclass(frozen=True)
-class Requester:
-    """Who asks (for a certificate, or at the counter): a resident, or a name and birth date."""
-
-    person_id: int | None = None
-    name: str = ""
-    kana: str = ""
-    birth_date: dt.date | None = None
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -109,22 +130,55 @@ def support_measures_of(ids: set[int], numbers: set[int]) -> list[SupportMeasure
     return [m for m in measures if m.applicant_id in ids or numbers & set(m.accompanying)]
 
 
-def _is_offender(measure: SupportMeasure, requester: Requester) -> bool:
-    if requester.person_id and measure.offender_person_id == requester.person_id:
-        return True
-    if measure.offender_name and requester.name and normalize(measure.offender_name) == normalize(requester.name):
-        return measure.offender_birth_date is None or measure.offender_birth_date == requester.birth_date
-    if measure.offender_kana and requester.kana and normalize(measure.offender_kana) == normalize(requester.kana):
-        return measure.offender_birth_date is not None and measure.offender_birth_date == requester.birth_date
-    return False
+def _refuse(message: str, persons: list[Person], action: str, detail: Mapping[str, Any],
+            review: tuple[SupportMeasure, Requester, str] | None = None) -> None:
+    municipality, actor = require_municipality(), current_actor()
+    numbers = [p.person_no for p in persons]
+
+    def write() -> None:
+        with municipality_scope(municipality, actor), transaction.atomic():
+            extra: dict[str, Any] = {}
+            if review is not None:
+                measure, requester, reason = review
+                extra["review"] = offender.open_review(measure, action, numbers, requester, reason).pk
+            audit.record(f"registry.refused.{action}", object_type="Person",
+                         object_id=",".join(map(str, numbers)), purpose=message[:200],
+                         detail={"alert": True, **detail, **extra})
+
+    refusal = RestrictionRefused(message, write)
+    refusal.persist()
+    raise refusal
 
 
-def _refuse(message: str, persons: list[Person], action: str, detail: Mapping[str, Any]) -> None:
-    with transaction.atomic():
-        audit.record(f"registry.refused.{action}", object_type="Person",
-                     object_id=",".join(str(p.person_no) for p in persons), purpose=message[:200],
-                     detail={"alert": True, **detail})
-    raise RestrictionRefused(message)
+def refuse_redownload(person_nos: list[int], issue_no: int) -> None:
+    """A certificate of a person under a 支援措置 is not handed out again while the measure is in force (it may
+    have been issued before the measure, to anyone)."""
+    persons = list(Person.objects.filter(person_no__in=person_nos))
+    measures = active_support_measures(persons)
+    if measures:
+        _refuse("支援措置の対象者が記載された証明書のため、再出力できません。改めて交付の手続をしてください。",
+                persons, RestrictedAction.ISSUE, {"certificate": issue_no, "support_measure": measures[0].pk})
+
+
+def _offender_check(measure: SupportMeasure, persons: list[Person], action: str, requester: Requester) -> str | None:
+    """Refuse the offender, and a partial match until a second clerk decides; the note of a cleared review."""
+    verdict = offender.match(measure, requester)
+    base = {"support_measure": measure.pk, "match": verdict.reason}
+    if verdict.match is offender.Match.FULL:
+        _refuse("支援措置の対象者について、加害者とされる者からの請求・照会です。交付・回答できません。",
+                persons, action, base)
+    if verdict.match is offender.Match.PARTIAL:
+        numbers = [p.person_no for p in persons]
+        review = offender.decided(measure, action, numbers, requester)
+        if review is not None and review.status == "refused":
+            _refuse("支援措置の対象者について、加害者とされる者と判断された請求者です。交付・回答できません。",
+                    persons, action, {**base, "review": review.pk})
+        if review is None:
+            _refuse(f"支援措置の加害者とされる者と一部が一致します（{verdict.reason}）。解除の権限を持つ別の職員の"
+                    "判断があるまで交付・回答できません（判断待ちの一覧に登録しました）。",
+                    persons, action, base, review=(measure, requester, verdict.reason))
+        return f"加害者とされる者と一部が一致しましたが、{review.decided_by}が加害者ではないと判断しています（{review.note}）。"  # type: ignore[union-attr]
+    return None
 
 
 def check(action: str, persons: list[Person], *, requester: Requester | None = None,
@@ -136,9 +190,10 @@ def check(action: str, persons: list[Person], *, requester: Requester | None = N
     today = timezone.localdate()
     alerts: list[str] = []
     for measure in active_support_measures(persons) if measures is None else measures:
-        if requester is not None and _is_offender(measure, requester):
-            _refuse("支援措置の対象者について、加害者とされる者からの請求・照会です。交付・回答できません。",
-                    persons, action, {"support_measure": measure.pk})
+        if requester is not None:
+            note = _offender_check(measure, persons, action, requester)
+            if note:
+                alerts.append(note)
         label = measure.get_status_display()
         alerts.append(f"{label}の対象者が含まれています（{measure.ends_on:%Y-%m-%d}まで）。請求者の本人確認と理由を確認してください。")
         if measure.ends_on < today:
@@ -267,7 +322,8 @@ def lift_temporarily(pk: int) -> Restriction:
 def register_support_measure(*, applicant_person_no: int, starts_on: dt.date, provisional: bool = False,
                              accompanying: list[int] | None = None, offender_person_no: int | None = None,
                              offender_name: str = "", offender_kana: str = "", offender_birth_date: dt.date | None = None,
-                             offender_address: str = "", addresses: str = "", note: str = "") -> SupportMeasure:
+                             offender_address: str = "", addresses: str = "", note: str = "",
+                             offender_other_names: str = "") -> SupportMeasure:
     require(Cap.SUPPORT_MEASURE)
     applicant = Person.objects.filter(person_no=applicant_person_no).first()
     if applicant is None:
@@ -290,9 +346,11 @@ def register_support_measure(*, applicant_person_no: int, starts_on: dt.date, pr
         starts_on=starts_on, ends_on=add_months(starts_on, months) - dt.timedelta(days=1),
         offender_person=offender, offender_name=offender_name.strip() or (offender.full_name if offender else ""),
         offender_kana=offender_kana.strip(), offender_birth_date=offender_birth_date or (offender.birth_date if offender else None),
-        offender_address=offender_address, addresses=addresses, note=note, set_by=current_actor().username,
+        offender_address=offender_address, offender_other_names=offender_other_names.strip(), addresses=addresses,
+        note=note, set_by=current_actor().username,
     )
     audit.record("registry.support_measure_registered", obj=m, detail={"provisional": provisional})
+    protection.notify(m)  # every member holding a record of a protected person
     return m
 
 

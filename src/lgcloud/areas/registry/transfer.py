@@ -5,70 +5,37 @@ Neither municipality reads the other's register; each message is written into th
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from lgcloud.areas.registry import crypto
-from lgcloud.areas.registry.engine import EventResult, to_json
+from lgcloud.areas.registry import crypto, protection
+from lgcloud.areas.registry.actions.move_in import move_in
+from lgcloud.areas.registry.actions.removal import confirm_move_out
+from lgcloud.areas.registry.engine import EventResult
 from lgcloud.areas.registry.models import Person, TransferKind, TransferMessage
+from lgcloud.areas.registry.restrictions import refusals_recorded
+from lgcloud.areas.registry.transfer_messages import CERTIFICATE_ITEMS, deliver
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
-from lgcloud.platform.tenancy.context import current_actor, municipality_scope, require_municipality
-from lgcloud.platform.tenancy.models import Municipality
-
-# The items a 転出証明書 carries to the new municipality.
-CERTIFICATE_ITEMS = (
-    "resident_type", "family_name", "given_name", "family_name_kana", "given_name_kana", "kana_certified",
-    "former_family_name", "former_family_name_kana", "alphabet_name", "alias", "alias_kana", "birth_date",
-    "birth_date_precision", "sex", "registered_domicile", "domicile_head", "nationality", "foreign_category",
-    "residence_status", "period_of_stay", "stay_expires_on", "residence_card_number", "became_foreign_resident_on",
-    "relationship", "resident_code", "electoral_registered",
-)
-
-
-def group_member(code: str) -> Municipality | None:
-    """The municipality with this code if it is a current member of the sender's group."""
-    sender = require_municipality()
-    membership = sender.current_membership()
-    if membership is None:
-        return None
-    return membership.group.members_on().filter(code=code).exclude(pk=sender.pk).first()
-
-
-def _deliver(recipient: Municipality, kind: str, payload: dict[str, Any]) -> None:
-    sender = require_municipality()
-    actor = current_actor()
-    with municipality_scope(recipient, actor):
-        msg = TransferMessage.objects.create(kind=kind, sender=sender, payload=payload)
-        audit.record(f"registry.{kind}_received", obj=msg, detail={"from": sender.code})
-    audit.record(f"registry.{kind}_sent", object_type="TransferMessage", object_id=msg.pk,
-                 detail={"to": recipient.code})
-
-
-def send_move_out_certificate(persons: list[Person], recipient: Municipality, *, planned_on: dt.date,
-                              destination: str) -> None:
-    """Called by the 転出 service inside its transaction."""
-    sender = require_municipality()
-    people = []
-    for p in persons:
-        item = {k: to_json(getattr(p, k)) for k in CERTIFICATE_ITEMS}
-        item["sender_person_no"] = p.person_no
-        item["address_before"] = f"{p.address}{p.address_extra}"
-        if p.individual_number_enc:
-            number = crypto.decrypt(sender.code, p.individual_number_enc)
-            item["individual_number_enc"] = crypto.encrypt(recipient.code, number)  # re-keyed for the recipient
-        people.append(item)
-    payload = {"persons": people, "planned_on": planned_on.isoformat(), "destination": destination,
-               "from_name": str(sender)}
-    _deliver(recipient, TransferKind.MOVE_OUT_CERTIFICATE, payload)
+from lgcloud.platform.tenancy.context import require_municipality
 
 
 def pending(kind: str) -> list[TransferMessage]:
     return list(TransferMessage.objects.filter(kind=kind, status="pending").select_related("sender"))
+
+
+def inbox(purpose: str = "転出証明書情報の確認") -> tuple[list[TransferMessage], list[TransferMessage]]:
+    """The pending 転出証明書情報 and 転入通知, audited as a read (the persons' names and birth dates)."""
+    with transaction.atomic():
+        certificates = pending(TransferKind.MOVE_OUT_CERTIFICATE)
+        notices = pending(TransferKind.MOVE_IN_NOTICE)
+        if certificates or notices:
+            audit.record("registry.inbox_viewed", object_type="TransferMessage",
+                         object_id=",".join(str(m.pk) for m in [*certificates, *notices]), purpose=purpose)
+    return certificates, notices
 
 
 def _message(message_id: int, kind: str) -> TransferMessage:
@@ -80,13 +47,20 @@ def _message(message_id: int, kind: str) -> TransferMessage:
     return msg
 
 
-@transaction.atomic
 def move_in_from_certificate(*, message_id: int, address: dict[str, Any], effective_on: Any, notified_on: Any,
                              household_no: int | None = None, relationships: dict[int, str] | None = None,
                              acknowledge_alerts: bool = False) -> EventResult:
-    """B's 転入 from A's 転出証明書情報; sends the 転入通知 back to A."""
-    from lgcloud.areas.registry import services
+    """B's 転入 from A's 転出証明書情報; sends the 転入通知 back to A. A refusal is recorded after the rollback."""
+    with refusals_recorded():
+        return _move_in_from_certificate(message_id=message_id, address=address, effective_on=effective_on,
+                                         notified_on=notified_on, household_no=household_no,
+                                         relationships=relationships, acknowledge_alerts=acknowledge_alerts)
 
+
+@transaction.atomic
+def _move_in_from_certificate(*, message_id: int, address: dict[str, Any], effective_on: Any, notified_on: Any,
+                              household_no: int | None, relationships: dict[int, str] | None,
+                              acknowledge_alerts: bool) -> EventResult:
     msg = _message(message_id, TransferKind.MOVE_OUT_CERTIFICATE)
     me = require_municipality()
     persons: list[Mapping[str, Any]] = []
@@ -100,35 +74,60 @@ def move_in_from_certificate(*, message_id: int, address: dict[str, Any], effect
         if item.get("individual_number_enc"):
             data["individual_number"] = crypto.decrypt(me.code, item["individual_number_enc"])
         persons.append(data)
-    result = services.move_in(persons=persons, address=address, effective_on=effective_on,
+    result = move_in(persons=persons, address=address, effective_on=effective_on,
                               notified_on=notified_on, previous_address=msg.payload["persons"][0]["address_before"],
                               household_no=household_no, reason=f"転出証明書情報（{msg.payload['from_name']}）",
                               acknowledge_alerts=acknowledge_alerts)
     msg.status, msg.consumed_at = "consumed", timezone.now()
     msg.save(update_fields=["status", "consumed_at"])
     moved_in_on = result.event.effective_on
+    # The new records in the order of the message (new 宛名番号 are given in that order).
+    arrived = sorted(result.persons, key=lambda p: p.person_no)
+    numbers: dict[str, int] = {}
+    measures: dict[str, list[dict[str, Any]]] = {}
+    for item, person in zip(msg.payload["persons"], arrived, strict=False):
+        protection.link(person, msg.sender, int(item["sender_person_no"]), "in")
+        protection.receive(person, item.get("support_measures") or [], msg.sender)
+        numbers[str(item["sender_person_no"])] = person.person_no
+        measures[str(item["sender_person_no"])] = protection.payload_for(person)
     notice = {"sender_person_nos": [i["sender_person_no"] for i in msg.payload["persons"]],
               "moved_in_on": moved_in_on.isoformat(), "new_address": address.get("address", ""),
-              "to_name": str(me)}
-    _deliver(msg.sender, TransferKind.MOVE_IN_NOTICE, notice)
+              "to_name": str(me), "person_nos": numbers, "support_measures": measures}
+    deliver(msg.sender, TransferKind.MOVE_IN_NOTICE, notice)
     return result
 
 
-@transaction.atomic
-def process_move_in_notices() -> int:
-    """A's side: every pending 転入通知 confirms the 転出 (転出予定 → 転出確定). Returns persons confirmed."""
-    from lgcloud.areas.registry import services
+def process_move_in_notices(*, acknowledge_alerts: bool = False) -> int:
+    """A's side: every pending 転入通知 confirms the 転出 (転出予定 → 転出確定). Returns persons confirmed. A refusal
+    rolls the batch back, and its audit record is written after the rollback."""
+    with refusals_recorded():
+        return _process_move_in_notices(acknowledge_alerts)
 
+
+@transaction.atomic
+def _process_move_in_notices(acknowledge_alerts: bool) -> int:
     count = 0
     for msg in TransferMessage.objects.select_for_update().filter(kind=TransferKind.MOVE_IN_NOTICE, status="pending"):
         for number in msg.payload["sender_person_nos"]:
-            services.confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
+            _link_back(msg, number)
+            confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
                                       destination=f"{msg.payload['to_name']}{msg.payload['new_address']}",
-                                      reason=f"転入通知（{msg.payload['to_name']}）")
+                                      reason=f"転入通知（{msg.payload['to_name']}）",
+                                      acknowledge_alerts=acknowledge_alerts)
             count += 1
         msg.status, msg.consumed_at = "consumed", timezone.now()
         msg.save(update_fields=["status", "consumed_at"])
     return count
+
+
+def _link_back(msg: TransferMessage, number: int) -> None:
+    """A's record learns B's 宛名番号 and any 支援措置 B holds, before the destination is written into it."""
+    person = Person.objects.filter(person_no=number).first()
+    theirs = (msg.payload.get("person_nos") or {}).get(str(number))
+    if person is None or theirs is None:
+        return
+    protection.link(person, msg.sender, int(theirs), "out")
+    protection.receive(person, (msg.payload.get("support_measures") or {}).get(str(number)) or [], msg.sender)
 
 
 # --- from outside the group: the 転出証明書 as a CSV ------------------------------------------------
@@ -199,9 +198,7 @@ def persons_from_certificate_csv(content: bytes) -> list[dict[str, Any]]:
 def move_in_from_certificate_csv(*, content: bytes, address: dict[str, Any], effective_on: Any, notified_on: Any,
                                  previous_address: str, acknowledge_alerts: bool = False) -> EventResult:
     """転入 from outside the group, the 転出証明書 data read from a CSV; the same validation as by hand."""
-    from lgcloud.areas.registry import services
-
     persons = persons_from_certificate_csv(content)
-    return services.move_in(persons=persons, address=address, effective_on=effective_on, notified_on=notified_on,
+    return move_in(persons=persons, address=address, effective_on=effective_on, notified_on=notified_on,
                             previous_address=previous_address, reason="転出証明書（CSV）",
                             acknowledge_alerts=acknowledge_alerts)

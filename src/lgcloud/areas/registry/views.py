@@ -278,12 +278,7 @@ def household(request: HttpRequest, household_no: int) -> HttpResponse:
 @require_any(Cap.REGISTRY_CHANGE, Cap.REGISTRY_PREPARE)
 @require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
-    with transaction.atomic():
-        certificates = transfer.pending(TransferKind.MOVE_OUT_CERTIFICATE)
-        notices = transfer.pending(TransferKind.MOVE_IN_NOTICE)
-        if certificates:
-            audit.record("registry.inbox_viewed", object_type="TransferMessage",
-                         object_id=",".join(str(m.pk) for m in certificates), purpose="転出証明書情報の確認")
+    certificates, notices = transfer.inbox()
     rows = []
     for m in certificates:
         persons = [{"name": display.name_text(p), "kana": display.kana_text(p), "birth": display.birth_text(p),
@@ -351,11 +346,7 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
 def _approvals_page(request: HttpRequest, *, status: int = 200, focus: int | None = None, alerts: list[str] | None = None,
                     error: str = "", reject_form: RejectForm | None = None) -> HttpResponse:
     user = staff(request)
-    pending = approvals.pending()
-    if pending:
-        with transaction.atomic():
-            audit.record("registry.approvals_viewed", object_type="PreparedRequest",
-                         object_id=",".join(str(r.pk) for r in pending), purpose="受付内容の確認")
+    pending = approvals.pending_shown()
     rows = [{"r": r, "label": approvals.operation_label(r.operation), "lines": _flatten(r.payload),
              "alerts": alerts if r.pk == focus else None, "error": error if r.pk == focus else "",
              "reject_form": reject_form if (reject_form is not None and r.pk == focus) else RejectForm(prefix=f"r{r.pk}")}

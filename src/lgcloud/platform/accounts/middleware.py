@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 SESSION_KEY = "lgcloud_2fa_ok"
+CHANGE_PASSWORD_PREFIX = "/account/password/"  # noqa: S105 (a URL, not a password)
 OPEN_PREFIXES = ("/login", "/logout", "/two-factor/", "/static/", "/api/", "/verify/", "/open-data/")
 
 
@@ -24,4 +25,10 @@ class TwoFactorMiddleware:
             and not request.path.startswith(OPEN_PREFIXES)
         ):
             return redirect("two_factor_setup" if not user.totp_enabled else "two_factor_verify")
+        if (
+            user.is_authenticated
+            and getattr(user, "password_change_required", False)
+            and not request.path.startswith((*OPEN_PREFIXES, CHANGE_PASSWORD_PREFIX))
+        ):
+            return redirect("password_change")
         return self.get_response(request)

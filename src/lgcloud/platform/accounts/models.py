@@ -29,6 +29,9 @@ class Staff(AbstractUser):
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_enabled = models.BooleanField("二要素認証設定済み", default=False)
     totp_last_counter = models.BigIntegerField(default=0)
+    totp_failures = models.PositiveIntegerField("確認コードの連続失敗回数", default=0)
+    totp_locked_until = models.DateTimeField("確認コードのロック解除日時", null=True, blank=True)
+    password_change_required = models.BooleanField("次回ログイン時にパスワード変更", default=False)
 
     class Meta:
         verbose_name = "職員"
@@ -85,14 +88,18 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    read_only = models.BooleanField("参照のみ", default=False)
+    issued_by = models.CharField("発行者", max_length=150, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
 
     @classmethod
-    def issue(cls, staff: Staff, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, staff: Staff, name: str, *, read_only: bool = False, issued_by: str = "") -> tuple[ApiToken, str]:
         raw = "lgc_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(staff=staff, name=name, prefix=raw[4:12], token_hash=_hash_token(raw))
+        token = cls.objects.create(staff=staff, name=name, prefix=raw[4:12], token_hash=_hash_token(raw),
+                                   read_only=read_only, issued_by=issued_by)
         return token, raw
 
     @classmethod
@@ -110,3 +117,24 @@ class ApiToken(models.Model):
             .filter(token_hash=_hash_token(raw), revoked=False)
             .first()
         )
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted per (account, address) and per address, never per account alone.
+
+    A lock keyed by the account alone would let anyone lock any clerk out by typing wrong passwords
+    from anywhere; keyed by (account, address) it only stops that address, and the per-address count
+    stops one address trying many accounts. Unknown usernames are counted exactly like known ones, so
+    the answers never tell an existing username apart. Keys are hashed (no usernames or addresses in clear).
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ログイン試行の制限"
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… ({self.failures})"

@@ -29,7 +29,7 @@ api = NinjaAPI(
     description="自治体クラウド lgcloud の API。職員ごとのトークン（Authorization: Bearer）で認証します。",
     auth=TokenAuth(),
     urls_namespace="api-v1",
-    docs_url=None,  # Swagger UI would load from a CDN; the schema is at /api/v1/openapi.json
+    docs_url="/docs",  # Swagger UI from django-ninja's own static files ("ninja" is installed), under the project's CSP
 )
 
 

@@ -9,9 +9,14 @@ from ninja.security import HttpBearer
 
 from lgcloud.group.costs import meters
 from lgcloud.platform.accounts.models import ApiToken
+from lgcloud.platform.common.errors import PermissionDenied
 from lgcloud.platform.tenancy.context import Actor, activate
 
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# POST operations that only read (their query is too long or too personal for a URL); a read-only token may call
+# them. Everything else that is not GET/HEAD/OPTIONS writes.
+READ_POSTS = ("/registry/search", "/registry/certificates/preview", "/individual-number")
 
 
 class TokenAuth(HttpBearer):
@@ -28,6 +33,8 @@ class TokenAuth(HttpBearer):
         staff = found.staff
         if not staff.is_active:
             return None
+        if found.read_only and request.method not in READ_METHODS and not request.path.endswith(READ_POSTS):
+            raise PermissionDenied("この API トークンは参照のみです。更新には更新用のトークンを使ってください。")
         if staff.municipality is not None and not found.member_today:  # type: ignore[attr-defined]
             return None
         now = timezone.now()

@@ -5,3 +5,6 @@ class WebConfig(AppConfig):
     name = "lgcloud.platform.web"
     label = "web"
     verbose_name = "画面"
+
+    def ready(self) -> None:
+        from lgcloud.platform.web import checks  # noqa: F401 (registers the start-up checks)

@@ -26,12 +26,13 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user.has_cap(Cap.AUDIT_VIEW):
         nav += [("municipality_audit", "アクセスログ")]
     if user.has_cap(Cap.MUNICIPALITY_ADMIN):
-        nav += [("interchange_export", "データ出力")]
+        nav += [("staff_accounts", "職員・トークン"), ("interchange_export", "データ出力")]
     if user.has_cap(Cap.MUNICIPALITY_ADMIN):
         nav += [("customization_requests", "カスタマイズ要望")]
     if user.has_cap(Cap.GROUP_REPORTS):
         nav += [("costs_dashboard", "費用・負担")]
     elif user.has_cap(Cap.MUNICIPALITY_ADMIN):
         nav += [("costs_mine", "費用")]
+    nav += [("password_change", "パスワード変更")]
     where = user.municipality or user.group
     return {"nav": nav, "where": str(where) if where else "プラットフォーム運用"}

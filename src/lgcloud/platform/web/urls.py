@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lgcloud.platform.web import views
+from lgcloud.platform.web import account_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,5 +14,10 @@ urlpatterns = [
     path("group/deviations/", views.deviation_report, name="deviation_report"),
     path("municipality/parameters/", views.municipality_parameters, name="municipality_parameters"),
     path("municipality/audit/", views.municipality_audit, name="municipality_audit"),
+    path("account/password/", account_views.password_change, name="password_change"),
+    path("municipality/staff/", account_views.staff_accounts, name="staff_accounts"),
+    path("municipality/staff/<str:username>/reset/", account_views.staff_password_reset, name="staff_password_reset"),
+    path("municipality/tokens/", account_views.token_issue, name="token_issue"),
+    path("municipality/tokens/<int:token_id>/revoke/", account_views.token_revoke, name="token_revoke"),
     path("healthz", views.healthz, name="healthz"),
 ]

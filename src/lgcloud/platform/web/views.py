@@ -37,7 +37,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            staff = accounts.check_password_login(form.cleaned_data["username"], form.cleaned_data["password"])
+            staff = accounts.check_password_login(form.cleaned_data["username"], form.cleaned_data["password"],
+                                                  address=request.META.get("REMOTE_ADDR", ""))
         except LgcloudError as e:
             error = e.message
         else:

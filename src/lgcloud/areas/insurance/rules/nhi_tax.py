@@ -1,0 +1,322 @@
+"""国民健康保険税 (nhi_tax) of one household for one fiscal year: pure function of facts and parameters.
+
+Parts (RULES.md §2): 医療分 `medical`, 後期高齢者支援金分 `elderly_support`, 介護納付金分
+`long_term_care` (insured aged 40–64) and from FY2026 子ども・子育て支援納付金分 `child_support`.
+Each part = 所得割 (rate × Σ max(0, 総所得金額等 − 基礎控除)) + 資産割 + 均等割 (per insured person)
++ 平等割 (per household), each prorated by the months insured (月割), the 均等割 and 平等割 reduced by
+the statutory 7割・5割・2割 軽減 (and the 未就学児 reduction after it), the 平等割 first reduced for a
+特定世帯 / 特定継続世帯; the part is capped (賦課限度額) and truncated to 100 yen.
+
+Yen fractions of a reduction are handled per the member parameter `nhi_tax.reduction.rounding`:
+`reduce_then_truncate` computes the reduction truncated to the yen and subtracts it; `truncate_after_reduction`
+truncates the reduced amount.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+PARTS = ("medical", "elderly_support", "long_term_care", "child_support")
+PART_LABELS = {
+    "medical": "医療分",
+    "elderly_support": "後期高齢者支援金分",
+    "long_term_care": "介護納付金分",
+    "child_support": "子ども・子育て支援納付金分",
+}
+ROUNDINGS = ("reduce_then_truncate", "truncate_after_reduction")
+SPECIFIED = ("", "specified", "specified_continuing")
+
+
+@dataclass(frozen=True)
+class PartRates:
+    """One part's rate table of a member: 所得割率 (%), 均等割, 平等割, 賦課限度額, 資産割率 (%)."""
+
+    income_rate: Decimal
+    per_capita: int
+    per_household: int
+    cap: int
+    asset_rate: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class NhiParameters:
+    """The parameter set of one fiscal year (standard or a member's values)."""
+
+    fiscal_year: int
+    parts: Mapping[str, PartRates]
+    basic_deduction: int = 430_000
+    reduction_base: int = 430_000
+    per_earner_addition: int = 100_000
+    rate50_per_person: int = 305_000
+    rate20_per_person: int = 560_000
+    pension_special_deduction: int = 150_000
+    salary_earner_threshold: int = 550_000
+    pension_earner_threshold_under65: int = 600_000
+    pension_earner_threshold_65: int = 1_250_000
+    preschool_reduction_rate: Decimal = Decimal(50)
+    minor_child_support_reduction_rate: Decimal = Decimal(100)
+    specified_household_rate: Decimal = Decimal(50)
+    specified_continuing_household_rate: Decimal = Decimal(25)
+    rounding: str = "reduce_then_truncate"
+
+    @classmethod
+    def from_values(cls, fiscal_year: int, values: Mapping[str, Any]) -> NhiParameters:
+        """Build from catalogue values `nhi_tax.*` (a part is present when its rates are)."""
+
+        def v(name: str) -> Any:
+            return values[f"nhi_tax.{name}"]
+
+        parts: dict[str, PartRates] = {}
+        for part in PARTS:
+            if f"nhi_tax.{part}.income_rate" not in values:
+                continue
+            parts[part] = PartRates(
+                income_rate=Decimal(v(f"{part}.income_rate")),
+                per_capita=int(v(f"{part}.per_capita")),
+                per_household=int(v(f"{part}.per_household")),
+                cap=int(v(f"{part}.levy_cap")),
+                asset_rate=Decimal(values.get(f"nhi_tax.{part}.asset_rate", 0)),
+            )
+        return cls(
+            fiscal_year=fiscal_year,
+            parts=parts,
+            basic_deduction=int(v("income_basic_deduction")),
+            reduction_base=int(v("reduction.base_amount")),
+            per_earner_addition=int(v("reduction.per_earner_addition")),
+            rate50_per_person=int(v("reduction.rate50_per_person")),
+            rate20_per_person=int(v("reduction.rate20_per_person")),
+            pension_special_deduction=int(v("reduction.pension_special_deduction")),
+            salary_earner_threshold=int(v("reduction.salary_earner_threshold")),
+            pension_earner_threshold_under65=int(v("reduction.pension_earner_threshold_under65")),
+            pension_earner_threshold_65=int(v("reduction.pension_earner_threshold_65")),
+            preschool_reduction_rate=Decimal(v("preschool_reduction_rate")),
+            minor_child_support_reduction_rate=Decimal(
+                values.get("nhi_tax.child_support.minor_per_capita_reduction_rate", 0)
+            ),
+            specified_household_rate=Decimal(v("specified_household.per_household_reduction_rate")),
+            specified_continuing_household_rate=Decimal(
+                v("specified_continuing_household.per_household_reduction_rate")
+            ),
+            rounding=str(v("reduction.rounding")),
+        )
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person of the 国保 household (insured, the 擬制世帯主, or a 特定同一世帯所属者)."""
+
+    age: int
+    insured: bool = True
+    salary_revenue: int = 0
+    pension_revenue: int = 0
+    aggregate_income: int = 0  # 総所得金額等
+    months_insured: int = 12
+    preschool: bool = False
+    minor: bool | None = None  # under 18 until 31 March (子ども・子育て支援 均等割); default age < 18
+    long_term_care_months: int | None = None  # default months_insured when 40 ≤ age ≤ 64
+    household_head: bool = False
+    former_insured: bool = False  # 特定同一世帯所属者 (moved to 後期高齢者医療, still in the household)
+    income_declared: bool = True
+    property_tax: int = 0  # 固定資産税額 (basis of 資産割)
+    pension_income: int | None = None  # 公的年金等に係る雑所得; default derived from pension_revenue
+
+    def months_in(self, part: str) -> int:
+        if not self.insured:
+            return 0
+        if part == "long_term_care":
+            if self.long_term_care_months is not None:
+                return self.long_term_care_months
+            return self.months_insured if 40 <= self.age <= 64 else 0
+        return self.months_insured
+
+    @property
+    def is_minor(self) -> bool:
+        return self.age < 18 if self.minor is None else self.minor
+
+
+@dataclass(frozen=True)
+class Household:
+    members: tuple[Member, ...]
+    specified: str = ""  # "" / "specified" (特定世帯, 5 years) / "specified_continuing" (6–8 years)
+
+
+@dataclass
+class PartResult:
+    part: str
+    income_levy: Fraction = Fraction(0)
+    asset_levy: Fraction = Fraction(0)
+    per_capita_levy: Fraction = Fraction(0)
+    per_household_levy: Fraction = Fraction(0)
+    before_cap: int = 0
+    capped: bool = False
+    amount: int = 0
+    insured_count: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": PART_LABELS[self.part],
+            "income_levy": int(self.income_levy),
+            "asset_levy": int(self.asset_levy),
+            "per_capita_levy": int(self.per_capita_levy),
+            "per_household_levy": int(self.per_household_levy),
+            "before_cap": self.before_cap,
+            "capped": self.capped,
+            "amount": self.amount,
+            "insured_count": self.insured_count,
+        }
+
+
+@dataclass
+class ReductionTest:
+    reduction: int | None
+    income: int
+    earners: int
+    persons: int
+    limit70: int
+    limit50: int
+    limit20: int
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class NhiTaxResult:
+    fiscal_year: int
+    parts: dict[str, PartResult]
+    reduction: ReductionTest
+    total: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def amount(self, part: str) -> int:
+        return self.parts[part].amount if part in self.parts else 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "fiscal_year": self.fiscal_year,
+            **{p: self.amount(p) for p in PARTS},
+            "reduction": self.reduction.reduction,
+            "total": self.total,
+            "breakdown": {
+                "parts": {p: r.as_dict() for p, r in self.parts.items()},
+                "reduction_test": self.reduction.as_dict(),
+            },
+        }
+
+
+# 公的年金等控除 (national law, RULES.md §1; other income ≤ 10 million). Used only to find the pension income
+# the 150,000 rule of the reduction test applies to, when the pension income is not given.
+def public_pension_income(revenue: int, age: int) -> int:
+    minimum = 1_100_000 if age >= 65 else 600_000
+    if revenue <= (3_300_000 if age >= 65 else 1_300_000):
+        deduction = minimum
+    elif revenue <= 4_100_000:
+        deduction = revenue * 25 // 100 + 275_000
+    elif revenue <= 7_700_000:
+        deduction = revenue * 15 // 100 + 685_000
+    elif revenue <= 10_000_000:
+        deduction = revenue * 5 // 100 + 1_455_000
+    else:
+        deduction = 1_955_000
+    return max(0, revenue - deduction)
+
+
+def _counted_for_reduction(m: Member) -> bool:
+    return m.insured or m.household_head or m.former_insured
+
+
+def reduction_test(household: Household, p: NhiParameters) -> ReductionTest:
+    counted = [m for m in household.members if _counted_for_reduction(m)]
+    persons = sum(1 for m in household.members if m.insured or m.former_insured)
+    earners = 0
+    income = 0
+    for m in counted:
+        pension_limit = p.pension_earner_threshold_65 if m.age >= 65 else p.pension_earner_threshold_under65
+        if m.salary_revenue > p.salary_earner_threshold or m.pension_revenue > pension_limit:
+            earners += 1
+        own = m.aggregate_income
+        if m.age >= 65 and m.pension_revenue > 0:
+            pension_income = m.pension_income
+            if pension_income is None:
+                pension_income = public_pension_income(m.pension_revenue, m.age)
+            own -= min(p.pension_special_deduction, pension_income)
+        income += max(0, own)
+    base = p.reduction_base + (p.per_earner_addition * (earners - 1) if earners >= 2 else 0)
+    test = ReductionTest(
+        None, income, earners, persons, base, base + p.rate50_per_person * persons,
+        base + p.rate20_per_person * persons,
+    )
+    if any(not m.income_declared for m in counted):
+        test.reason = "所得の申告がない者がいるため軽減なし"
+    elif persons == 0:
+        test.reason = "被保険者がいない"
+    elif income <= test.limit70:
+        test.reduction = 70
+    elif income <= test.limit50:
+        test.reduction = 50
+    elif income <= test.limit20:
+        test.reduction = 20
+    return test
+
+
+def reduce(amount: int, rate_percent: Decimal | int, rounding: str) -> int:
+    """`amount` less `rate_percent`% of it, yen fractions handled by the member's rounding method."""
+    rate = Fraction(Decimal(rate_percent)) / 100
+    if rate == 0:
+        return amount
+    if rounding == "truncate_after_reduction":
+        return int(amount * (1 - rate))  # floor: amounts are non-negative
+    return amount - int(amount * rate)
+
+
+def _truncate100(value: Fraction) -> int:
+    return int(value) // 100 * 100
+
+
+def assess(household: Household, p: NhiParameters) -> NhiTaxResult:
+    """The household's 国保税 for the fiscal year with its breakdown."""
+    if p.rounding not in ROUNDINGS:
+        raise ValueError(f"unknown rounding {p.rounding!r}")
+    if household.specified not in SPECIFIED:
+        raise ValueError(f"unknown specified-household kind {household.specified!r}")
+    test = reduction_test(household, p)
+    statutory = test.reduction or 0
+    result = NhiTaxResult(p.fiscal_year, {}, test)
+    for part, rates in p.parts.items():
+        r = PartResult(part)
+        members = [(m, m.months_in(part)) for m in household.members]
+        members = [(m, months) for m, months in members if months > 0]
+        r.insured_count = len(members)
+        if not members:
+            result.parts[part] = r
+            continue
+        for m, months in members:
+            share = Fraction(months, 12)
+            base = max(0, m.aggregate_income - p.basic_deduction)
+            r.income_levy += Fraction(rates.income_rate) / 100 * base * share
+            r.asset_levy += Fraction(rates.asset_rate) / 100 * m.property_tax * share
+            per_capita = reduce(rates.per_capita, statutory, p.rounding)
+            if m.preschool and part in ("medical", "elderly_support"):
+                per_capita = reduce(per_capita, p.preschool_reduction_rate, p.rounding)
+            if part == "child_support" and m.is_minor:
+                per_capita = reduce(per_capita, p.minor_child_support_reduction_rate, p.rounding)
+            r.per_capita_levy += per_capita * share
+        per_household = rates.per_household
+        if household.specified == "specified":
+            per_household = reduce(per_household, p.specified_household_rate, p.rounding)
+        elif household.specified == "specified_continuing":
+            per_household = reduce(per_household, p.specified_continuing_household_rate, p.rounding)
+        per_household = reduce(per_household, statutory, p.rounding)
+        r.per_household_levy = per_household * Fraction(max(months for _, months in members), 12)
+        total = r.income_levy + r.asset_levy + r.per_capita_levy + r.per_household_levy
+        r.before_cap = _truncate100(total)
+        r.capped = total > rates.cap
+        r.amount = _truncate100(min(total, Fraction(rates.cap)))
+        result.parts[part] = r
+    result.total = sum(r.amount for r in result.parts.values())
+    return result

@@ -1,0 +1,1 @@
+"""Pure rules of 児童手当."""
