@@ -34,11 +34,7 @@ KNOWN_AREA_IMPORTS: dict[tuple[str, str], str] = {
     ("lgcloud.areas.registry.demo_data", "lgcloud.group.costs.meters"):
         "sets the residents_held gauge; goes when meters move to platform.metering (issue 9 item 5)",
 }
-KNOWN_CYCLES: dict[frozenset[str], str] = {
-    frozenset({"lgcloud.areas.registry.services", "lgcloud.areas.registry.transfer"}):
-        "moves between members and the 異動 services call each other; goes with the split of services.py "
-        "by family of 異動 (issue 9 item 6)",
-}
+KNOWN_CYCLES: dict[frozenset[str], str] = {}  # none: services ↔ transfer went with the split of services.py
 
 
 @cache

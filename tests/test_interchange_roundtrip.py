@@ -47,7 +47,7 @@ def build_register() -> None:
                    notified_on="2023-02-01", new_head_person_no=ken.person_no + 1,
                    relationships={ken.person_no + 2: "同居人"})
     restrictions.register_support_measure(applicant_person_no=ken.person_no + 1, starts_on=dt.date(2024, 4, 1),
-                                           offender_name="某氏")
+                                           offender_name="某氏", offender_other_names="旧姓某氏\nボウシ")
     restrictions.set_restriction(action="issue", mode="alert", starts_on=dt.date(2024, 1, 1), reason="確認",
                                  person_no=ken.person_no + 2)
 

@@ -109,6 +109,7 @@ def collect(*, as_of: dt.date | None, include_sensitive: bool) -> dict[str, list
              "offender_person_no": person_no.get(m.offender_person_id) if m.offender_person_id else None,
              "offender_name": m.offender_name, "offender_kana": m.offender_kana,
              "offender_birth_date": m.offender_birth_date, "offender_address": m.offender_address,
+             "offender_other_names": m.offender_other_names,
              "addresses": m.addresses, "note": m.note, "set_by": m.set_by}
             for n, m in enumerate(SupportMeasure.objects.order_by("id"), start=1)
         ]

@@ -22,6 +22,8 @@ EXCLUDED: dict[str, str] = {
     "registry.SearchHistory": "職員の検索履歴（操作の記録）。移行対象外とし、移行元で保存する",
     "registry.PreparedRequest": "窓口委託の未承認の受付。移行前に承認または却下する",
     "registry.TransferMessage": "団体間の未処理の通知。移行前に処理する",
+    "registry.OffenderReview": "加害者の疑いのある請求の審査（2人目の職員の判断待ち）。移行前に判断を終える",
+    "registry.MoveLink": "このクラウドの構成団体間の異動による同一人の対応（支援措置の連携用）。移行先の連携先とは別のため移行しない",
     "registry.Certificate": "交付した証明書の控え。交付した団体で保存する（公開照合は照合索引で続く）",
 }
 
@@ -34,7 +36,9 @@ DERIVED_FIELDS: dict[str, set[str]] = {
     "registry.Household": {"id", "municipality", "version", "head"},  # head: 世帯主宛名番号
     "registry.RegistryEvent": {"id", "municipality", "approved_request"},
     "registry.Restriction": {"id", "municipality", "person", "household", "lifted_until", "lifted_by"},
-    "registry.SupportMeasure": {"id", "municipality", "applicant", "offender_person"},
+    # origin_*: the member that sent the measure and its number there — a link inside this cloud, not carried
+    "registry.SupportMeasure": {"id", "municipality", "applicant", "offender_person", "origin_code",
+                                "origin_measure_id"},
 }
 
 # Items of the layout named differently from the model field they carry.

@@ -20,6 +20,8 @@ from lgcloud.areas.registry.models import (
     Counter,
     EventSubject,
     Household,
+    MoveLink,
+    OffenderReview,
     Person,
     PersonSnapshot,
     PreparedRequest,
@@ -44,6 +46,8 @@ def clear_register() -> None:
     PersonSnapshot.objects.all().delete()
     EventSubject.objects.all().delete()
     Restriction.objects.all().delete()
+    OffenderReview.objects.all().delete()
+    MoveLink.objects.all().delete()
     SupportMeasure.objects.all().delete()
     Certificate.objects.all().delete()
     PreparedRequest.objects.all().delete()
@@ -183,6 +187,7 @@ def write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
             offender_person_id=person_pk.get(s["offender_person_no"]) if s.get("offender_person_no") else None,
             offender_name=s.get("offender_name") or "", offender_kana=s.get("offender_kana") or "",
             offender_birth_date=s.get("offender_birth_date"), offender_address=s.get("offender_address") or "",
+            offender_other_names=s.get("offender_other_names") or "",
             addresses=s.get("addresses") or "", note=s.get("note") or "", set_by=s["set_by"])
     Counter.objects.create(municipality=municipality, name="person", value=max(b.persons, default=0))
     Counter.objects.create(municipality=municipality, name="household", value=max(b.households, default=0))
