@@ -99,7 +99,24 @@ def seed_residents(m: Municipality) -> Seeded:
     return s
 
 
-SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents]
+def seed_worklists(m: Municipality) -> Seeded:
+    """Items of B's 処理待ち一覧 (one for every capability a municipal role may hold, so each role's probe sees one)."""
+    from lgcloud.platform import worklists
+    from lgcloud.platform.accounts.roles import Cap
+
+    s = Seeded()
+    with municipality_scope(m, Actor("seed", Role.COUNTER_CLERK, "system")):
+        for cap in (Cap.REGISTRY_CHANGE, Cap.REGISTRY_VIEW, Cap.TAXATION, Cap.INSURANCE, Cap.PERSONAL_DATA):
+            title, reason, secret = _marker("wl-title"), _marker("wl-reason"), _marker("wl-payload")
+            item = worklists.raise_item("testapp.leak", subject_ref=_marker("wl-subject"), title=title, reason=reason,
+                                        proposed_action=_marker("wl-action"), payload={"secret": secret},
+                                        capability=cap, dedupe_key=_marker("wl-key"))
+            s.markers |= {title, reason, secret, item.subject_ref, item.proposed_action}
+            s.int_ids.add(item.pk)
+    return s
+
+
+SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents, seed_worklists]
 
 
 def seed_all(m: Municipality) -> Seeded:

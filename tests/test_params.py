@@ -36,10 +36,10 @@ def _set(m: Municipality, name: str, fy: int, raw: str) -> Override:
 # --- catalogue -----------------------------------------------------------------------------------
 
 
-def test_catalogue_is_synced_with_the_33_nhi_tax_parameters() -> None:
+def test_catalogue_is_synced_with_the_35_nhi_tax_parameters() -> None:
     doc = json.loads(next(p for p in catalogue_files() if p.name == "nhi_tax.json").read_text(encoding="utf-8"))
     names = {e["name"] for e in doc["parameters"]}
-    assert len(names) == 33
+    assert len(names) == 35
     assert set(Parameter.objects.filter(name__startswith="nhi_tax.").values_list("name", flat=True)) == names
     levy = Parameter.objects.get(name=LEVY_CAP)
     assert levy.value_type == ValueType.YEN and levy.unit == "円" and levy.area == "国民健康保険"
@@ -197,7 +197,7 @@ def test_deviation_report_lists_overrides_beside_the_standard(
     assert report.deviations_per_member == [2, 1]
 
     full = params.deviation_report(group, 2026, all_parameters=True)
-    assert len([r for r in full.rows if r.parameter.name.startswith("nhi_tax.")]) == 33
+    assert len([r for r in full.rows if r.parameter.name.startswith("nhi_tax.")]) == 35
     with_standard = Parameter.objects.filter(standard_values__fiscal_year__lte=2026).distinct().count()
     assert len(full.rows) == with_standard
     assert full.deviations_per_member == [2, 1]

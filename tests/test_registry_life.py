@@ -164,7 +164,7 @@ def test_individual_number_encrypted_masked_and_revealed_with_purpose(moved_in):
     assert "123456789018" not in taro.individual_number_enc and taro.individual_number_last4 == "9018"
     with pytest.raises(ValidationFailed, match="利用目的"):
         engine.reveal_individual_number(taro, "")
-    assert engine.reveal_individual_number(taro, "児童手当の認定") == "123456789018"
+    assert engine.reveal_individual_number(taro, "child_allowance") == "123456789018"
     rec = AuditRecord.objects.filter(action="registry.individual_number_shown").get()
     assert rec.individual_number_shown and rec.purpose == "児童手当の認定"
 
@@ -180,3 +180,20 @@ def test_cancelling_a_move_in_removes_the_people_and_dissolves_their_household(m
     assert hh.status == "dissolved" and hh.head_id is None
     assert Person.objects.filter(status=Status.RESIDENT).count() == 0
     assert engine.verify_projection() == []
+
+
+def test_individual_number_only_for_a_lawful_purpose_from_the_catalogue(moved_in, in_a):
+    from lgcloud.platform.params import services as params
+
+    taro = next(p for p in moved_in.persons if p.relationship == "世帯主")
+    for free_text in ("x", "確認", "なんとなく"):
+        with pytest.raises(ValidationFailed, match="個人番号を利用できる事務ではありません"):
+            engine.reveal_individual_number(taro, free_text)
+    assert engine.reveal_individual_number(taro, "地方税の賦課徴収") == "123456789018"  # by its label too
+    # An ordinance use (独自利用事務) is a parameter: refused until the member's ordinance provides it.
+    with pytest.raises(ValidationFailed, match="条例"):
+        engine.reveal_individual_number(taro, "child_medical_subsidy")
+    params.set_override(in_a, "registry.individual_number.ordinance_use.child_medical_subsidy",
+                        dt.date.today().year if dt.date.today().month >= 4 else dt.date.today().year - 1, "有",
+                        "子ども医療費助成条例")
+    assert engine.reveal_individual_number(taro, "child_medical_subsidy") == "123456789018"

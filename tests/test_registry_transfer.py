@@ -35,7 +35,7 @@ def test_move_between_members(muni_a, muni_b, as_municipality):
             notified_on="2024-04-15")
         b_ichiro = moved.persons[0]
         assert b_ichiro.previous_address == "埼玉県北足立郡伊奈町小室1"
-        assert engine.reveal_individual_number(b_ichiro, "転入時の番号確認") == "123456789018"
+        assert engine.reveal_individual_number(b_ichiro, "resident_register") == "123456789018"
         assert transfer.pending(TransferKind.MOVE_OUT_CERTIFICATE) == []
     with as_municipality(muni_a):
         assert transfer.process_move_in_notices() == 1

@@ -298,7 +298,7 @@ def test_person_page_history_as_of_and_individual_number(family, clerk, muni_a):
     assert clerk.get(f"/registry/persons/{taro.person_no}/?as_of=令和99年").status_code == 400
     r = clerk.post(f"/registry/persons/{taro.person_no}/individual-number/", {"purpose": ""})
     assert r.status_code == 400 and "利用目的を入力してください" in text(r)
-    r = clerk.post(f"/registry/persons/{taro.person_no}/individual-number/", {"purpose": "児童手当の認定"})
+    r = clerk.post(f"/registry/persons/{taro.person_no}/individual-number/", {"purpose": "child_allowance"})
     assert r.status_code == 200 and NUMBER in text(r)
     with scoped(muni_a):
         shown = AuditRecord.objects.get(action="registry.individual_number_shown")

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "lgcloud.platform.params",
     "lgcloud.platform.calc",
     "lgcloud.platform.events",
+    "lgcloud.platform.worklists",
     "lgcloud.group.customization",
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",

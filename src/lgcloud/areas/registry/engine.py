@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from lgcloud.areas.registry import crypto
+from lgcloud.areas.registry import crypto, individual_number_uses
 from lgcloud.areas.registry.models import (
     Counter,
     EventKind,
@@ -421,13 +421,14 @@ def verify_projection() -> list[Difference]:
 
 
 def reveal_individual_number(person: Person, purpose: str) -> str:
-    """Decrypt the 個人番号 for a stated purpose; audited as such in the same transaction."""
-    if not purpose.strip():
-        raise ValidationFailed("個人番号を表示するには利用目的を入力してください。", field="purpose")
+    """Decrypt the 個人番号 for a lawful purpose from the catalogue (番号法 第9条); audited as such in the same
+    transaction. Free text is refused: `individual_number_uses.resolve`."""
+    use = individual_number_uses.resolve(purpose)
     if not person.individual_number_enc:
         raise ValidationFailed("この住民票には個人番号が記載されていません。", field="individual_number")
     municipality = require_municipality()
     with transaction.atomic():
         number = crypto.decrypt(municipality.code, person.individual_number_enc)
-        audit.record("registry.individual_number_shown", obj=person, purpose=purpose, individual_number_shown=True)
+        audit.record("registry.individual_number_shown", obj=person, purpose=use.label,
+                     individual_number_shown=True, detail={"use": use.code, "basis": use.basis})
     return number

@@ -266,9 +266,13 @@ class InquiryForm(RegistryForm):
 
 
 class RevealForm(RegistryForm):
+    """The lawful purpose (番号法 第9条) is chosen from the catalogue, never typed."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, extra={"purpose": text("利用目的", required=True,
-                                                       help_text="例: 児童手当の認定（表示はアクセスログに記録されます）")},
+        from lgcloud.areas.registry import individual_number_uses
+
+        uses = [(u.code, u.label) for u in individual_number_uses.available()]
+        super().__init__(*args, extra={"purpose": choice("利用目的（番号法で認められた事務）", uses, required=True)},
                          **kwargs)
 
 

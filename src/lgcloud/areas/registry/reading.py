@@ -177,8 +177,10 @@ def open_household(household_no: int, *, as_of: dt.date | None = None, requester
     if as_of is None:
         checked = _residents(household)
     else:
-        checked = list(Person.objects.filter(Q(household=household) | Q(snapshots__household_id_at=household.pk))
-                       .distinct())
+        # Only those who were members on that day: a person who lived here before or after (perhaps under a
+        # 支援措置 now) is none of this reader's business, and their alert must not say they were here.
+        _items, members_then = engine.household_as_of(household, as_of)
+        checked = list(Person.objects.filter(person_no__in=[m["person_no"] for m in members_then]))
     alerts = restrictions.check(RestrictedAction.INQUIRY, checked, requester=requester,
                                 acknowledge_alerts=acknowledge_alerts) if checked else []
     with transaction.atomic():

@@ -130,6 +130,23 @@ def support_measures_of(ids: set[int], numbers: set[int]) -> list[SupportMeasure
     return [m for m in measures if m.applicant_id in ids or numbers & set(m.accompanying)]
 
 
+def protected_person_ids() -> set[int]:
+    """Every person a 支援措置 not ended protects (applicants and accompanying persons)."""
+    measures = list(SupportMeasure.objects.exclude(status=SupportStatus.ENDED).values_list("applicant_id",
+                                                                                           "accompanying"))
+    ids = {applicant for applicant, _ in measures}
+    numbers = {int(n) for _, accompanying in measures for n in accompanying or []}
+    if numbers:
+        ids |= set(Person.objects.filter(person_no__in=numbers).values_list("pk", flat=True))
+    return ids
+
+
+def may_see_protected_locations() -> bool:
+    """Only a reader with the lift permission (or the system itself) finds protected persons by where they live."""
+    actor = current_actor()
+    return actor.channel in ("cli", "system") or Cap.RESTRICTION_LIFT in capabilities(actor.role)
+
+
 def _refuse(message: str, persons: list[Person], action: str, detail: Mapping[str, Any],
             review: tuple[SupportMeasure, Requester, str] | None = None) -> None:
     municipality, actor = require_municipality(), current_actor()

@@ -98,6 +98,21 @@ def _text(qs: QuerySet[Person], value: str, column: str) -> QuerySet[Person]:
     return qs.filter(**{f"{column}__icontains": value.strip()})
 
 
+# Conditions that say where someone lives: a search by them never confirms that a protected person lives there.
+LOCATION_CONDITIONS = ("address", "address_extra", "address_code", "household_no")
+
+
+def _without_protected(qs: QuerySet[Person], query: SearchQuery) -> QuerySet[Person]:
+    """A search by a place leaves out the persons a 支援措置 protects — before counting and paging, so neither
+    the list, its count nor its pages reveal them — unless the reader has the lift permission."""
+    from lgcloud.areas.registry.restrictions import may_see_protected_locations, protected_person_ids
+
+    if not any(getattr(query, c) for c in LOCATION_CONDITIONS) or may_see_protected_locations():
+        return qs
+    hidden = protected_person_ids()
+    return qs.exclude(pk__in=hidden) if hidden else qs
+
+
 def build(query: SearchQuery) -> QuerySet[Person]:
     if query.is_empty():
         raise ValidationFailed("検索条件を1つ以上入力してください。", field="name")
@@ -139,6 +154,7 @@ def build(query: SearchQuery) -> QuerySet[Person]:
         qs = qs.filter(resident_code=normalize(query.resident_code))
     if query.residence_card_number:
         qs = qs.filter(residence_card_number__iexact=normalize(query.residence_card_number))
+    qs = _without_protected(qs, query)
     # In 宛名番号 order, so a broad condition stops at the first page; the page is then shown in kana order.
     return qs.select_related("household").order_by("person_no")
 

@@ -36,6 +36,7 @@ SEXES = (Sex.MALE, Sex.FEMALE)
 TYPE_LABEL = {ResidentType.JAPANESE: "日本人住民", ResidentType.FOREIGN: "外国人住民"}
 SEX_LABEL = {Sex.MALE: "男", Sex.FEMALE: "女"}
 NO_DISTRICT = "（地区の記載なし）"
+WITHHELD = "（地区の表示を控える住民）"
 UNKNOWN_AGE = "年齢不詳"
 BAND_WIDTH = 5
 TOP_BAND = 100  # 100歳以上
@@ -301,15 +302,21 @@ def movement_table(mv: Movements) -> Table:
 
 
 def district_age_table(on: dt.date, residents: Iterable[Resident] | None = None) -> Table:
+    from lgcloud.areas.registry.restrictions import protected_person_ids
+
     residents = residents_on(on) if residents is None else residents
     labels = band_labels()
     counts: dict[str, Counter[int | None]] = defaultdict(Counter)
+    hidden = protected_person_ids()
     for r in residents:
-        counts[r.get("district") or NO_DISTRICT][_band(r, on)] += 1
+        # A person under a 支援措置 is counted, but in no district: a small cell must not say where they live.
+        district = WITHHELD if r.get("pk") in hidden else r.get("district") or NO_DISTRICT
+        counts[district][_band(r, on)] += 1
     has_unknown = any(c[None] for c in counts.values())
     keys: list[int | None] = [*range(len(labels)), *([None] if has_unknown else [])]
     columns = ["地区", *labels, *([UNKNOWN_AGE] if has_unknown else []), "計"]
-    districts = sorted(d for d in counts if d != NO_DISTRICT) + ([NO_DISTRICT] if NO_DISTRICT in counts else [])
+    districts = sorted(d for d in counts if d not in (NO_DISTRICT, WITHHELD))
+    districts += [d for d in (NO_DISTRICT, WITHHELD) if d in counts]
     rows: list[list[Cell]] = []
     total: Counter[int | None] = Counter()
     for d in districts:

@@ -17,7 +17,14 @@ from lgcloud.areas.registry.actions.removal import confirm_move_out
 from lgcloud.areas.registry.engine import EventResult
 from lgcloud.areas.registry.models import Person, TransferKind, TransferMessage
 from lgcloud.areas.registry.restrictions import refusals_recorded
-from lgcloud.areas.registry.transfer_messages import CERTIFICATE_ITEMS, deliver
+from lgcloud.areas.registry.transfer_messages import (
+    CERTIFICATE_ITEMS,
+    CERTIFICATE_QUEUE,
+    NOTICE_QUEUE,
+    deliver,
+    raise_work_item,
+)
+from lgcloud.platform import worklists
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.tenancy.context import require_municipality
@@ -80,6 +87,7 @@ def _move_in_from_certificate(*, message_id: int, address: dict[str, Any], effec
                               acknowledge_alerts=acknowledge_alerts)
     msg.status, msg.consumed_at = "consumed", timezone.now()
     msg.save(update_fields=["status", "consumed_at"])
+    worklists.resolve(CERTIFICATE_QUEUE, f"message:{msg.pk}", outcome=f"転入を記録しました（異動 {result.event.pk}）")
     moved_in_on = result.event.effective_on
     # The new records in the order of the message (new 宛名番号 are given in that order).
     arrived = sorted(result.persons, key=lambda p: p.person_no)
@@ -108,16 +116,32 @@ def process_move_in_notices(*, acknowledge_alerts: bool = False) -> int:
 def _process_move_in_notices(acknowledge_alerts: bool) -> int:
     count = 0
     for msg in TransferMessage.objects.select_for_update().filter(kind=TransferKind.MOVE_IN_NOTICE, status="pending"):
-        for number in msg.payload["sender_person_nos"]:
-            _link_back(msg, number)
-            confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
-                                      destination=f"{msg.payload['to_name']}{msg.payload['new_address']}",
-                                      reason=f"転入通知（{msg.payload['to_name']}）",
-                                      acknowledge_alerts=acknowledge_alerts)
-            count += 1
-        msg.status, msg.consumed_at = "consumed", timezone.now()
-        msg.save(update_fields=["status", "consumed_at"])
+        confirmed = _confirm(msg, acknowledge_alerts)
+        count += confirmed
+        raise_work_item(msg)  # a message received before the 処理待ち一覧 gets its item, to close it
+        worklists.resolve(NOTICE_QUEUE, f"message:{msg.pk}", outcome=f"{confirmed}人の転出を確定しました（受信箱から）")
     return count
+
+
+def confirm_from_notice(message_id: int) -> int:
+    """The 転入通知's item in the 処理待ち一覧 was accepted: confirm the 転出 of everyone it names."""
+    msg = TransferMessage.objects.select_for_update().filter(pk=message_id, kind=TransferKind.MOVE_IN_NOTICE).first()
+    if msg is None:
+        raise NotFound("指定した転入通知はありません。")
+    if msg.status != "pending":
+        raise ValidationFailed("この転入通知は既に処理されています。", field="message_id")
+    return _confirm(msg, acknowledge_alerts=False)
+
+
+def _confirm(msg: TransferMessage, acknowledge_alerts: bool) -> int:
+    for number in msg.payload["sender_person_nos"]:
+        _link_back(msg, number)
+        confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
+                         destination=f"{msg.payload['to_name']}{msg.payload['new_address']}",
+                         reason=f"転入通知（{msg.payload['to_name']}）", acknowledge_alerts=acknowledge_alerts)
+    msg.status, msg.consumed_at = "consumed", timezone.now()
+    msg.save(update_fields=["status", "consumed_at"])
+    return len(msg.payload["sender_person_nos"])
 
 
 def _link_back(msg: TransferMessage, number: int) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 from lgcloud.areas.registry import crypto, protection
 from lgcloud.areas.registry.engine import to_json
 from lgcloud.areas.registry.models import Person, TransferKind, TransferMessage
+from lgcloud.platform import worklists
+from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.tenancy.context import current_actor, municipality_scope, require_municipality
 from lgcloud.platform.tenancy.models import Municipality
@@ -38,8 +40,38 @@ def deliver(recipient: Municipality, kind: str, payload: dict[str, Any]) -> None
     with municipality_scope(recipient, actor):
         msg = TransferMessage.objects.create(kind=kind, sender=sender, payload=payload)
         audit.record(f"registry.{kind}_received", obj=msg, detail={"from": sender.code})
+        raise_work_item(msg)
     audit.record(f"registry.{kind}_sent", object_type="TransferMessage", object_id=msg.pk,
                  detail={"to": recipient.code})
+
+
+# Each message arrives as an item of the recipient's 処理待ち一覧 (worklist_handlers.py carries them out).
+NOTICE_QUEUE = "registry.move_in_notice"
+CERTIFICATE_QUEUE = "registry.move_out_certificate"
+
+
+def raise_work_item(msg: TransferMessage) -> None:
+    """In the recipient's scope: the message's item on its queue (once per message)."""
+    from django.urls import reverse
+
+    key = f"message:{msg.pk}"
+    if msg.kind == TransferKind.MOVE_IN_NOTICE:
+        p = msg.payload
+        worklists.raise_item(
+            NOTICE_QUEUE, subject_ref=f"registry.TransferMessage:{msg.pk}", dedupe_key=key,
+            title=f"転入通知（{p.get('to_name', '')}）: {len(p.get('sender_person_nos', []))}人",
+            reason=f"{p.get('to_name', '')}への転入（異動日 {p.get('moved_in_on', '')}）の通知が届きました。",
+            proposed_action="該当する人の転出予定を転出確定にする", payload={"message_id": msg.pk},
+            capability=Cap.REGISTRY_CHANGE, link=reverse("registry:inbox"))
+    else:
+        p = msg.payload
+        worklists.raise_item(
+            CERTIFICATE_QUEUE, subject_ref=f"registry.TransferMessage:{msg.pk}", dedupe_key=key,
+            title=f"転出証明書情報（{p.get('from_name', '')}）: {len(p.get('persons', []))}人",
+            reason=f"転出予定日 {p.get('planned_on', '')}。転入の届出を待っています。",
+            proposed_action="転入の届出を受けて、この転出証明書情報から転入を記録する",
+            payload={"message_id": msg.pk}, capability=Cap.REGISTRY_CHANGE,
+            link=reverse("registry:event_move_in_from_certificate") + f"?message_id={msg.pk}")
 
 
 def send_move_out_certificate(persons: list[Person], recipient: Municipality, *, planned_on: dt.date,

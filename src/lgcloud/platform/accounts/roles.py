@@ -9,6 +9,7 @@ class Role(models.TextChoices):
     COUNTER_CLERK = "counter_clerk", "窓口職員"
     COUNTER_CONTRACTOR = "counter_contractor", "窓口業務受託者"
     TAX = "tax", "税務担当"
+    COLLECTION = "collection", "収納・滞納担当"
     INSURANCE = "insurance", "国民健康保険担当"
     PENSION = "pension", "国民年金担当"
     WELFARE = "welfare", "福祉担当"
@@ -22,6 +23,7 @@ MUNICIPAL_ROLES = frozenset(
         Role.COUNTER_CLERK,
         Role.COUNTER_CONTRACTOR,
         Role.TAX,
+        Role.COLLECTION,
         Role.INSURANCE,
         Role.PENSION,
         Role.WELFARE,
@@ -45,6 +47,8 @@ class Cap:
     RESTRICTION_TEMP_LIFT = "registry.restriction.temp_lift"
     SUPPORT_MEASURE = "registry.support_measure"
     TAXATION = "taxation"
+    REVENUE_VIEW = "revenue.view"  # the ledger: accounts, payments, arrears (read)
+    REVENUE_CHANGE = "revenue.change"  # post payments, import files, reminders, plans, refunds, write-offs
     INSURANCE = "insurance"
     PENSION = "pension"
     WELFARE = "welfare"
@@ -63,7 +67,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # 窓口業務の民間委託: prepares entries; a municipal clerk decides.
     Role.COUNTER_CONTRACTOR: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.REGISTRY_PREPARE}),
-    Role.TAX: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.TAXATION}),
+    Role.TAX: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.TAXATION, Cap.REVENUE_VIEW}),
+    Role.COLLECTION: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.REVENUE_VIEW, Cap.REVENUE_CHANGE}),
     Role.INSURANCE: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.INSURANCE}),
     Role.PENSION: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.PENSION}),
     Role.WELFARE: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.WELFARE}),
@@ -81,6 +86,7 @@ BUSINESS_AREAS: dict[str, list[tuple[str, str]]] = {
     Role.COUNTER_CLERK: [("住民記録", "異動届の受付、証明書の交付、住民の検索")],
     Role.COUNTER_CONTRACTOR: [("住民記録（受付）", "異動届・証明書交付申請の入力（職員の承認で確定）")],
     Role.TAX: [("税務", "個人住民税・固定資産税の賦課、収納、滞納")],
+    Role.COLLECTION: [("収納・滞納", "納税者ごとの収納状況（名寄せ）、収納の消込、督促、分納誓約")],
     Role.INSURANCE: [("国民健康保険", "資格管理、国保税の賦課と軽減")],
     Role.PENSION: [("国民年金", "第1号被保険者の資格異動")],
     Role.WELFARE: [("福祉", "児童手当の認定と支払")],

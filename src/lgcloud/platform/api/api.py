@@ -22,6 +22,7 @@ from lgcloud.platform.common.wareki import fiscal_year_of
 from lgcloud.platform.params import services as params
 from lgcloud.platform.params.models import Override, Parameter
 from lgcloud.platform.tenancy.services import join_member
+from lgcloud.platform.worklists.api import router as worklists_router
 
 api = NinjaAPI(
     title="lgcloud API",
@@ -264,3 +265,4 @@ def audit_verify(request: HttpRequest) -> dict[str, Any]:
 api.add_router("/customization", customization_router)
 api.add_router("/costs", costs_router)
 api.add_router("/registry", registry_router)
+api.add_router("/worklists", worklists_router)

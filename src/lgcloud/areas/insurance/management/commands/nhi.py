@@ -1,0 +1,45 @@
+"""`lgcloud nhi assess --municipality CODE --fiscal-year FY`: the annual 国保税 assessment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.management.base import CommandParser
+
+from lgcloud.areas.insurance.assessment import assess_all
+from lgcloud.platform.common.wareki import format_fiscal_year
+from lgcloud.platform.tenancy.commands import TenantCommand
+
+
+def progress_bar(write: Callable[[str], None]) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        if total and done not in (1, total) and done % max(total // 100, 1):
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} 世帯\033[K")
+        if done >= total:
+            write("\n")
+
+    return show
+
+
+class Command(TenantCommand):
+    help = "国民健康保険税: nhi assess --municipality CODE --fiscal-year FY（当初賦課と調定の引き渡し）"
+    municipality_required = True
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        sub = parser.add_subparsers(dest="subcommand", required=True)
+        assess = sub.add_parser("assess", help="年度の国保税を全世帯について賦課し、調定を収納へ引き渡します")
+        self.municipality_argument(assess)
+        assess.add_argument("--fiscal-year", type=int, required=True, help="年度（西暦4桁）")
+        assess.add_argument("--quiet", action="store_true", help="進捗を表示しない")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        run = assess_all(options["fiscal_year"], progress=None if options["quiet"] else progress_bar(lambda text: self.stderr.write(text, ending="")))
+        self.stdout.write(
+            f"{format_fiscal_year(run.fiscal_year)} 国保税: {run.households} 世帯、調定額合計 {run.total:,} 円"
+            f"（処理番号 {run.pk}、結果のハッシュ {run.output_digest[:16]}）"
+        )

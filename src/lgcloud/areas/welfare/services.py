@@ -1,0 +1,176 @@
+"""児童手当: 認定請求, 額改定, 消滅, and the payment run (全銀協 総合振込 file and payment list).
+
+Each function is one transaction with its audit record; the register is read through registry.public.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from lgcloud.areas.registry import public
+from lgcloud.areas.welfare import zengin
+from lgcloud.areas.welfare.models import AllowanceClaim, ClaimChild, ClaimStatus, Payment, PaymentRun
+from lgcloud.areas.welfare.rules.child_allowance import (
+    AllowanceParameters,
+    Child,
+    first_month,
+    is_payment_month,
+    monthly_amounts,
+    months_covered,
+)
+from lgcloud.platform.audit import services as audit
+from lgcloud.platform.common.errors import Conflict, NotFound, ValidationFailed
+from lgcloud.platform.params.standard import values_in_force
+from lgcloud.platform.tenancy.context import current_actor
+
+
+def allowance_parameters(month: dt.date) -> AllowanceParameters:
+    fiscal_year = month.year if month.month >= 4 else month.year - 1
+    return AllowanceParameters.from_values(values_in_force("child_allowance.", fiscal_year))
+
+
+@dataclass(frozen=True)
+class ChildInput:
+    birth_date: dt.date
+    person_no: int | None = None
+    supported: bool = True
+
+
+@dataclass(frozen=True)
+class Account:
+    bank_code: str
+    branch_code: str
+    account_number: str
+    account_holder_kana: str
+    account_type: str = "1"
+    bank_name: str = ""
+    branch_name: str = ""
+
+
+def _check_account(a: Account) -> None:
+    for name, value, width in (("bank_code", a.bank_code, 4), ("branch_code", a.branch_code, 3),
+                               ("account_number", a.account_number, 7)):
+        if not value.isdigit() or len(value) != width:
+            raise ValidationFailed(f"{name} は{width}桁の数字で入力してください。", field=name)
+    if a.account_type not in ("1", "2", "4"):
+        raise ValidationFailed("預金種目は 1（普通）・2（当座）・4（貯蓄）のいずれかです。", field="account_type")
+    zengin.halfwidth_kana(a.account_holder_kana)
+
+
+@transaction.atomic
+def claim(recipient_person_no: int, claimed_on: dt.date, children: Iterable[ChildInput], account: Account, *,
+          event_on: dt.date | None = None) -> AllowanceClaim:
+    """認定請求: entitlement from the month after the claim (15日特例 for a birth or move-in)."""
+    recipient = public.person(recipient_person_no)
+    if recipient is None:
+        raise NotFound(f"宛名番号 {recipient_person_no} の住民は登録されていません。")
+    kids = list(children)
+    if not kids:
+        raise ValidationFailed("対象の児童を1人以上入力してください。", field="children")
+    _check_account(account)
+    if AllowanceClaim.objects.filter(recipient_person_no=recipient_person_no, status=ClaimStatus.ACTIVE).exists():
+        raise Conflict(f"{recipient.full_name}さんには支給中の認定があります（額改定で児童を追加してください）。")
+    start = first_month(claimed_on, event_on, allowance_parameters(claimed_on))
+    c = AllowanceClaim.objects.create(
+        recipient_person_no=recipient_person_no, claimed_on=claimed_on, event_on=event_on, first_month=start,
+        bank_code=account.bank_code, bank_name=account.bank_name, branch_code=account.branch_code,
+        branch_name=account.branch_name, account_type=account.account_type, account_number=account.account_number,
+        account_holder_kana=account.account_holder_kana, recorded_by=current_actor().username,
+    )
+    ClaimChild.objects.bulk_create([
+        ClaimChild(claim=c, person_no=k.person_no, birth_date=k.birth_date, supported=k.supported, from_month=start)
+        for k in kids
+    ])
+    audit.record("welfare.claim_recognised", obj=c, detail={"recipient": recipient_person_no,
+                                                            "first_month": start.isoformat(), "children": len(kids)})
+    return c
+
+
+def _active(claim_id: int) -> AllowanceClaim:
+    c = AllowanceClaim.objects.select_for_update().filter(pk=claim_id).first()
+    if c is None:
+        raise NotFound("指定した認定はありません。")
+    if c.status != ClaimStatus.ACTIVE:
+        raise Conflict("この認定は消滅しています。")
+    return c
+
+
+@transaction.atomic
+def add_child(claim_id: int, child: ChildInput, claimed_on: dt.date, *, event_on: dt.date | None = None) -> ClaimChild:
+    """額改定（増額）: counted from the month after its claim (15日特例 for a birth)."""
+    c = _active(claim_id)
+    start = first_month(claimed_on, event_on, allowance_parameters(claimed_on))
+    row = ClaimChild.objects.create(claim=c, person_no=child.person_no, birth_date=child.birth_date,
+                                    supported=child.supported, from_month=start)
+    audit.record("welfare.amount_revised", obj=c, detail={"child_person_no": child.person_no,
+                                                          "from_month": start.isoformat()})
+    return row
+
+
+@transaction.atomic
+def terminate(claim_id: int, last_month: dt.date, reason: str) -> AllowanceClaim:
+    """消滅: paid up to and including `last_month` (e.g. the month of a 転出)."""
+    c = _active(claim_id)
+    c.status, c.last_month, c.termination_reason = ClaimStatus.TERMINATED, last_month.replace(day=1), reason[:100]
+    c.save(update_fields=["status", "last_month", "termination_reason"])
+    audit.record("welfare.claim_terminated", obj=c, detail={"last_month": c.last_month.isoformat(), "reason": reason})
+    return c
+
+
+def month_amount(c: AllowanceClaim, kids: list[ClaimChild], month: dt.date, p: AllowanceParameters) -> int:
+    if month < c.first_month or (c.last_month is not None and month > c.last_month):
+        return 0
+    counted = [k for k in kids if k.from_month <= month and (k.until_month is None or month <= k.until_month)]
+    rows = monthly_amounts([Child(k.birth_date, k.supported) for k in counted], month, p)
+    return sum(r.monthly_amount for r in rows)
+
+
+@transaction.atomic
+def payment_run(payment_month: dt.date, paid_on: dt.date, payer: zengin.Payer) -> PaymentRun:
+    """The payment of an even month: each claim's amounts of the two previous months, the 総合振込 file."""
+    payment_month = payment_month.replace(day=1)
+    if not is_payment_month(payment_month):
+        raise ValidationFailed("支払月は偶数月（2・4・6・8・10・12月）を指定してください。", field="payment_month")
+    if PaymentRun.objects.filter(payment_month=payment_month).exists():
+        raise Conflict("この月の支払処理は済んでいます。")
+    months = months_covered(payment_month)
+    run = PaymentRun.objects.create(payment_month=payment_month, paid_on=paid_on, actor=current_actor().username)
+    claims = list(AllowanceClaim.objects.filter(first_month__lte=months[1]).prefetch_related("children")
+                  .order_by("recipient_person_no", "pk"))
+    payments, transfers = [], []
+    for c in claims:
+        kids = list(c.children.all())
+        detail = [(m, month_amount(c, kids, m, allowance_parameters(m))) for m in months]
+        amount = sum(a for _, a in detail)
+        if amount <= 0:
+            continue
+        payments.append(Payment(run=run, claim=c, amount=amount,
+                                months=[[m.isoformat(), a] for m, a in detail]))
+        transfers.append(zengin.Transfer(c.bank_code, c.bank_name, c.branch_code, c.branch_name, c.account_type,
+                                         c.account_number, c.account_holder_kana, amount,
+                                         customer_code=str(c.recipient_person_no)[-10:]))
+    Payment.objects.bulk_create(payments)
+    data = zengin.build(payer, paid_on, transfers)
+    run.recipients, run.total = len(payments), sum(p.amount for p in payments)
+    run.transfer_file, run.file_digest = data, hashlib.sha256(data).hexdigest()
+    run.save()
+    audit.record("welfare.payment_run", obj=run, detail={"payment_month": payment_month.isoformat(),
+                                                         "recipients": run.recipients, "total": run.total})
+    return run
+
+
+def payment_list(run: PaymentRun) -> list[dict[str, object]]:
+    """The payment list (支払一覧): one row per recipient, audited as a read of personal data."""
+    rows = []
+    for p in run.payments.select_related("claim").order_by("claim__recipient_person_no"):
+        person = public.person(p.claim.recipient_person_no)
+        rows.append({"person_no": p.claim.recipient_person_no, "name": person.full_name if person else "",
+                     "amount": p.amount, "months": p.months, "bank_code": p.claim.bank_code,
+                     "branch_code": p.claim.branch_code, "account_number": p.claim.account_number})
+    audit.record("welfare.payment_list_read", obj=run, detail={"rows": len(rows)})
+    return rows
