@@ -29,8 +29,8 @@ from lgcloud.areas.registry.models import (
 )
 from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.areas.registry.search import search_columns, search_keys
-from lgcloud.group.costs import meters
 from lgcloud.platform import events as domain_events
+from lgcloud.platform import metering
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, ValidationFailed
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
@@ -328,7 +328,7 @@ def apply_event(
         f"registry.{kind}", obj=event, purpose=purpose or EventKind(kind).label,
         detail={"persons": sorted(p.person_no for p in persons), "effective_on": effective_on.isoformat()},
     )
-    meters.record(municipality, "registry_events")
+    metering.record("registry_events", municipality=municipality)
     domain_events.publish(f"registry.{kind}", event_payload(event, persons, households), source="registry")
     return EventResult(event, persons, households)
 

@@ -73,4 +73,7 @@ class Command(TenantCommand):
                 waited += 0.5
 
     def _after_pass(self) -> None:
-        """Hook for periodic work beside delivery (metering's roll-up)."""
+        """Periodic work beside delivery: the meters' increments into their monthly totals."""
+        from lgcloud.platform.metering.services import rollup_all
+
+        rollup_all()
