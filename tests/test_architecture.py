@@ -22,18 +22,8 @@ PLATFORM_WIRING = {
 }
 
 # Imports that break a rule today, with the reason and what removes them. (importer, imported) pairs.
-KNOWN_PLATFORM_IMPORTS: dict[tuple[str, str], str] = {
-    ("lgcloud.platform.api.auth", "lgcloud.group.costs.meters"):
-        "counts API calls with costs.meters; goes when meters move to platform.metering (issue 9 item 5)",
-}
-KNOWN_AREA_IMPORTS: dict[tuple[str, str], str] = {
-    ("lgcloud.areas.registry.engine", "lgcloud.group.costs.meters"):
-        "records the registry_events meter; goes when meters move to platform.metering (issue 9 item 5)",
-    ("lgcloud.areas.registry.certificates", "lgcloud.group.costs.meters"):
-        "records the certificates meter; goes when meters move to platform.metering (issue 9 item 5)",
-    ("lgcloud.areas.registry.demo_data", "lgcloud.group.costs.meters"):
-        "sets the residents_held gauge; goes when meters move to platform.metering (issue 9 item 5)",
-}
+KNOWN_PLATFORM_IMPORTS: dict[tuple[str, str], str] = {}  # none since meters moved to platform.metering
+KNOWN_AREA_IMPORTS: dict[tuple[str, str], str] = {}  # none since meters moved to platform.metering
 KNOWN_CYCLES: dict[frozenset[str], str] = {}  # none: services ↔ transfer went with the split of services.py
 
 
