@@ -85,3 +85,12 @@ def test_the_readings_costs_kept_are_carried_into_the_monthly_totals(muni_a):
     assert "costs_meterreading" not in connection.introspection.table_names()
     assert metering.usage([muni_a.pk], "certificates_issued", [APRIL]) == {muni_a.pk: {APRIL: 40}}
     assert metering.usage_for_fiscal_year([muni_a.pk], "residents_held", 2026) == {muni_a.pk: 44000}
+
+
+def test_the_events_worker_rolls_the_increments_up(in_a, capsys):
+    from django.core.management import call_command
+
+    metering.record("registry_events", 2, at=APRIL)
+    call_command("events", "worker", "--once")
+    assert Increment.objects.count() == 0
+    assert metering.usage([in_a.pk], "registry_events", [APRIL]) == {in_a.pk: {APRIL: 2}}
