@@ -25,6 +25,7 @@ from lgcloud.areas.registry.models import (
 from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import validate_relationship
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.common.wareki import parse_japanese_date
 from lgcloud.platform.tenancy.context import require_municipality
 
 # How far ahead of the move a 転出届 may be made; other notices come on or after the event.
@@ -46,12 +47,21 @@ JAPANESE_ONLY = ("registered_domicile", "domicile_head")
 
 
 def iso_date(value: Any, field: str, label: str) -> dt.date:
+    """A date given as a date or as text (西暦 2026-04-01, or 和暦 令和8年4月1日・R8.4.1)."""
     if isinstance(value, dt.date):
         return value
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationFailed(f"{label}を入力してください。", field=field)
     try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ValidationFailed(f"{label}「{value}」は YYYY-MM-DD の形式で入力してください。", field=field) from None
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parse_japanese_date(text)
+    except ValueError:
+        raise ValidationFailed(f"{label}「{value}」は YYYY-MM-DD（または 令和8年4月1日）の形式で入力してください。",
+                               field=field) from None
 
 
 def check_dates(kind: str, effective_on: Any, notified_on: Any) -> tuple[dt.date, dt.date]:
@@ -159,13 +169,19 @@ def person_items(data: Mapping[str, Any], *, new: bool) -> dict[str, Any]:
     return out
 
 
-def same_person_resident(items: dict[str, Any]) -> Person | None:
-    """A current resident with the same name and birth date (the 転入 of someone already resident)."""
+def same_person_resident(items: dict[str, Any], on: dt.date | None = None) -> Person | None:
+    """A resident with the same name and birth date (the 転入 of someone already resident): now, or — given
+    `on` — a removed record that was still resident on that day (its residence would overlap)."""
     name = normalize((items.get("family_name") or "") + (items.get("given_name") or "")) or normalize(
         items.get("alphabet_name"))
     if not name or not items.get("birth_date"):
         return None
-    return Person.objects.filter(status=Status.RESIDENT, search_name=name, birth_date=items["birth_date"]).first()
+    same = Person.objects.filter(search_name=name, birth_date=items["birth_date"])
+    found = same.filter(status=Status.RESIDENT).first()
+    if found is None and on is not None:
+        found = (same.filter(status=Status.REMOVED, removed_on__gt=on, became_resident_on__lte=on)
+                 .exclude(removal_reason="").first())
+    return found
 
 
 def address_items(data: Mapping[str, Any]) -> dict[str, str]:
