@@ -49,11 +49,21 @@ def on_service_error(request: HttpRequest, exc: LgcloudError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields = [".".join(str(p) for p in e.get("loc", [])[1:]) for e in exc.errors]
+    """400 naming the fields (persons.0.birth_date) and, for a value a validator refused (a 和暦 date it cannot
+    read), its Japanese message."""
+    fields, messages = [], []
+    for e in exc.errors:
+        loc = [str(p) for p in e.get("loc", [])[1:]]
+        fields.append(".".join(loc[1:] if loc[:1] == ["payload"] else loc))
+        if e.get("type") == "value_error":
+            messages.append(str(e.get("msg", "")).removeprefix("Value error, "))
+    detail = "入力内容が正しくありません: " + "、".join(f or "本文" for f in fields)
+    if messages:
+        detail += "（" + " ".join(messages) + "）"
+    # `field` names the item as the services do (persons.0.birth_date → birth_date); the detail has the path.
+    first = [p for p in fields[0].split(".") if p and not p.isdigit()] if fields else []
     return api.create_response(
-        request,
-        {"detail": "入力内容が正しくありません: " + "、".join(f or "本文" for f in fields), "errors": exc.errors},
-        status=400,
+        request, {"detail": detail, "field": first[-1] if first else None, "errors": exc.errors}, status=400,
     )
 
 

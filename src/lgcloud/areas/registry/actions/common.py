@@ -26,6 +26,7 @@ from lgcloud.areas.registry.models import (
 from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import validate_relationship
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.common.wareki import parse_japanese_date
 from lgcloud.platform.tenancy.context import require_municipality
 
 # How far ahead of the move a 転出届 may be made; other notices come on or after the event.
@@ -47,12 +48,21 @@ JAPANESE_ONLY = ("registered_domicile", "domicile_head")
 
 
 def iso_date(value: Any, field: str, label: str) -> dt.date:
+    """A date given as a date or as text (西暦 2026-04-01, or 和暦 令和8年4月1日・R8.4.1)."""
     if isinstance(value, dt.date):
         return value
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationFailed(f"{label}を入力してください。", field=field)
     try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ValidationFailed(f"{label}「{value}」は YYYY-MM-DD の形式で入力してください。", field=field) from None
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parse_japanese_date(text)
+    except ValueError:
+        raise ValidationFailed(f"{label}「{value}」は YYYY-MM-DD（または 令和8年4月1日）の形式で入力してください。",
+                               field=field) from None
 
 
 def check_dates(kind: str, effective_on: Any, notified_on: Any) -> tuple[dt.date, dt.date]:
