@@ -212,9 +212,9 @@ rt += [
     yen(R + "rounding.tax_base_unit", "課税標準の端数切捨て単位", {2021: 1000}, min_=1, max_=10000, **NATIONAL),
     yen(R + "rounding.income_levy_unit", "所得割の端数切捨て単位", {2021: 100}, min_=1, max_=10000, **NATIONAL),
     yen(R + "ordinary.installment_unit", "普通徴収 各期の端数単位（端数は第1期へ）", {2021: 1000}, min_=1, max_=10000),
-    p(R + "ordinary.installment_months", "普通徴収の納期の月（カンマ区切り）", "choice", {2021: "6,8,10,1"},
-      choices=[["6,8,10,1", "6月・8月・10月・1月"], ["6,7,8,9,10,11,12,1,2,3", "6月〜翌3月の10回"],
-               ["6,9,11,1", "6月・9月・11月・1月"], ["6", "6月（一括）"]]),
+    p(R + "ordinary.installment_months", "普通徴収の納期の月（- 区切り）", "choice", {2021: "6-8-10-1"},
+      choices=[["6-8-10-1", "6月・8月・10月・1月"], ["6-7-8-9-10-11-12-1-2-3", "6月〜翌3月の10回"],
+               ["6-9-11-1", "6月・9月・11月・1月"], ["6", "6月（一括）"]]),
     p(R + "ordinary.due_day", "普通徴収 納期限の日（月末は 31）", "integer", {2021: 31}, min_=1, max_=31),
     yen(R + "withholding.monthly_unit", "特別徴収 月割額の端数単位（端数は6月へ）", {2021: 100}, min_=1, max_=10000),
     p(R + "pension_withholding.age", "公的年金からの特別徴収の対象年齢", "integer", {2021: 65}, min_=60, max_=75, **NATIONAL),
@@ -238,8 +238,8 @@ pt = [
     yen(P + "rounding.tax_base_unit", "課税標準額の端数切捨て単位", {2021: 1000}, min_=1, max_=10000, area=PT, **NATIONAL),
     yen(P + "rounding.tax_unit", "税額の端数切捨て単位", {2021: 100}, min_=1, max_=10000, area=PT, **NATIONAL),
     yen(P + "installment_unit", "各期の端数単位（端数は第1期へ）", {2021: 1000}, min_=1, max_=10000, area=PT),
-    p(P + "installment_months", "納期の月（カンマ区切り）", "choice", {2021: "4,7,12,2"}, area=PT,
-      choices=[["4,7,12,2", "4月・7月・12月・2月"], ["5,7,12,2", "5月・7月・12月・2月"], ["4,6,9,12", "4月・6月・9月・12月"],
+    p(P + "installment_months", "納期の月（- 区切り）", "choice", {2021: "4-7-12-2"}, area=PT,
+      choices=[["4-7-12-2", "4月・7月・12月・2月"], ["5-7-12-2", "5月・7月・12月・2月"], ["4-6-9-12", "4月・6月・9月・12月"],
                ["4", "4月（一括）"]]),
 ]
 

@@ -18,5 +18,5 @@ def split(total: int, count: int, unit: int) -> list[int]:
 
 
 def months(spec: str) -> list[int]:
-    """"6,8,10,1" → [6, 8, 10, 1] (the 納期 months of a fiscal year, in order)."""
-    return [int(m) for m in spec.split(",") if m.strip()]
+    """"6-8-10-1" → [6, 8, 10, 1] (the 納期 months of a fiscal year, in order)."""
+    return [int(m) for m in spec.replace(",", "-").split("-") if m.strip()]

@@ -246,6 +246,8 @@ def _adjustment_credit(base: int, total: int, diff: int, designated: bool, p: Pa
 def _exemption(facts: ResidentTaxFacts, total: int, people: int, p: ParamSet) -> str:
     if facts.public_assistance:
         return EXEMPT_BOTH
+    if facts.residence_only:
+        return EXEMPT_NONE  # 家屋敷: income is assessed where the person lives; 均等割 is due here
     special = (facts.disability in ("ordinary", "special") or facts.widow or facts.single_parent
                or facts.age < p.integer("resident_tax.exempt.minor_age"))
     if special and total <= p.yen("resident_tax.exempt.special_income_limit"):

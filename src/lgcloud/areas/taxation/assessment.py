@@ -1,0 +1,275 @@
+"""The annual 個人住民税 assessment and its 更正, one record per taxpayer and version.
+
+Taxpayers of FY N: everyone on the register on 1 January N (read as of that day through registry.public)
+plus the 家屋敷 taxpayers entered for N. Each assessment names the hash of its inputs and of the parameter
+values it used; a re-run over the same inputs writes nothing and the stored results stay byte-identical.
+A changed input makes a new version (更正) with its reason and date; the old version stays readable. The
+普通徴収 instalments go to revenue through `lgcloud.platform.levies.submit_bills` (the complete current set;
+revenue books the difference).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db import transaction
+
+from lgcloud.areas.registry import public
+from lgcloud.areas.taxation import incomes
+from lgcloud.areas.taxation.models import Assessment, IncomeKind, IncomeRecord, ResidenceOnlyTaxpayer
+from lgcloud.areas.taxation.rules import resident_tax
+from lgcloud.areas.taxation.rules.installments import months, split
+from lgcloud.areas.taxation.rules.params import ParamSet, catalogue, jsonable
+from lgcloud.platform import levies
+from lgcloud.platform.audit import services as audit
+from lgcloud.platform.common.errors import NotFound
+from lgcloud.platform.params import services as params
+
+LEVY_ORDINARY = "resident_tax.ordinary"
+PAYROLL = "payroll_withholding"
+ORDINARY = "ordinary_collection"
+PENSION = "pension_withholding"
+METHOD_LABELS = {PAYROLL: "特別徴収（給与）", ORDINARY: "普通徴収", PENSION: "公的年金からの特別徴収"}
+
+
+@dataclass(frozen=True)
+class Taxpayer:
+    person_no: int
+    full_name: str
+    birth_date: dt.date | None
+    residence_only: bool = False
+
+
+def parameter_values(fiscal_year: int) -> dict[str, Any]:
+    """Every taxation parameter in force for the municipality in context (standard or its override)."""
+    return {name: params.value(name, fiscal_year) for name in sorted(catalogue())
+            if _has_standard(name, fiscal_year)}
+
+
+def _has_standard(name: str, fiscal_year: int) -> bool:
+    return any(int(y) <= fiscal_year for y in catalogue()[name]["standard"])
+
+
+def _digest(obj: object) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def parameter_version(values: dict[str, Any]) -> str:
+    return _digest({k: jsonable(v) for k, v in values.items()})
+
+
+def taxpayers(fiscal_year: int) -> list[Taxpayer]:
+    """Who is taxed in FY N: the register as of 1 January N, then the 家屋敷 taxpayers of N."""
+    out = [Taxpayer(v.person_no, v.full_name, v.birth_date)
+           for v in public.residents_as_of(dt.date(fiscal_year, 1, 1))]
+    out.sort(key=lambda t: t.person_no)
+    for r in ResidenceOnlyTaxpayer.objects.filter(fiscal_year=fiscal_year).order_by("pk"):
+        out.append(Taxpayer(r.taxpayer_no, r.full_name, r.birth_date, residence_only=True))
+    return out
+
+
+def _age_at_year_end(birth_date: dt.date | None, fiscal_year: int) -> int:
+    if birth_date is None:
+        return 40
+    end = dt.date(fiscal_year - 1, 12, 31)
+    return end.year - birth_date.year - ((end.month, end.day) < (birth_date.month, birth_date.day))
+
+
+def facts_for(t: Taxpayer, fiscal_year: int, records: Iterable[IncomeRecord]) -> dict[str, Any]:
+    """The facts of one taxpayer as plain JSON (what the input hash covers)."""
+    records = list(records)
+    returns = [r for r in records if r.kind == IncomeKind.TAX_RETURN]
+    family_source = returns[-1] if returns else next((r for r in reversed(records) if r.dependants or r.spouse), None)
+    employers = sorted({r.payer_no for r in records if r.kind == IncomeKind.SALARY_REPORT and r.payroll_withholding
+                        and r.payer_no})
+    return {
+        "fiscal_year": fiscal_year,
+        "age": _age_at_year_end(t.birth_date, fiscal_year),
+        "salary_revenue": sum(r.salary_revenue for r in records),
+        "pension_revenue": sum(r.pension_revenue for r in records),
+        "other_income": sum(r.other_income for r in records),
+        "social_insurance_paid": sum(r.social_insurance_paid for r in records),
+        "life_insurance_deduction": min(sum(r.life_insurance_deduction for r in records), 70_000),
+        "spouse": family_source.spouse if family_source else None,
+        "dependants": family_source.dependants if family_source else [],
+        "residence_only": t.residence_only,
+        "employers": employers,
+        "income_records": [r.pk for r in records],
+    }
+
+
+def _rule_facts(f: dict[str, Any]) -> resident_tax.ResidentTaxFacts:
+    spouse = resident_tax.Spouse(int(f["spouse"]["income"]), int(f["spouse"]["age"])) if f["spouse"] else None
+    deps = tuple(resident_tax.Dependant(int(d["income"]), int(d["age"]), bool(d.get("living_together")))
+                 for d in f["dependants"])
+    return resident_tax.ResidentTaxFacts(
+        fiscal_year=f["fiscal_year"], age=f["age"], salary_revenue=f["salary_revenue"],
+        pension_revenue=f["pension_revenue"], other_income=f["other_income"],
+        social_insurance_paid=f["social_insurance_paid"], life_insurance_deduction=f["life_insurance_deduction"],
+        spouse=spouse, dependants=deps, residence_only=f["residence_only"],
+    )
+
+
+def _due(fiscal_year: int, month: int, day: int) -> dt.date:
+    year = fiscal_year if month >= 4 else fiscal_year + 1
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def collection(f: dict[str, Any], total: int, p: ParamSet) -> tuple[str, list[dict[str, Any]]]:
+    """徴収方法 and the instalments: [{"installment", "method", "due_on", "amount"}]."""
+    fy = p.fiscal_year
+    day = p.integer("resident_tax.ordinary.due_day")
+    if f["employers"] and f["salary_revenue"] > 0:
+        amounts = split(total, 12, p.yen("resident_tax.withholding.monthly_unit"))
+        month_list = [6, 7, 8, 9, 10, 11, 12, 1, 2, 3, 4, 5]
+        return PAYROLL, [{"installment": i, "method": PAYROLL, "due_on": _due(fy, m, 10).isoformat(), "amount": a}
+                         for i, (m, a) in enumerate(zip(month_list, amounts, strict=True), 1)]
+    if f["age"] >= p.integer("resident_tax.pension_withholding.age") and f["pension_revenue"] > 0 and total > 0:
+        # first year: half by 普通徴収 (June, August), the other half from the pension (October, December, February)
+        unit = p.yen("resident_tax.ordinary.installment_unit")
+        ordinary_part = split(total // 2, 2, unit)
+        pension_part = split(total - sum(ordinary_part), 3, 100)
+        rows = [{"installment": i, "method": ORDINARY, "due_on": _due(fy, m, day).isoformat(), "amount": a}
+                for i, (m, a) in enumerate(zip([6, 8], ordinary_part, strict=True), 1)]
+        rows += [{"installment": i, "method": PENSION, "due_on": _due(fy, m, 10).isoformat(), "amount": a}
+                 for i, (m, a) in enumerate(zip([10, 12, 2], pension_part, strict=True), 3)]
+        return PENSION, rows
+    spec = months(p.choice("resident_tax.ordinary.installment_months"))
+    amounts = split(total, len(spec), p.yen("resident_tax.ordinary.installment_unit"))
+    return ORDINARY, [{"installment": i, "method": ORDINARY, "due_on": _due(fy, m, day).isoformat(), "amount": a}
+                      for i, (m, a) in enumerate(zip(spec, amounts, strict=True), 1)]
+
+
+@dataclass
+class Outcome:
+    assessment: Assessment
+    changed: bool
+
+
+def _assess_one(t: Taxpayer, fiscal_year: int, values: dict[str, Any], version_hash: str, reason: str,
+                on: dt.date, records: list[IncomeRecord]) -> Outcome:
+    f = facts_for(t, fiscal_year, records)
+    input_hash = _digest(f)
+    current = Assessment.objects.filter(fiscal_year=fiscal_year, person_no=t.person_no, is_current=True).first()
+    if current is not None and current.input_hash == input_hash and current.parameter_version == version_hash:
+        return Outcome(current, False)
+    p = ParamSet(fiscal_year, values)
+    result = resident_tax.calculate(_rule_facts(f), p).as_dict()
+    method, rows = collection(f, result["total"], p)
+    version = 1
+    if current is not None:
+        version = current.version + 1
+        current.is_current = False
+        current.save(update_fields=["is_current"])
+    a = Assessment.objects.create(
+        fiscal_year=fiscal_year, person_no=t.person_no, version=version,
+        reason="当初賦課" if current is None else reason, assessed_on=on, full_name=t.full_name,
+        input_hash=input_hash, parameter_version=version_hash, facts=f, result=result, total=result["total"],
+        collection_method=method, installments=rows,
+    )
+    ordinary = [r for r in rows if r["method"] == ORDINARY]
+    if ordinary or current is not None:
+        levies.submit_bills(levies.BillSet(
+            levy=LEVY_ORDINARY, fiscal_year=fiscal_year, person_no=t.person_no,
+            lines=tuple(levies.BillLine(r["installment"], dt.date.fromisoformat(r["due_on"]), r["amount"])
+                        for r in ordinary),
+            reason=a.reason, effective_on=on, source_ref=f"assessment:{a.pk}:v{a.version}",
+        ))
+    return Outcome(a, True)
+
+
+@dataclass
+class RunSummary:
+    fiscal_year: int
+    taxpayers: int
+    written: int
+    unchanged: int
+    total: int
+    parameter_version: str
+
+
+@transaction.atomic
+def assess_all(fiscal_year: int, *, on: dt.date | None = None,
+               progress: Callable[[int, int], None] | None = None) -> RunSummary:
+    """`lgcloud tax assess`: every taxpayer of the fiscal year; unchanged inputs are left as they are."""
+    on = on or dt.date(fiscal_year, 6, 1)
+    values = parameter_values(fiscal_year)
+    version_hash = parameter_version(values)
+    people = taxpayers(fiscal_year)
+    by_person: dict[int, list[IncomeRecord]] = {}
+    for r in IncomeRecord.objects.filter(fiscal_year=fiscal_year, superseded=False,
+                                         person_no__isnull=False).order_by("pk"):
+        by_person.setdefault(int(r.person_no or 0), []).append(r)
+    written = unchanged = total = 0
+    for i, t in enumerate(people, 1):
+        out = _assess_one(t, fiscal_year, values, version_hash, "更正（再計算）", on, by_person.get(t.person_no, []))
+        written += out.changed
+        unchanged += not out.changed
+        total += out.assessment.total
+        if progress:
+            progress(i, len(people))
+    audit.record("taxation.assessed", object_type="Assessment", object_id=str(fiscal_year),
+                 purpose="個人住民税の賦課", detail={"fiscal_year": fiscal_year, "taxpayers": len(people),
+                                                   "written": written, "parameter_version": version_hash})
+    return RunSummary(fiscal_year, len(people), written, unchanged, total, version_hash)
+
+
+@transaction.atomic
+def reassess(fiscal_year: int, person_no: int, reason: str, *, on: dt.date | None = None) -> Outcome:
+    """更正 of one taxpayer (after an income correction or a late deduction)."""
+    t = next((x for x in taxpayers_for(fiscal_year, person_no)), None)
+    if t is None:
+        raise NotFound(f"宛名番号 {person_no} は{fiscal_year}年度の納税義務者ではありません。")
+    values = parameter_values(fiscal_year)
+    out = _assess_one(t, fiscal_year, values, parameter_version(values), f"更正（{reason}）", on or dt.date.today(),
+                      incomes.income_of(fiscal_year, person_no))
+    audit.record("taxation.reassessed", obj=out.assessment, purpose="個人住民税の更正",
+                 detail={"person_no": person_no, "fiscal_year": fiscal_year, "reason": reason,
+                         "version": out.assessment.version})
+    return out
+
+
+def taxpayers_for(fiscal_year: int, person_no: int) -> list[Taxpayer]:
+    view = public.person(person_no, dt.date(fiscal_year, 1, 1))
+    if view is not None and view.status == "resident":
+        return [Taxpayer(view.person_no, view.full_name, view.birth_date)]
+    return [t for t in taxpayers(fiscal_year) if t.person_no == person_no and t.residence_only]
+
+
+@transaction.atomic
+def correct_income(record_id: int, changes: dict[str, int], reason: str) -> Outcome:
+    """Replace one income record by a corrected copy (the old one stays, marked 訂正済み) and 更正."""
+    old = IncomeRecord.objects.filter(pk=record_id, superseded=False).first()
+    if old is None or old.person_no is None:
+        raise NotFound("訂正できる所得データが見つかりません。")
+    allowed = {"salary_revenue", "pension_revenue", "other_income", "social_insurance_paid",
+               "life_insurance_deduction"}
+    new = IncomeRecord.objects.get(pk=old.pk)
+    new.pk = None
+    for name, value in changes.items():
+        if name not in allowed:
+            from lgcloud.platform.common.errors import ValidationFailed
+
+            raise ValidationFailed(f"{name} は訂正できる項目ではありません。", field=name)
+        setattr(new, name, value)
+    new.note = f"訂正: {reason}"[:200]
+    old.superseded = True
+    old.save(update_fields=["superseded"])
+    new.save()
+    audit.record("taxation.income_corrected", obj=new, detail={"replaces": old.pk, "reason": reason,
+                                                               "changes": changes})
+    return reassess(new.fiscal_year, int(new.person_no or 0), reason)
+
+
+def history(fiscal_year: int, person_no: int) -> list[Assessment]:
+    return list(Assessment.objects.filter(fiscal_year=fiscal_year, person_no=person_no).order_by("version"))
+
+
+def summary_dict(s: RunSummary) -> dict[str, Any]:
+    return asdict(s)
