@@ -55,8 +55,15 @@ old demo load --scale 1 --quiet-logins >/dev/null || fail "demo load with $BASE"
 step "old tree: export $CODE"
 old export --municipality "$CODE" --out "$WORK/before" >/dev/null || fail "export with $BASE"
 
+DB="$WORK/home/var/lgcloud.sqlite3"
+meters() { "$PY" -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute(sys.argv[2]).fetchall())' "$DB" "$1"; }
+meters "SELECT municipality_id, meter, month, value FROM costs_meterreading ORDER BY 1, 2, 3" > "$WORK/meters_before"
+
 step "this tree: migrate"
 new migrate --noinput -v 0 || fail "migrate forward"
+meters "SELECT municipality_id, meter, month, value FROM metering_monthlytotal ORDER BY 1, 2, 3" > "$WORK/meters_after"
+cmp -s "$WORK/meters_before" "$WORK/meters_after" || fail "the meters (costs_meterreading) were not carried into metering"
+[ "$(wc -c < "$WORK/meters_before")" -gt 10 ] || fail "the old database had no meter readings"
 new migrate --check --noinput -v 0 || fail "unapplied migrations after migrate"
 
 step "this tree: registry verify $CODE"

@@ -25,7 +25,7 @@ from tests.testapp.documents import issue_note_certificate
 from tests.testapp.models import Note
 
 copy_certificates = importlib.import_module(
-    "lgcloud.areas.registry.migrations.0013_certificate_document").copy_certificates
+    "lgcloud.areas.registry.migrations.0014_certificate_document_per_municipality").copy_per_municipality
 
 
 def upload(client: Client, url: str, data: bytes) -> str:

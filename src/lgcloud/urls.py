@@ -11,6 +11,7 @@ urlpatterns = [
     path("registry/statistics/", include("lgcloud.areas.registry.statistics_urls")),
     path("registry/", include("lgcloud.areas.registry.urls")),
     path("worklists/", include("lgcloud.platform.worklists.urls")),
+    path("revenue/", include("lgcloud.areas.revenue.urls")),
     path("interchange/", include("lgcloud.platform.interchange.urls")),
     path("", include("lgcloud.platform.web.urls")),
 ]

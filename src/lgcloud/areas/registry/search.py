@@ -25,6 +25,7 @@ from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 EMPTY = "（空欄）"
 MAX_RESULTS = 200
+MAX_TERM = 200  # the longest item searched (住所) holds 200 characters
 SEARCH_COLUMNS = {"name": "search_names", "kana": "search_kanas", "address": "search_addresses"}
 KEY_LENGTH = 400  # a search key keeps the first 400 characters of a name or address
 
@@ -72,7 +73,11 @@ class SearchQuery:
     @classmethod
     def from_mapping(cls, data: Any) -> SearchQuery:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: str(data.get(k) or "").strip() for k in names if data.get(k) not in (None, "")})
+        values = {k: str(data.get(k) or "").strip() for k in names if data.get(k) not in (None, "")}
+        for k, v in values.items():
+            if len(v) > MAX_TERM:
+                raise ValidationFailed(f"検索条件は{MAX_TERM}文字以内で入力してください（{len(v)}文字）。", field=k)
+        return cls(**values)
 
     def is_empty(self) -> bool:
         return not any(asdict(self).values())
