@@ -58,7 +58,7 @@ def test_each_role_sees_only_its_area(muni_a: Municipality, staff_of: dict[str, 
                                       ledger: levies.CollectingReceiver) -> None:
     head, household_no, claim_id = _seed(muni_a)
     pages = {"insurance": [f"/insurance/persons/{head}/", f"/insurance/households/{household_no}/"],
-             "pension": [f"/pension/persons/{head}/"],
+             "pension": [f"/pension/persons/{head}/", "/pension/report/?start=2025-04-01&end=2026-12-31"],
              "welfare": ["/welfare/", f"/welfare/claims/{claim_id}/"]}
     for role in (Role.INSURANCE, Role.PENSION, Role.WELFARE, Role.COUNTER_CLERK, Role.TAX):
         client = logged_in(staff_of[role])

@@ -9,4 +9,5 @@ app_name = "pension"
 urlpatterns = [
     path("", views.index, name="index"),
     path("persons/<int:person_no>/", views.person, name="person"),
+    path("report/", views.report, name="report"),
 ]

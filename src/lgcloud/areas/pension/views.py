@@ -60,3 +60,21 @@ def person(request: HttpRequest, person_no: int) -> HttpResponse:
         "resident": resident, "rows": rows, "open": next((q for q in rows if not q.qualification_end), None),
         "reasons": QualificationReason.choices, "error": error,
     })
+
+
+@require_safe
+@require_cap(Cap.PENSION)
+def report(request: HttpRequest) -> HttpResponse:
+    """The 届書 report file (CSV, layout defined as data) for a period."""
+    try:
+        start = parse_japanese_date(request.GET.get("start", ""))
+        end = parse_japanese_date(request.GET.get("end", ""))
+    except ValueError:
+        return render(request, "pension/index.html", {
+            "members": Qualification.objects.filter(qualification_end__isnull=True).count(),
+            "error": "報告ファイルの期間（開始日・終了日）を日付で入力してください。"}, status=400)
+    with transaction.atomic():
+        data = services.report_file(start, end)
+    response = HttpResponse(data, content_type="text/csv; charset=Shift_JIS")
+    response["Content-Disposition"] = f'attachment; filename="pension-report-{start:%Y%m%d}-{end:%Y%m%d}.csv"'
+    return response
