@@ -6,6 +6,7 @@ seeder here (residents, certificates …) and every route is probed against it.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -158,8 +159,26 @@ def seed_areas(m: Municipality) -> Seeded:
     return s
 
 
+def seed_documents(m: Municipality) -> Seeded:
+    """A document in B's issuance register. Its code, title and date are public on /verify/ by design; what the
+    register holds besides (what it certifies, who issued it) must not reach A."""
+    from lgcloud.platform.documents import issue_document, pdf
+
+    s = Seeded()
+    subject = _marker("doc-subject")
+    with municipality_scope(m, Actor(_marker("doc-issuer"), Role.COUNTER_CLERK, "system")):
+        def build(url: str) -> bytes:
+            return pdf.render("照合テスト", pdf.paginate([], [pdf.lay_block([pdf.Cell("件名", "x")])]),
+                              pdf.Footer("証明する。", dt.date(2026, 4, 1), pdf.mayor_title(m), 0), author="seed")[0]
+
+        document, _data = issue_document("testapp.leak_document", "照合テスト", build, fee=0, subject_ref=subject)
+        s.markers |= {subject, document.issuer}
+        s.int_ids.add(document.pk)
+    return s
+
+
 SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents, seed_worklists,
-                                                   seed_areas]
+                                                   seed_documents, seed_areas]
 
 
 def seed_all(m: Municipality) -> Seeded:

@@ -37,6 +37,7 @@ ROLE_SUFFIX = {
     Role.INSURANCE: "insurance",
     Role.PENSION: "pension",
     Role.WELFARE: "welfare",
+    Role.COLLECTION: "collection",
     Role.MUNICIPAL_ADMIN: "admin",
 }
 
