@@ -159,6 +159,36 @@ def seed_areas(m: Municipality) -> Seeded:
     return s
 
 
+def seed_revenue(m: Municipality) -> Seeded:
+    """B's ledger: a bill, a payment, an unmatched payment from a file, a 督促状, a 分納誓約 and a contact."""
+    from lgcloud.areas.revenue import collection, imports, payments
+    from lgcloud.areas.revenue.models import Bill, Payment, PaymentChannel
+    from lgcloud.platform import levies
+
+    s = Seeded()
+    person = 987_654_321
+    with municipality_scope(m, Actor("seed", Role.COUNTER_CLERK, "system")):
+        for levy, amount in (("property_tax", 123_457), ("light_vehicle_tax", 10_800)):
+            levies.submit_bills(levies.BillSet(levy=levy, fiscal_year=2025, person_no=person, reason="当初賦課",
+                                               effective_on=dt.date(2025, 4, 1),
+                                               lines=(levies.BillLine(1, dt.date(2025, 4, 30), amount),)))
+        bill = Bill.objects.get(person_no=person, levy="property_tax")
+        payments.post_payment(payments.Incoming(dt.date(2025, 5, 1), 3_457, PaymentChannel.COUNTER,
+                                                reference=bill.payment_ref, dedupe_key=_marker("pay")))
+        store = _marker("store")
+        filename = _marker("file") + ".csv"
+        imports.import_cvs(("区分,収納日,収納時刻,本部コード,店舗コード,取扱番号,納付番号,金額\n"
+                            f"確報,20250601,1,{store},1,H1,00000000000000000,4321\n").encode(), filename)
+        collection.issue_reminders(dt.date(2025, 5, 20))
+        collection.create_plan(person, dt.date(2025, 6, 1), [(dt.date(2025, 6, 30), 130_800)])
+        note = _marker("contact")
+        collection.record_contact(person, dt.date(2025, 6, 1), "電話催告", note)
+        s.markers |= {note, store, filename, bill.payment_ref}
+        s.int_ids |= {person, bill.pk, *Payment.objects.values_list("pk", flat=True)}
+        s.str_ids |= {str(person), "2025-05-20"}
+    return s
+
+
 def seed_documents(m: Municipality) -> Seeded:
     """A document in B's issuance register. Its code, title and date are public on /verify/ by design; what the
     register holds besides (what it certifies, who issued it) must not reach A."""
@@ -178,7 +208,7 @@ def seed_documents(m: Municipality) -> Seeded:
 
 
 SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents, seed_worklists,
-                                                   seed_documents, seed_areas]
+                                                   seed_documents, seed_revenue, seed_areas]
 
 
 def seed_all(m: Municipality) -> Seeded:

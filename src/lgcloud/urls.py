@@ -14,6 +14,7 @@ urlpatterns = [
     path("pension/", include("lgcloud.areas.pension.urls")),
     path("welfare/", include("lgcloud.areas.welfare.urls")),
     path("worklists/", include("lgcloud.platform.worklists.urls")),
+    path("revenue/", include("lgcloud.areas.revenue.urls")),
     path("interchange/", include("lgcloud.platform.interchange.urls")),
     path("", include("lgcloud.platform.web.urls")),
 ]

@@ -34,6 +34,7 @@ ROLE_SUFFIX = {
     Role.COUNTER_CLERK: "clerk",
     Role.COUNTER_CONTRACTOR: "contractor",
     Role.TAX: "tax",
+    Role.COLLECTION: "collection",
     Role.INSURANCE: "insurance",
     Role.PENSION: "pension",
     Role.WELFARE: "welfare",

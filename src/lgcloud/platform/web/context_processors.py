@@ -24,6 +24,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         nav += [("pension:index", "国民年金")]
     if user.has_cap(Cap.WELFARE):
         nav += [("welfare:index", "児童手当")]
+    if user.has_cap(Cap.REVENUE_VIEW):
+        nav += [("revenue:home", "収納・滞納")]
     if user.has_cap(Cap.PERSONAL_DATA):
         nav += [("worklists:list", "処理待ち一覧")]
     if user.has_cap(Cap.GROUP_MANAGE):
