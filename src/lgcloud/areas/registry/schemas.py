@@ -265,6 +265,6 @@ class NationalityLossIn(Ack):
         return {**super().service_args(), "foreign": self.foreign.items()}
 
 
-class CancellationIn(Body):
+class CancellationIn(EventIn):
     event_id: int = Field(default=0, description="取り消す異動の番号")
     reason: str = Field(default="", description="取消しの理由")
