@@ -156,16 +156,20 @@ def _items(state: Mapping[str, Any] | None, households: Mapping[int, int]) -> di
     return out
 
 
+def _who(q: InquiryIn) -> dict[str, Any]:
+    return {"name": q.requester_name, "kana": q.requester_kana, "birth_date": q.requester_birth_date,
+            "person_no": q.requester_person_no}
+
+
 def _open(person_no: int, q: InquiryIn, *, history: bool) -> reading.PersonFile:
-    who = reading.requester(q.requester_name, q.requester_kana, q.requester_birth_date, q.requester_person_no)
-    return reading.open_person(person_no, as_of=None if history else reading.parse_date(q.as_of), requester=who,
-                               acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose, history=history)
+    return reading.access_person(person_no, capability=Cap.REGISTRY_VIEW, as_of=None if history else q.as_of or None,
+                                 requester=_who(q),
+                                 acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose, history=history)
 
 
 @router.get("/persons/{person_no}", response={200: PersonOut, **ERRORS}, summary="住民票の照会（基準日指定可）")
 def person(request: HttpRequest, person_no: int, q: Query[InquiryIn]) -> Any:
     """The person's items now or as of a date (as_of: 西暦 or 和暦); 個人番号 masked; audited as a read."""
-    need(request, Cap.REGISTRY_VIEW)
     try:
         file = _open(person_no, q, history=False)
     except RestrictionAlert as e:
@@ -177,7 +181,6 @@ def person(request: HttpRequest, person_no: int, q: Query[InquiryIn]) -> Any:
 
 @router.get("/persons/{person_no}/history", response={200: list[HistoryOut], **ERRORS}, summary="履歴")
 def person_history(request: HttpRequest, person_no: int, q: Query[InquiryIn]) -> Any:
-    need(request, Cap.REGISTRY_VIEW)
     try:
         file = _open(person_no, q, history=True)
     except RestrictionAlert as e:
@@ -203,10 +206,9 @@ class RevealOut(Schema):
 @router.post("/persons/{person_no}/individual-number", response={200: RevealOut, **ERRORS},
              summary="個人番号の表示（利用目的が必要、記録される）")
 def reveal(request: HttpRequest, person_no: int, payload: RevealIn) -> Any:
-    need(request, Cap.REGISTRY_VIEW)
     try:
-        file = reading.open_person(person_no, acknowledge_alerts=payload.acknowledge_alerts,
-                                   purpose=payload.purpose or reading.DEFAULT_PURPOSE, history=False)
+        file = reading.access_person(person_no, capability=Cap.REGISTRY_VIEW, acknowledge_alerts=payload.acknowledge_alerts,
+                                     purpose=payload.purpose or reading.DEFAULT_PURPOSE, history=False)
     except RestrictionAlert as e:
         return alert(e)
     return {"person_no": person_no, "individual_number": engine.reveal_individual_number(file.person, payload.purpose)}
@@ -236,11 +238,9 @@ class HouseholdOut(Schema):
 
 @router.get("/households/{household_no}", response={200: HouseholdOut, **ERRORS}, summary="世帯の照会（基準日指定可）")
 def household(request: HttpRequest, household_no: int, q: Query[InquiryIn]) -> Any:
-    need(request, Cap.REGISTRY_VIEW)
-    who = reading.requester(q.requester_name, q.requester_kana, q.requester_birth_date, q.requester_person_no)
     try:
-        file = reading.open_household(household_no, as_of=reading.parse_date(q.as_of), requester=who,
-                                      acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose)
+        file = reading.access_household(household_no, capability=Cap.REGISTRY_VIEW, as_of=q.as_of or None,
+                                        requester=_who(q), acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose)
     except RestrictionAlert as e:
         return alert(e)
     items = file.items or {}
