@@ -162,7 +162,7 @@ def seed_areas(m: Municipality) -> Seeded:
 def seed_revenue(m: Municipality) -> Seeded:
     """B's ledger: a bill, a payment, an unmatched payment from a file, a 督促状, a 分納誓約 and a contact."""
     from lgcloud.areas.revenue import collection, imports, payments
-    from lgcloud.areas.revenue.models import Bill, Payment, PaymentChannel
+    from lgcloud.areas.revenue.models import Bill, Payment, PaymentChannel, ReminderBatch
     from lgcloud.platform import levies
 
     s = Seeded()
@@ -184,8 +184,9 @@ def seed_revenue(m: Municipality) -> Seeded:
         note = _marker("contact")
         collection.record_contact(person, dt.date(2025, 6, 1), "電話催告", note)
         s.markers |= {note, store, filename, bill.payment_ref}
-        s.int_ids |= {person, bill.pk, *Payment.objects.values_list("pk", flat=True)}
-        s.str_ids |= {str(person), "2025-05-20"}
+        s.int_ids |= {person, bill.pk, *Payment.objects.values_list("pk", flat=True),
+                      *ReminderBatch.objects.values_list("pk", flat=True)}
+        s.str_ids.add(str(person))
     return s
 
 

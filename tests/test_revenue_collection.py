@@ -12,6 +12,7 @@ from lgcloud.areas.revenue.models import (
     Bill,
     PaymentChannel,
     PlanStatus,
+    ReminderBatch,
     ReminderNotice,
 )
 from lgcloud.platform import levies
@@ -47,6 +48,7 @@ def test_reminders_are_issued_20_days_after_the_due_date_once_per_installment(in
     assert collection.issue_reminders(D(2025, 8, 1)) == [] or all(
         n.issued_on == D(2025, 7, 20) for n in ReminderNotice.objects.all())
     assert ReminderNotice.objects.count() == 1 and paid.reminders.count() == 0
+    assert ReminderBatch.objects.get().count == 1 and issued[0].batch is not None
     from lgcloud.areas.revenue import pdf
     content = pdf.reminders_pdf(in_a, issued, {1: "試験　太郎"})
     assert content.startswith(b"%PDF") and len(content) > 2_000
@@ -105,8 +107,15 @@ def test_a_collection_clerk_sees_the_whole_account_and_posts_a_payment(revenue_s
     bad = clerk.post("/revenue/accounts/30/payments/", {"amount": "-5", "paid_on": ""}, follow=True)
     assert "金額は円単位の整数" in bad.content.decode()
     assert clerk.post("/revenue/reminders/issue/", {"on": "2025-07-20"}).status_code == 302
-    pdf = clerk.get("/revenue/reminders/2025-07-20/pdf/")
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        batch = ReminderBatch.objects.get()
+    pdf = clerk.get(f"/revenue/reminders/{batch.pk}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    # the batch is an issued document: its code verifies and the file handed out matches the register
+    from lgcloud.platform.documents import verify
+
+    found = verify(batch.verification_code)
+    assert found is not None and found.matches([pdf.content]) and "督促状" in found.title
     assert clerk.get("/revenue/arrears/?on=2025-07-31").status_code == 200
     with municipality_scope(muni_a, Actor("seed", "system", "system")):
         assert ledger.balances([prop.pk])[prop.pk] == 0

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lgcloud.areas.registry import public
-from lgcloud.areas.revenue import collection, forms, imports, payments, pdf, reading
+from lgcloud.areas.revenue import collection, forms, imports, payments, reading
 from lgcloud.areas.revenue.models import (
     ArrearsContact,
     ImportBatch,
@@ -22,12 +22,12 @@ from lgcloud.areas.revenue.models import (
     PaymentChannel,
     PaymentPlan,
     PaymentStatus,
+    ReminderBatch,
     ReminderNotice,
 )
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import LgcloudError, NotFound
-from lgcloud.platform.tenancy.context import require_municipality
 from lgcloud.platform.web.decorators import require_cap, staff
 
 
@@ -144,8 +144,8 @@ def arrears(request: HttpRequest) -> HttpResponse:
 
 @require_cap(Cap.REVENUE_VIEW)
 def reminders(request: HttpRequest) -> HttpResponse:
-    days = list(ReminderNotice.objects.values_list("issued_on", flat=True).distinct().order_by("-issued_on")[:30])
-    return render(request, "revenue/reminders.html", {"days": days, "today": _today(),
+    batches = list(ReminderBatch.objects.order_by("-issued_on", "-pk")[:30])
+    return render(request, "revenue/reminders.html", {"batches": batches, "today": _today(),
                                                       "can_change": staff(request).has_cap(Cap.REVENUE_CHANGE)})
 
 
@@ -162,20 +162,14 @@ def issue_reminders(request: HttpRequest) -> HttpResponse:
 
 
 @require_cap(Cap.REVENUE_VIEW)
-def reminders_pdf(request: HttpRequest, day: str) -> HttpResponse:
-    try:
-        on = dt.date.fromisoformat(day)
-    except ValueError:
-        raise NotFound("指定の日の督促状はありません。") from None
-    notices = list(ReminderNotice.objects.filter(issued_on=on).select_related("bill").order_by("person_no", "pk"))
-    if not notices:
-        raise NotFound("指定の日の督促状はありません。")
-    names = {n.person_no: _name(n.person_no) for n in notices}
-    content = pdf.reminders_pdf(require_municipality(), notices, names)
-    audit.record("revenue.reminders_printed", object_type="ReminderNotice", object_id=on.isoformat(),
-                 detail={"count": len(notices), "persons": sorted(names)[:200]})
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="tokusoku_{on:%Y%m%d}.pdf"'
+def reminders_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = ReminderBatch.objects.filter(pk=pk).first()
+    if batch is None:
+        raise NotFound("指定の督促状はありません。")
+    audit.record("revenue.reminders_printed", obj=batch,
+                 detail={"count": batch.count, "document_number": batch.document_number})
+    response = HttpResponse(bytes(batch.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tokusoku_{batch.issued_on:%Y%m%d}_{batch.pk}.pdf"'
     return response
 
 
