@@ -80,6 +80,8 @@ def test_insurance_clerk_reads_the_household_and_issues_the_notice(
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     r = client.post(f"/insurance/persons/{head}/eligibility/")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    r = client.post(f"/insurance/persons/{head}/eligibility/", {"which": "notice"})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
     # 喪失 at the counter
     r = client.post(f"/insurance/persons/{head}/", {"action": "end", "date": "令和8年10月1日",
                                                     "reason": "joined_employee_insurance"})
