@@ -125,3 +125,28 @@ def test_a_collection_clerk_sees_the_whole_account_and_posts_a_payment(revenue_s
     assert tax.get("/revenue/accounts/30/").status_code == 200
     assert tax.post("/revenue/accounts/30/payments/", {"amount": "1"}).status_code == 403
     assert logged_in(revenue_staff[Role.COUNTER_CLERK]).get("/revenue/accounts/30/").status_code == 403
+
+
+def test_clerk_decides_a_refund_and_books_a_write_off_with_its_ground(revenue_staff, muni_a):
+    from lgcloud.areas.revenue.models import Refund
+
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        over = bill(40, 300_000, D(2025, 6, 30))
+        pay(40, 300_000, D(2025, 6, 30))
+        levies.submit_bills(levies.BillSet(levy="property_tax", fiscal_year=2025, person_no=40, reason="更正（減額）",
+                                           effective_on=D(2025, 12, 1), lines=(levies.BillLine(1, D(2025, 6, 30), 0),)))
+        refund = Refund.objects.get()
+        old = bill(41, 8_000, D(2020, 4, 30), levy="light_vehicle_tax")
+    clerk = logged_in(revenue_staff[Role.COLLECTION])
+    r = clerk.post(f"/revenue/refunds/{refund.pk}/decide/", {"decided_on": "2026-06-30"}, follow=True)
+    assert "還付加算金 3,200円" in r.content.decode()
+    r = clerk.post(f"/revenue/bills/{old.pk}/reduce/", {"kind": "write_off", "amount": "8000", "on": "2025-05-01",
+                                                       "reason": ""}, follow=True)
+    assert "事由（根拠）を入力してください" in r.content.decode()
+    r = clerk.post(f"/revenue/bills/{old.pk}/reduce/", {"kind": "write_off", "amount": "8000", "on": "2025-05-01",
+                                                       "reason": "地方税法第18条第1項（時効）"}, follow=True)
+    assert "不納欠損 8,000円" in r.content.decode()
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        assert ledger.balances([over.pk, old.pk]) == {over.pk: 0, old.pk: 0}
+    tax = logged_in(revenue_staff[Role.TAX])
+    assert tax.post(f"/revenue/bills/{old.pk}/reduce/", {"kind": "remission", "amount": "1"}).status_code == 403

@@ -14,20 +14,22 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lgcloud.areas.registry import public
-from lgcloud.areas.revenue import collection, forms, imports, payments, reading
+from lgcloud.areas.revenue import collection, forms, imports, ledger, payments, reading
 from lgcloud.areas.revenue.models import (
     ArrearsContact,
+    Bill,
     ImportBatch,
     Payment,
     PaymentChannel,
     PaymentPlan,
     PaymentStatus,
+    Refund,
     ReminderBatch,
     ReminderNotice,
 )
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
-from lgcloud.platform.common.errors import LgcloudError, NotFound
+from lgcloud.platform.common.errors import LgcloudError, NotFound, ValidationFailed
 from lgcloud.platform.web.decorators import require_cap, staff
 
 
@@ -85,7 +87,7 @@ def post_payment(request: HttpRequest, person_no: int) -> HttpResponse:
         paid_on = forms.date(request.POST.get("paid_on"), "paid_on", "納付日", default=_today())
         ref = request.POST.get("reference", "").strip()
         with transaction.atomic():
-            if not reading.Bill.objects.filter(person_no=person_no).exists():
+            if not Bill.objects.filter(person_no=person_no).exists():
                 raise NotFound(f"宛名番号 {person_no} の収納の記録はありません。")
             p = payments.receive_payment(payments.Incoming(
                 paid_on, amount, PaymentChannel.COUNTER, reference=ref, person_no=person_no if not ref else None,
@@ -129,6 +131,44 @@ def record_contact(request: HttpRequest, person_no: int) -> HttpResponse:
     except LgcloudError as e:
         _fail(request, e)
     return redirect("revenue:account", person_no=person_no)
+
+
+@require_POST
+@require_cap(Cap.REVENUE_CHANGE)
+def decide_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = Refund.objects.filter(pk=pk).first()
+    if refund is None:
+        raise NotFound("指定の還付はありません。")
+    try:
+        on = forms.date(request.POST.get("decided_on"), "decided_on", "還付決定日", default=_today())
+        done = ledger.decide_refund(pk, on)
+        messages.success(request, f"還付 {done.amount:,}円（還付加算金 {done.interest:,}円）を決定しました。")
+    except LgcloudError as e:
+        _fail(request, e)
+    return redirect("revenue:account", person_no=refund.person_no)
+
+
+@require_POST
+@require_cap(Cap.REVENUE_CHANGE)
+def reduce_bill(request: HttpRequest, pk: int) -> HttpResponse:
+    bill = Bill.objects.filter(pk=pk).first()
+    if bill is None:
+        raise NotFound("指定の期別はありません。")
+    try:
+        kind = request.POST.get("kind", "")
+        amount = forms.yen(request.POST.get("amount"), "amount", "金額")
+        on = forms.date(request.POST.get("on"), "on", "計上日", default=_today())
+        reason = request.POST.get("reason", "")
+        if kind == "write_off":
+            ledger.write_off(pk, amount, on, reason)
+        elif kind == "remission":
+            ledger.remit(pk, amount, on, reason)
+        else:
+            raise ValidationFailed("減免か不納欠損を選んでください。", field="kind")
+        messages.success(request, f"{bill} に{'不納欠損' if kind == 'write_off' else '減免'} {amount:,}円を計上しました。")
+    except LgcloudError as e:
+        _fail(request, e)
+    return redirect("revenue:account", person_no=bill.person_no)
 
 
 @require_cap(Cap.REVENUE_VIEW)
