@@ -98,6 +98,11 @@ class Operation:
         return self.acknowledge is not None
 
     @property
+    def capabilities(self) -> tuple[str, ...]:
+        """Who may enter it: the capability, or a counter contractor's when it may prepare it."""
+        return (self.capability, Cap.REGISTRY_PREPARE) if self.contractor else (self.capability,)
+
+    @property
     def operation(self) -> str | None:
         """The approval queue's operation name when a counter contractor may prepare it."""
         return self.slug if self.contractor else None

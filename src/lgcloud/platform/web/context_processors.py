@@ -18,6 +18,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         nav += [("registry:events", "異動届")]
     if user.has_cap(Cap.REGISTRY_APPROVE):
         nav += [("registry:approvals", "受付承認")]
+    if user.has_cap(Cap.INSURANCE):
+        nav += [("insurance:index", "国民健康保険")]
+    if user.has_cap(Cap.PENSION):
+        nav += [("pension:index", "国民年金")]
+    if user.has_cap(Cap.WELFARE):
+        nav += [("welfare:index", "児童手当")]
     if user.has_cap(Cap.REVENUE_VIEW):
         nav += [("revenue:home", "収納・滞納")]
     if user.has_cap(Cap.PERSONAL_DATA):
@@ -34,7 +40,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user.has_cap(Cap.MUNICIPALITY_ADMIN):
         nav += [("customization_requests", "カスタマイズ要望")]
     if user.has_cap(Cap.GROUP_REPORTS):
-        nav += [("costs_dashboard", "費用・負担")]
+        nav += [("costs_dashboard", "費用・負担"), ("revenue:group_rates", "収納率の比較")]
     elif user.has_cap(Cap.MUNICIPALITY_ADMIN):
         nav += [("costs_mine", "費用")]
     nav += [("password_change", "パスワード変更")]
