@@ -116,7 +116,43 @@ def seed_worklists(m: Municipality) -> Seeded:
     return s
 
 
-SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents, seed_worklists]
+def seed_taxation(m: Municipality) -> Seeded:
+    """A taxpayer of B with income records, an unmatched record on the queue, a 家屋敷 taxpayer, an assessment
+    of FY2026 and a 更正 (two versions)."""
+    import datetime as dt
+
+    from lgcloud.areas.registry import public
+    from lgcloud.areas.taxation import assessment, incomes
+    from lgcloud.areas.taxation.models import IncomeRecord, ResidenceOnlyTaxpayer
+    from lgcloud.platform import levies
+
+    s = Seeded()
+    with municipality_scope(m, Actor("seed", Role.TAX, "system")):
+        person = next(iter(public.residents_as_of(dt.date(2026, 1, 1))))
+        payer, unmatched, villa = _marker("tax-payer"), _marker("tax-unmatched"), _marker("tax-villa")
+        record = IncomeRecord.objects.create(fiscal_year=2026, kind="salary_report", person_no=person.person_no,
+                                             matched_by="individual_number", payer_name=payer, payer_no="E9",
+                                             full_name=person.full_name, birth_date=person.birth_date,
+                                             salary_revenue=7_123_456, social_insurance_paid=900_000)
+        incomes.enter_income(2026, {"kind": "tax_return", "full_name": unmatched, "birth_date": dt.date(1950, 1, 1),
+                                    "other_income": 2_000_000})
+        ResidenceOnlyTaxpayer.objects.create(fiscal_year=2026, full_name=villa, address=_marker("tax-villa-address"),
+                                             property_address=_marker("tax-villa-property"))
+        previous = levies.register_receiver(levies.CollectingReceiver())
+        try:
+            assessment.assess_all(2026)
+            assessment.correct_income(record.pk, {"salary_revenue": 7_234_567}, _marker("tax-reason"))
+        finally:
+            levies.register_receiver(previous)
+        s.markers |= {payer, unmatched, villa, "7,123,456", "7,234,567"}
+        s.markers |= set(ResidenceOnlyTaxpayer.objects.values_list("address", flat=True))
+        s.int_ids |= {2026, person.person_no} | set(IncomeRecord.objects.values_list("pk", flat=True))
+        s.str_ids.add("2026")
+    return s
+
+
+SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents, seed_worklists,
+                                                   seed_taxation]
 
 
 def seed_all(m: Municipality) -> Seeded:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("verify/", include("lgcloud.areas.registry.verify_urls")),
     path("registry/statistics/", include("lgcloud.areas.registry.statistics_urls")),
     path("registry/", include("lgcloud.areas.registry.urls")),
+    path("tax/", include("lgcloud.areas.taxation.urls")),
     path("worklists/", include("lgcloud.platform.worklists.urls")),
     path("interchange/", include("lgcloud.platform.interchange.urls")),
     path("", include("lgcloud.platform.web.urls")),
