@@ -31,6 +31,10 @@ def bills():
 
 @pytest.fixture
 def family(in_a):
+    return make_family()
+
+
+def make_family() -> dict[str, int]:
     persons = [
         {"family_name": "山田", "given_name": "太郎", "family_name_kana": "ヤマダ", "given_name_kana": "タロウ",
          "birth_date": "1980-04-02", "sex": "male", "relationship": "世帯主", "individual_number": "123456789018"},

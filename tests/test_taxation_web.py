@@ -14,14 +14,15 @@ from lgcloud.platform.accounts.roles import Role
 from lgcloud.platform.audit.models import AuditRecord
 from lgcloud.platform.tenancy.context import Actor, municipality_scope
 from tests.conftest import api_client, logged_in
-from tests.test_taxation_assessment import CSV, family  # noqa: F401  (fixture)
+from tests.test_taxation_assessment import CSV, make_family
 
 pytestmark = pytest.mark.django_db
 FY = 2026
 
 
 @pytest.fixture
-def assessed(family, muni_a):
+def assessed(in_a):
+    family = make_family()
     got = levies.CollectingReceiver()
     previous = levies.register_receiver(got)
     incomes.import_csv(FY, "kyuyo.csv", CSV.encode())
