@@ -16,12 +16,14 @@ from lgcloud.areas.registry import certificates, restrictions
 from lgcloud.areas.registry.actions.address import move_within
 from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.actions.removal import move_out
-from lgcloud.areas.registry.models import Certificate, IssuedCertificateIndex, Person
+from lgcloud.areas.registry.models import Certificate, Person
 from lgcloud.areas.registry.restrictions import RestrictionAlert, RestrictionRefused
 from lgcloud.group.costs.models import MeterReading
 from lgcloud.platform.audit.models import AuditRecord
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.common.wareki import fiscal_year_of, format_wareki
+from lgcloud.platform.documents import pdf as document_pdf
+from lgcloud.platform.documents.models import VerificationEntry
 from lgcloud.platform.params import services as params
 
 PDFTOTEXT = shutil.which("pdftotext")
@@ -97,8 +99,9 @@ def test_household_certificate_of_five_is_two_pages_with_the_statement_on_the_la
     rec = AuditRecord.objects.get(action="registry.certificate_issued")
     assert rec.purpose == "勤務先への提出" and not rec.individual_number_shown
     assert MeterReading.objects.get(meter="certificates_issued").value == 1
-    index = IssuedCertificateIndex.objects.get(code=cert.verification_code)
-    assert (index.content_sha256, index.page_count, index.kind) == (cert.content_sha256, 2, "residence_certificate")
+    index = VerificationEntry.objects.get(code=cert.verification_code)  # the public index, now the documents'
+    assert (index.content_hash, index.page_count, index.kind) == (cert.content_sha256, 2,
+                                                                  "registry.residence_certificate")
 
 
 def test_single_person_certificate_and_chosen_members(family):
@@ -194,7 +197,7 @@ def test_preview_is_marked_and_not_stored_and_redownload_is_the_same_document(fa
                                            requester=SELF, purpose="窓口での確認")
     (page,) = text_pages(pdf)
     assert "見本" in page and "照合番号" in page
-    assert Certificate.objects.count() == 0 and IssuedCertificateIndex.objects.count() == 0
+    assert Certificate.objects.count() == 0 and VerificationEntry.objects.count() == 0
     assert AuditRecord.objects.filter(action="registry.certificate_previewed").count() == 1
     cert, original = issue(person_nos=[head.person_no], layout="single")
     assert "見本" not in text_pages(original)[0]
@@ -238,7 +241,7 @@ def test_support_measure_refuses_the_offender_and_alerts_otherwise(family):
         issue(household_no=head.household.household_no, acknowledge_alerts=True,
               requester={"name": "代理　人", "relationship": "agent", "principal": offender})
     assert AuditRecord.objects.filter(action="registry.refused.issue").count() == 2
-    assert Certificate.objects.count() == 0 and IssuedCertificateIndex.objects.count() == 0
+    assert Certificate.objects.count() == 0 and VerificationEntry.objects.count() == 0
     with pytest.raises(RestrictionAlert):
         issue(person_nos=[wife.person_no], layout="single", requester={"name": "山田　花子", "relationship": "本人"})
     assert Certificate.objects.count() == 0
@@ -311,7 +314,7 @@ def test_the_printed_link_uses_the_public_url(family):
 
 def test_missing_font_is_named_in_japanese(monkeypatch, settings, tmp_path):
     settings.LGCLOUD_CERTIFICATE_FONT = str(tmp_path / "none.ttf")
-    monkeypatch.setattr(certificates, "FONT_DIRS", (tmp_path / "a", tmp_path / "b", tmp_path / "c"))
+    monkeypatch.setattr(document_pdf, "FONT_DIRS", (tmp_path / "a", tmp_path / "b", tmp_path / "c"))
     with pytest.raises(certificates.CertificateFontMissing, match="fonts-ipaexfont-mincho"):
         certificates.find_font()
 
@@ -336,7 +339,7 @@ def test_removed_entry_certificate(family):
     assert "除票記載事項証明書" in page and "上記の事項は、除票の記載事項と相違ないことを証明する。" in page
     assert "消除事由" in page and "令和6年5月1日" in page
     assert cert.kind == "removed_entry_certificate"
-    assert IssuedCertificateIndex.objects.get(code=cert.verification_code).get_kind_display() == "除票記載事項証明書"
+    assert VerificationEntry.objects.get(code=cert.verification_code).title == "除票記載事項証明書"
 
 
 def test_history_on_request_with_the_address_before_the_move(family):

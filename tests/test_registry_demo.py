@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from lgcloud.areas.registry import demo_data, engine, statistics
+from lgcloud.areas.registry import demo_data, demo_names, demo_plan, engine, statistics
 from lgcloud.areas.registry.models import EventKind, Household, Person, RegistryEvent, ResidentType, Status
 from lgcloud.areas.registry.relationships import HEAD, validate_relationship
 from lgcloud.group.costs.models import MeterReading
@@ -41,7 +41,7 @@ def test_demo_residents_for_two_members(loaded):
             foreign = residents.filter(resident_type=ResidentType.FOREIGN).count()
             assert sizes[m.code] <= n <= sizes[m.code] + 12
             # About 2.5% foreign residents (one person either way at this small size).
-            expected = round(sizes[m.code] * demo_data.FOREIGN_SHARE)
+            expected = round(sizes[m.code] * demo_plan.FOREIGN_SHARE)
             assert abs(foreign - expected) <= 1 and 0.015 <= foreign / n <= 0.035
             for p in residents.filter(resident_type=ResidentType.FOREIGN):
                 assert p.alphabet_name and p.nationality and p.foreign_category and p.residence_card_number
@@ -55,7 +55,7 @@ def test_demo_residents_for_two_members(loaded):
             for p in residents.filter(resident_type=ResidentType.JAPANESE)[:50]:
                 assert p.family_name and p.given_name and p.family_name_kana and p.given_name_kana
                 assert all("ァ" <= c <= "ヶ" or c == "ー" for c in p.family_name_kana + p.given_name_kana)
-            assert all(a.startswith(f"埼玉県{demo_data.GUN[m.code]}{m.name}")
+            assert all(a.startswith(f"埼玉県{demo_names.GUN[m.code]}{m.name}")
                        for a in residents.values_list("address", flat=True))
             assert not residents.filter(district="").exists()
             # Consistent: the projection is what the events fold into, and the register agrees with it.
@@ -86,11 +86,11 @@ def test_demo_is_reproducible_and_idempotent(loaded, muni_a):
 
     def plan() -> list[tuple]:
         return [(p.relationship, p.family, p.given, p.birth, str(p.foreign)) for h in
-                demo_data.Planner(muni_a, 100, day).plan() for p in h.members]
+                demo_plan.Planner(muni_a, 100, day).plan() for p in h.members]
 
     assert plan() == plan()
     # …and the register holds it: the first person recorded is the first one planned.
-    first = next(p for h in demo_data.Planner(muni_a, 100, day).plan() for p in h.members if not p.born_here)
+    first = next(p for h in demo_plan.Planner(muni_a, 100, day).plan() for p in h.members if not p.born_here)
     assert before[0][:4] == (first.family, first.given, (first.foreign or {}).get("alphabet_name", ""), first.birth)
 
 
@@ -98,7 +98,7 @@ def test_plan_has_households_of_every_kind_and_history():
     from lgcloud.platform.tenancy.models import Municipality
 
     m = Municipality(code="113018", prefecture="埼玉県", name="伊奈町", population=44000)
-    plans = demo_data.Planner(m, 3000, dt.date(2026, 11, 27)).plan()
+    plans = demo_plan.Planner(m, 3000, dt.date(2026, 11, 27)).plan()
     rels = Counter(p.relationship for h in plans for p in h.members)
     for rel in ("妻", "子", "父", "母", "子の妻", "子の子"):
         assert rels[rel] > 0, rel

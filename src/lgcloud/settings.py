@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "lgcloud.platform.accounts",
     "lgcloud.platform.audit",
     "lgcloud.platform.params",
+    "lgcloud.platform.documents",
     "lgcloud.platform.calc",
     "lgcloud.platform.events",
     "lgcloud.platform.worklists",

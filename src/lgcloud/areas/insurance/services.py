@@ -78,6 +78,11 @@ def end_coverage(person_no: int, coverage_end: dt.date, reason: str) -> Coverage
     coverage.former_insured = reason == EndReason.LATE_ELDERLY
     coverage.save(update_fields=["coverage_end", "end_reason", "former_insured"])
     household = coverage.household
+    if person_no == household.head_person_no:  # the register may name a new 世帯主, who then pays
+        head = next((m for m in public.household_members(household.household_no) if m.is_head), None)
+        if head is not None and head.person_no != household.head_person_no:
+            household.head_person_no = head.person_no
+            household.save(update_fields=["head_person_no"])
     if reason == EndReason.LATE_ELDERLY:
         remaining = Coverage.objects.filter(household=household, coverage_end__isnull=True).count()
         if remaining == 1 and household.specified_since is None:

@@ -178,7 +178,7 @@ def certificate_detail(request: HttpRequest, issue_no: int) -> HttpResponse:
                      detail={"issue_no": issue_no})
     code = certificate.verification_code
     return render(request, "registry/certificate.html", {
-        "c": certificate, "code": certificates.format_code(code), "verify_path": reverse("verify:certificate", args=[code]),
+        "c": certificate, "code": certificates.format_code(code), "verify_path": reverse("verify:document", args=[code]),
         "verify_url": certificates.verification_url(code),
         "just_issued": issue_no in request.session.get(ISSUED_SESSION, []),
         "options": [certificates.OPTION_LABELS[k] for k, v in certificate.options.items() if v],

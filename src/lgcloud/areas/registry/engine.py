@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from lgcloud.areas.registry import crypto, individual_number_uses
+from lgcloud.areas.registry import crypto, individual_number_uses, invariants
 from lgcloud.areas.registry.models import (
     Counter,
     EventKind,
@@ -316,6 +316,12 @@ def apply_event(
             _refold(h)
     for h in households:
         _check_household(h, residents[h.pk])
+    violations = invariants.check_event(event, persons, person_events, {h.pk for h in households},
+                                        {h.pk: h.household_no for h in households})
+    if violations:
+        v = violations[0]
+        who = f"宛名番号 {v.person_no}: " if v.person_no else ""
+        raise ValidationFailed(f"{who}{v.message}", field="effective_on")
     _update_search(persons)
     for p in persons:
         p.version += 1

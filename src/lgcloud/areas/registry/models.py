@@ -456,6 +456,10 @@ class Certificate(ScopedModel):
     content_sha256 = models.CharField("PDFのSHA-256", max_length=64)
     page_count = models.PositiveSmallIntegerField("ページ数")
     pdf = models.BinaryField("交付したPDF")
+    # Its entry in the platform's issuance register (number, code and hash as above); null only for a certificate
+    # issued before the register existed and not yet migrated.
+    document = models.OneToOneField("documents.IssuedDocument", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name="発行文書")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["municipality", "issue_no"], name="certificate_issue_no_unique")]
@@ -466,7 +470,8 @@ class Certificate(ScopedModel):
 
 
 class IssuedCertificateIndex(models.Model):
-    """Not scoped on purpose: the public verification page reads it without a tenant. Holds nothing personal."""
+    """Superseded by documents.VerificationEntry, which the public verification page reads (migration 0012 copied
+    these rows there); no longer written, kept so a database migrates forward without loss. Holds nothing personal."""
 
     code = models.CharField("照合番号", max_length=16, unique=True)
     municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+")

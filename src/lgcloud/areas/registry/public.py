@@ -175,3 +175,18 @@ def find_by_name_and_birth_date(name: str, birth_date: dt.date, address: str = "
         narrowed = [r for r in rows if normalize(address) in normalize(r.address + r.address_extra)]
         rows = narrowed or rows
     return rows
+
+
+def persons_concerned(payload: dict) -> list[dict]:
+    """The persons a `registry.<kind>` event is about (its payload also lists household members whose
+    relationship or head changed): the removed ones of a 転出 / 死亡 / 消除, the child of a 出生, the residents
+    of a 転入."""
+    kind = str(payload.get("kind", ""))
+    persons = list(payload.get("persons", []))
+    if kind in ("move_out", "death", "disappearance", "ex_officio_removal"):
+        return [p for p in persons if p.get("status") == Status.REMOVED]
+    if kind == "birth":
+        return [p for p in persons if p.get("birth_date") == payload.get("effective_on")]
+    if kind == "move_in":
+        return [p for p in persons if p.get("status") == Status.RESIDENT]
+    return persons

@@ -159,13 +159,19 @@ def person_items(data: Mapping[str, Any], *, new: bool) -> dict[str, Any]:
     return out
 
 
-def same_person_resident(items: dict[str, Any]) -> Person | None:
-    """A current resident with the same name and birth date (the 転入 of someone already resident)."""
+def same_person_resident(items: dict[str, Any], on: dt.date | None = None) -> Person | None:
+    """A resident with the same name and birth date (the 転入 of someone already resident): now, or — given
+    `on` — a removed record that was still resident on that day (its residence would overlap)."""
     name = normalize((items.get("family_name") or "") + (items.get("given_name") or "")) or normalize(
         items.get("alphabet_name"))
     if not name or not items.get("birth_date"):
         return None
-    return Person.objects.filter(status=Status.RESIDENT, search_name=name, birth_date=items["birth_date"]).first()
+    same = Person.objects.filter(search_name=name, birth_date=items["birth_date"])
+    found = same.filter(status=Status.RESIDENT).first()
+    if found is None and on is not None:
+        found = (same.filter(status=Status.REMOVED, removed_on__gt=on, became_resident_on__lte=on)
+                 .exclude(removal_reason="").first())
+    return found
 
 
 def address_items(data: Mapping[str, Any]) -> dict[str, str]:

@@ -59,10 +59,14 @@ def move_in(
         items = person_items(data, new=True)
         if "relationship" not in items:
             raise ValidationFailed(f"{i + 1}人目の続柄を入力してください。", field="relationship")
-        twin = same_person_resident(items)
+        twin = same_person_resident(items, eff)
         if twin is not None:
-            raise ValidationFailed(f"{i + 1}人目は既に住民として記録されています（宛名番号 {twin.person_no}）。"
-                                   "転入はできません。", field="persons")
+            if twin.status == Status.RESIDENT:
+                raise ValidationFailed(f"{i + 1}人目は既に住民として記録されています（宛名番号 {twin.person_no}）。"
+                                       "転入はできません。", field="persons")
+            raise ValidationFailed(f"{i + 1}人目は異動日（{eff:%Y-%m-%d}）に住民でした（宛名番号 {twin.person_no}、"
+                                   f"{twin.removed_on:%Y-%m-%d}に消除）。住民である期間が重なる転入はできません。",
+                                   field="effective_on")
         if items.get("birth_date") and items["birth_date"] > eff:
             raise ValidationFailed(f"{i + 1}人目の生年月日が異動日より後です。", field="birth_date")
         validated.append(items)
