@@ -1,0 +1,77 @@
+"""Demo 税務: income records for the demo residents (salary, pension, 申告), one unmatched record per member on
+the 処理待ち一覧, and the finished FY assessment, so a tax clerk sees real work after `make run`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+
+from lgcloud.areas.registry import public
+from lgcloud.areas.taxation import assessment
+from lgcloud.areas.taxation.incomes import enter_income
+from lgcloud.areas.taxation.models import Assessment, IncomeKind, IncomeRecord, MatchedBy
+from lgcloud.platform.common.wareki import fiscal_year_of
+from lgcloud.platform.demo.loader import DemoContext, demo_step
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
+from lgcloud.platform.tenancy.models import Municipality
+
+DEMO_ACTOR = Actor("demo", "system", "system")
+EMPLOYERS = [("E0001", "株式会社さいたま精工"), ("E0002", "比企運輸株式会社"), ("E0003", "医療法人けやき会"),
+             ("E0004", "町役場"), ("E0005", "有限会社むさし食品")]
+
+
+def _age(birth: dt.date | None, on: dt.date) -> int:
+    if birth is None:
+        return 40
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def income_records(m: Municipality, fiscal_year: int) -> int:
+    """Income records for the residents of 1 January (deterministic per member); 0 if the year has some."""
+    if IncomeRecord.objects.filter(fiscal_year=fiscal_year).exists():
+        return 0
+    rng = random.Random(f"taxation-demo-{m.code}-{fiscal_year}")
+    year_end = dt.date(fiscal_year - 1, 12, 31)
+    records = []
+    for v in public.residents_as_of(dt.date(fiscal_year, 1, 1)):
+        age = _age(v.birth_date, year_end)
+        base = {"fiscal_year": fiscal_year, "person_no": v.person_no, "matched_by": MatchedBy.INDIVIDUAL_NUMBER,
+                "full_name": v.full_name, "birth_date": v.birth_date, "address": v.address}
+        if 18 <= age < 65 and rng.random() < 0.75:
+            salary = rng.choice([1_050_000, 1_500_000, 2_400_000, 3_200_000, 4_300_000, 5_200_000, 6_800_000,
+                                 9_000_000]) + rng.randrange(0, 400) * 1_000
+            payer_no, payer_name = rng.choice(EMPLOYERS)
+            records.append(IncomeRecord(kind=IncomeKind.SALARY_REPORT, payer_no=payer_no, payer_name=payer_name,
+                                        salary_revenue=salary, social_insurance_paid=salary * 15 // 100,
+                                        life_insurance_deduction=rng.choice([0, 28_000, 56_000, 70_000]),
+                                        payroll_withholding=rng.random() < 0.6, **base))
+        elif age >= 65:
+            pension = rng.choice([800_000, 1_500_000, 2_200_000, 3_100_000]) + rng.randrange(0, 200) * 1_000
+            records.append(IncomeRecord(kind=IncomeKind.PENSION_REPORT, payer_no="P0001", payer_name="日本年金機構",
+                                        pension_revenue=pension, social_insurance_paid=pension * 8 // 100, **base))
+        if 30 <= age < 75 and rng.random() < 0.08:
+            records.append(IncomeRecord(kind=IncomeKind.TAX_RETURN, other_income=rng.randrange(50, 400) * 10_000,
+                                        **base))
+    IncomeRecord.objects.bulk_create(records)
+    enter_income(fiscal_year, {"kind": IncomeKind.TAX_RETURN, "full_name": "照合　できない",
+                               "birth_date": dt.date(1961, 7, 7), "address": "東京都", "other_income": 1_200_000})
+    return len(records)
+
+
+@demo_step(50)
+def taxation(ctx: DemoContext) -> None:
+    """Income records and the finished 個人住民税 assessment of the current fiscal year for every member."""
+    if ctx.scale <= 0:
+        ctx.say("  税務のデモデータは作成しません（規模 0）")
+        return
+    fiscal_year = fiscal_year_of(dt.date.today())
+    started = time.perf_counter()
+    for m in ctx.members:
+        with municipality_scope(m, DEMO_ACTOR):
+            created = income_records(m, fiscal_year)
+            summary = assessment.assess_all(fiscal_year)
+            taxed = Assessment.objects.filter(fiscal_year=fiscal_year, is_current=True, total__gt=0).count()
+        ctx.say(f"  {m.name}: 所得データ {created}件、納税義務者 {summary.taxpayers}人（課税 {taxed}人）、"
+                f"年税額合計 {summary.total:,}円")
+    ctx.say(f"  税務 {time.perf_counter() - started:.1f}秒")
