@@ -101,3 +101,33 @@ def test_unmatched_record_is_matched_on_the_screen(assessed, staff_of, muni_a):
     assert r.status_code == 302
     with municipality_scope(muni_a, Actor("t", "system", "system")):
         assert incomes.unmatched(FY) == []
+
+
+def test_income_tax_certificate_is_a_real_pdf_verifiable_and_refused_for_a_protected_person(assessed, staff_of,
+                                                                                            muni_a):
+    import datetime as dt
+
+    from lgcloud.areas.registry import restrictions
+    from lgcloud.platform.documents import services as documents
+    from lgcloud.platform.documents.models import IssuedDocument
+
+    taro = assessed["太郎"]
+    client = logged_in(staff_of[Role.TAX])
+    form = {"requester_name": "山田　太郎", "requester_relationship": "代理人", "purpose": "保育園の申込み"}
+    r = client.post(f"/tax/{FY}/{taro}/certificate/", form)
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    with municipality_scope(muni_a, Actor("t", "system", "system")):
+        doc = IssuedDocument.objects.get(kind="taxation.income_tax_certificate")
+    found = documents.verify(doc.verification_code)
+    assert found is not None and "所得・課税証明書" in found.title and found.matches([r.content])
+    assert found.page_count >= 1 and doc.fee == 300
+    with municipality_scope(muni_a, Actor("t", "system", "system")):
+        restrictions.register_support_measure(applicant_person_no=taro, starts_on=dt.date(2026, 4, 1),
+                                               offender_name="加害　者")
+    r = client.post(f"/tax/{FY}/{taro}/certificate/", form)
+    assert r.status_code == 302
+    with municipality_scope(muni_a, Actor("t", "system", "system")):
+        assert IssuedDocument.objects.filter(kind="taxation.income_tax_certificate").count() == 1
+        assert AuditRecord.objects.filter(action="taxation.refused.income_tax_certificate").count() == 1
+    r = client.post(f"/tax/{FY}/{taro}/certificate/", {**form, "requester_relationship": "本人"})
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")

@@ -4,11 +4,12 @@ the unmatched income records."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from lgcloud.areas.taxation import assessment, incomes, reading
+from lgcloud.areas.taxation import assessment, certificates, incomes, reading
 from lgcloud.areas.taxation.models import Assessment, IncomeRecord
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.common.errors import LgcloudError, NotFound, ValidationFailed
@@ -95,3 +96,19 @@ def unmatched(request: HttpRequest, record_id: int) -> HttpResponse:
         messages.success(request, f"宛名番号 {raw} と照合しました。")
         return redirect("taxation:home")
     return render(request, "taxation/unmatched.html", {"record": record})
+
+
+@require_POST
+@require_cap(Cap.TAXATION)
+def certificate(request: HttpRequest, fy: int, person_no: int) -> HttpResponse:
+    try:
+        document, data = certificates.issue(
+            fy, person_no, requester_name=request.POST.get("requester_name", ""),
+            requester_relationship=request.POST.get("requester_relationship", ""),
+            purpose=request.POST.get("purpose", ""))
+    except (ValidationFailed, certificates.CertificateRefused) as e:
+        messages.error(request, e.message)
+        return HttpResponseRedirect(reverse("taxation:taxpayer", kwargs={"fy": fy, "person_no": person_no}))
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="income-tax-certificate-{document.number}.pdf"'
+    return response
