@@ -9,6 +9,7 @@ import pytest
 from lgcloud.areas.registry import demo_data as registry_demo
 from lgcloud.areas.taxation import demo_data
 from lgcloud.areas.taxation.models import Assessment, IncomeRecord
+from lgcloud.areas.taxation.property_models import PropertyAssessment
 from lgcloud.platform.demo.loader import DemoContext
 from lgcloud.platform.tenancy.context import Actor, municipality_scope
 
@@ -29,7 +30,10 @@ def test_demo_gives_income_records_and_a_finished_assessment(group, muni_a, muni
             current = Assessment.objects.filter(is_current=True)
             assert current.count() > 40 and current.filter(total__gt=0).count() > 10
             assert {a.collection_method for a in current} >= {"payroll_withholding", "ordinary_collection"}
-    assert seconds < 60
+            assert PropertyAssessment.objects.filter(total__gt=0).count() >= 5
+            assert PropertyAssessment.objects.filter(taxpayer_name__contains="共有").exists()
+    assert seconds < 300, seconds  # about 10 s on an idle machine for two members of 60 residents
     demo_data.taxation(ctx)  # a second load writes nothing new
     with municipality_scope(muni_a, Actor("t", "system", "system")):
         assert not Assessment.objects.filter(version__gt=1).exists()
+        assert not PropertyAssessment.objects.filter(version__gt=1).exists()
