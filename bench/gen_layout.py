@@ -8,14 +8,14 @@ import json
 import random
 from pathlib import Path
 
+from lgcloud.platform.interchange.adapters import layout as standard_layout
 from lgcloud.platform.interchange.codec import encode
-from lgcloud.platform.interchange.layout import registry_layout
 
 FAMILY = "佐藤 鈴木 高橋 田中 伊藤 渡辺 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 清水".split()
 FAMILY_KANA = "サトウ スズキ タカハシ タナカ イトウ ワタナベ ヤマモト ナカムラ コバヤシ カトウ ヨシダ ヤマダ ササキ ヤマグチ マツモト イノウエ キムラ ハヤシ サイトウ シミズ".split()
 GIVEN = [("大翔", "ヒロト", "male"), ("蓮", "レン", "male"), ("湊", "ミナト", "male"), ("健一", "ケンイチ", "male"),
          ("陽葵", "ヒマリ", "female"), ("凛", "リン", "female"), ("美咲", "ミサキ", "female"), ("和子", "カズコ", "female")]
-PERSON_DEFAULTS = {i.code: None for i in registry_layout().file("persons").items}
+PERSON_DEFAULTS = {i.code: None for i in standard_layout("registry").file("persons").items}
 
 
 def _person(no: int, hno: int, rel: str, order: int, rng: random.Random, address: str, removed: bool) -> dict:
@@ -52,7 +52,7 @@ def _history(state: dict, target: str) -> dict:
 
 def generate(folder: Path, residents: int, seed: int = 7) -> dict[str, int]:
     """Write the layout files for about `residents` persons; returns row counts."""
-    layout = registry_layout()
+    layout = standard_layout("registry")
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     writers = {}

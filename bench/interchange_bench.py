@@ -29,10 +29,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from gen_layout import generate  # noqa: E402
 
+from lgcloud.areas.registry.models import Person  # noqa: E402
+from lgcloud.platform.interchange.adapters import layout as standard_layout  # noqa: E402
 from lgcloud.platform.interchange.export import export_municipality  # noqa: E402
 from lgcloud.platform.interchange.importer import import_municipality  # noqa: E402
-from lgcloud.platform.interchange.layout import registry_layout  # noqa: E402
-from lgcloud.areas.registry.models import Person  # noqa: E402
 from lgcloud.platform.tenancy.context import municipality_scope  # noqa: E402
 from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
 
@@ -41,7 +41,7 @@ FILES = ("persons", "removed", "households", "memberships", "events")
 
 def raw_load(folder: Path) -> float:
     """The same rows into plain staging tables, as fast as the database takes them."""
-    layout = registry_layout()
+    layout = standard_layout("registry")
     with connection.cursor() as cur:
         for code in FILES:
             fdef = layout.file(code)

@@ -26,11 +26,15 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy
 
+# Two workers (the machine has two cores); a test module stays on one worker (its browser, its fixtures).
+workers=(-n "${LGCLOUD_TEST_WORKERS:-2}" --dist loadfile)
+[ "${LGCLOUD_TEST_WORKERS:-2}" = 0 ] && workers=()
+
 echo "== pytest on SQLite"
-.venv/bin/pytest "$@"
+.venv/bin/pytest "${workers[@]}" "$@"
 
 echo "== pytest on PostgreSQL"
 pgdir=$(mktemp -d /tmp/lgcloud-pg.XXXXXX)
 trap 'scripts/pg.sh stop "$pgdir"' EXIT
 eval "$(scripts/pg.sh start "$pgdir")"
-.venv/bin/pytest "$@"
+.venv/bin/pytest "${workers[@]}" "$@"

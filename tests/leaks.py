@@ -6,6 +6,7 @@ seeder here (residents, certificates …) and every route is probed against it.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,12 +139,24 @@ def seed_taxation(m: Municipality) -> Seeded:
                                     "other_income": 2_000_000})
         ResidenceOnlyTaxpayer.objects.create(fiscal_year=2026, full_name=villa, address=_marker("tax-villa-address"),
                                              property_address=_marker("tax-villa-property"))
+        from decimal import Decimal
+
+        from lgcloud.areas.taxation import certificates, property_ledger
+
+        owner = property_ledger.add_owner("corporation", _marker("tax-owner"), address=_marker("tax-owner-address"))
+        land = property_ledger.add_land(2026, [(owner, 1, 1)], location=_marker("tax-land"), lot_number="1",
+                                        land_category="宅地", area_m2=Decimal(100), value=4_567_891)
         previous = levies.register_receiver(levies.CollectingReceiver())
         try:
             assessment.assess_all(2026)
             assessment.correct_income(record.pk, {"salary_revenue": 7_234_567}, _marker("tax-reason"))
+            property_ledger.assess_all(2026)
+            certificates.issue(2026, person.person_no, requester_name=_marker("tax-requester"),
+                               requester_relationship="本人", purpose=_marker("tax-purpose"))
         finally:
             levies.register_receiver(previous)
+        s.markers |= {owner.name, owner.address, land.location}
+        s.int_ids |= {owner.pk, land.pk}
         s.markers |= {payer, unmatched, villa, "7,123,456", "7,234,567"}
         s.markers |= set(ResidenceOnlyTaxpayer.objects.values_list("address", flat=True))
         s.int_ids |= {2026, person.person_no} | set(IncomeRecord.objects.values_list("pk", flat=True))
@@ -151,8 +164,56 @@ def seed_taxation(m: Municipality) -> Seeded:
     return s
 
 
+def seed_revenue(m: Municipality) -> Seeded:
+    """B's ledger: a bill, a payment, an unmatched payment from a file, a 督促状, a 分納誓約 and a contact."""
+    from lgcloud.areas.revenue import collection, imports, payments
+    from lgcloud.areas.revenue.models import Bill, Payment, PaymentChannel
+    from lgcloud.platform import levies
+
+    s = Seeded()
+    person = 987_654_321
+    with municipality_scope(m, Actor("seed", Role.COUNTER_CLERK, "system")):
+        for levy, amount in (("property_tax", 123_457), ("light_vehicle_tax", 10_800)):
+            levies.submit_bills(levies.BillSet(levy=levy, fiscal_year=2025, person_no=person, reason="当初賦課",
+                                               effective_on=dt.date(2025, 4, 1),
+                                               lines=(levies.BillLine(1, dt.date(2025, 4, 30), amount),)))
+        bill = Bill.objects.get(person_no=person, levy="property_tax")
+        payments.post_payment(payments.Incoming(dt.date(2025, 5, 1), 3_457, PaymentChannel.COUNTER,
+                                                reference=bill.payment_ref, dedupe_key=_marker("pay")))
+        store = _marker("store")
+        filename = _marker("file") + ".csv"
+        imports.import_cvs(("区分,収納日,収納時刻,本部コード,店舗コード,取扱番号,納付番号,金額\n"
+                            f"確報,20250601,1,{store},1,H1,00000000000000000,4321\n").encode(), filename)
+        collection.issue_reminders(dt.date(2025, 5, 20))
+        collection.create_plan(person, dt.date(2025, 6, 1), [(dt.date(2025, 6, 30), 130_800)])
+        note = _marker("contact")
+        collection.record_contact(person, dt.date(2025, 6, 1), "電話催告", note)
+        s.markers |= {note, store, filename, bill.payment_ref}
+        s.int_ids |= {person, bill.pk, *Payment.objects.values_list("pk", flat=True)}
+        s.str_ids |= {str(person), "2025-05-20"}
+    return s
+
+
+def seed_documents(m: Municipality) -> Seeded:
+    """A document in B's issuance register. Its code, title and date are public on /verify/ by design; what the
+    register holds besides (what it certifies, who issued it) must not reach A."""
+    from lgcloud.platform.documents import issue_document, pdf
+
+    s = Seeded()
+    subject = _marker("doc-subject")
+    with municipality_scope(m, Actor(_marker("doc-issuer"), Role.COUNTER_CLERK, "system")):
+        def build(url: str) -> bytes:
+            return pdf.render("照合テスト", pdf.paginate([], [pdf.lay_block([pdf.Cell("件名", "x")])]),
+                              pdf.Footer("証明する。", dt.date(2026, 4, 1), pdf.mayor_title(m), 0), author="seed")[0]
+
+        document, _data = issue_document("testapp.leak_document", "照合テスト", build, fee=0, subject_ref=subject)
+        s.markers |= {subject, document.issuer}
+        s.int_ids.add(document.pk)
+    return s
+
+
 SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents, seed_worklists,
-                                                   seed_taxation]
+                                                   seed_documents, seed_revenue, seed_taxation]
 
 
 def seed_all(m: Municipality) -> Seeded:

@@ -18,7 +18,7 @@ from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.actions.removal import move_out
 from lgcloud.areas.registry.models import Certificate, Person
 from lgcloud.areas.registry.restrictions import RestrictionAlert, RestrictionRefused
-from lgcloud.group.costs.models import MeterReading
+from lgcloud.platform import metering
 from lgcloud.platform.audit.models import AuditRecord
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.common.wareki import fiscal_year_of, format_wareki
@@ -98,7 +98,8 @@ def test_household_certificate_of_five_is_two_pages_with_the_statement_on_the_la
     assert "埼玉県北足立郡伊奈町小室1" in first and "筆頭者" in first
     rec = AuditRecord.objects.get(action="registry.certificate_issued")
     assert rec.purpose == "勤務先への提出" and not rec.individual_number_shown
-    assert MeterReading.objects.get(meter="certificates_issued").value == 1
+    this_month, muni_id = metering.month_of(None), family[0].municipality_id
+    assert metering.usage([muni_id], "certificates_issued", [this_month])[muni_id] == {this_month: 1}
     index = VerificationEntry.objects.get(code=cert.verification_code)  # the public index, now the documents'
     assert (index.content_hash, index.page_count, index.kind) == (cert.content_sha256, 2,
                                                                   "registry.residence_certificate")

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lgcloud.group.costs import rules
-from lgcloud.group.costs.meters import METERS
 from lgcloud.group.costs.rules import HARP_EXPONENT, MemberInput, Weights
 from lgcloud.platform.common.errors import ValidationFailed
+from lgcloud.platform.metering import METERS
 
 CERTS = "certificates_issued"
 WEIGHTS = Weights(equal=Decimal("0.2"), population=Decimal("0.5"), usage={CERTS: Decimal("0.3")})

@@ -15,7 +15,7 @@ from django.test import Client
 from lgcloud.areas.registry import certificates
 from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.models import Certificate
-from lgcloud.group.costs.models import MeterReading
+from lgcloud.platform import metering
 from lgcloud.platform.audit.models import AuditRecord
 from lgcloud.platform.common.errors import ValidationFailed
 from lgcloud.platform.documents import issue_document, pdf, verify
@@ -25,7 +25,7 @@ from tests.testapp.documents import issue_note_certificate
 from tests.testapp.models import Note
 
 copy_certificates = importlib.import_module(
-    "lgcloud.areas.registry.migrations.0013_certificate_document").copy_certificates
+    "lgcloud.areas.registry.migrations.0014_certificate_document_per_municipality").copy_per_municipality
 
 
 def upload(client: Client, url: str, data: bytes) -> str:
@@ -39,7 +39,8 @@ def test_a_document_of_a_test_only_app_verifies_and_a_tampered_upload_does_not(i
     assert document.kind == "testapp.note_certificate" and document.page_count == 1 and document.fee == 200
     assert document.subject_ref == f"note:{note.pk}" and document.issuer == "test"
     assert AuditRecord.objects.filter(action="documents.issued", object_id=str(document.pk)).count() == 1
-    assert MeterReading.objects.get(meter="certificates_issued").value == 1
+    this_month = metering.month_of(None)
+    assert metering.usage([in_a.pk], "certificates_issued", [this_month])[in_a.pk] == {this_month: 1}
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
         assert format_code(document.verification_code) in text and "伊奈町長" in text and "第1号" in text

@@ -18,9 +18,10 @@ from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.actions.person import correct
 from lgcloud.areas.registry.actions.removal import death, move_out
 from lgcloud.areas.registry.codes import RESIDENCE_STATUSES
+from lgcloud.areas.registry.interchange.writing import clear_register
 from lgcloud.areas.registry.models import EventKind
 from lgcloud.platform.interchange.export import export_municipality
-from lgcloud.platform.interchange.importer import _clear_register, import_municipality
+from lgcloud.platform.interchange.importer import import_municipality
 
 KANJI = st.sampled_from(list("山田中川佐藤鈴木高橋渡邉髙﨑齋藤太郎花子一二三"))
 KANA = st.text(alphabet=st.sampled_from(list("アイウエオカキクケコサシスセソタチツテトナニヌネノヤユヨワヲンー")), min_size=1, max_size=8)
@@ -113,14 +114,14 @@ def test_round_trip_property(muni_a, muni_b, as_municipality, case):
     work = Path(tempfile.mkdtemp())
     try:
         with as_municipality(muni_a):
-            _clear_register()
+            clear_register()
             build(households, actions)
-            assert export_municipality(work / "a", include_support=True, purpose="試験").ok
+            assert export_municipality(work / "a", include_sensitive=True, purpose="試験").ok
         with as_municipality(muni_b):
-            result = import_municipality(work / "a", include_support=True, purpose="試験", replace=True)
+            result = import_municipality(work / "a", include_sensitive=True, purpose="試験", replace=True)
             assert result.ok, result.problems[:3]
             assert engine.verify_projection() == []
-            assert export_municipality(work / "b", include_support=True, purpose="試験").ok
+            assert export_municipality(work / "b", include_sensitive=True, purpose="試験").ok
         a = {p.name: p.read_bytes() for p in (work / "a").glob("*.csv")}
         b = {p.name: p.read_bytes() for p in (work / "b").glob("*.csv")}
         assert a == b

@@ -47,7 +47,7 @@ def build_register() -> None:
                    notified_on="2023-02-01", new_head_person_no=ken.person_no + 1,
                    relationships={ken.person_no + 2: "同居人"})
     restrictions.register_support_measure(applicant_person_no=ken.person_no + 1, starts_on=dt.date(2024, 4, 1),
-                                           offender_name="某氏")
+                                           offender_name="某氏", offender_other_names="旧姓某氏\nボウシ")
     restrictions.set_restriction(action="issue", mode="alert", starts_on=dt.date(2024, 1, 1), reason="確認",
                                  person_no=ken.person_no + 2)
 
@@ -60,13 +60,13 @@ def data_files(folder: Path) -> dict[str, bytes]:
 def test_round_trip_is_byte_identical(muni_a, muni_b, as_municipality, tmp_path, encoding):
     with as_municipality(muni_a):
         build_register()
-        first = export_municipality(tmp_path / "a", encoding=encoding, include_support=True, purpose="移行試験")
+        first = export_municipality(tmp_path / "a", encoding=encoding, include_sensitive=True, purpose="移行試験")
         assert first.ok, first.problems
     with as_municipality(muni_b):
-        result = import_municipality(tmp_path / "a", encoding=encoding, include_support=True, purpose="移行試験")
+        result = import_municipality(tmp_path / "a", encoding=encoding, include_sensitive=True, purpose="移行試験")
         assert result.ok, result.problems[:5]
         assert engine.verify_projection() == []
-        second = export_municipality(tmp_path / "b", encoding=encoding, include_support=True, purpose="移行試験")
+        second = export_municipality(tmp_path / "b", encoding=encoding, include_sensitive=True, purpose="移行試験")
         assert second.ok
         assert Person.objects.get(person_no=1).history_no >= 3
     assert data_files(tmp_path / "a") == data_files(tmp_path / "b")
@@ -82,3 +82,23 @@ def test_cp932_unrepresentable_value_is_reported_not_replaced(in_a, tmp_path):
     assert not result.ok
     assert {(p.file, p.line, p.item) for p in result.problems} >= {("01_persons.csv", 2, "氏")}
     assert not list(tmp_path.glob("*.csv"))
+
+
+def test_a_cp932_export_imports_without_encoding(muni_a, muni_b, as_municipality, tmp_path, capsys):
+    """`lgcloud import` reads the encoding from the export's manifest.json; without one it assumes UTF-8."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with as_municipality(muni_a):
+        build_register()
+    call_command("export", "--municipality", muni_a.code, "--out", str(tmp_path / "a"), "--encoding", "cp932")
+    assert "渡邉".encode("cp932") in (tmp_path / "a" / "01_persons.csv").read_bytes()
+    call_command("import", "--municipality", muni_b.code, str(tmp_path / "a"))
+    assert "取り込みました" in capsys.readouterr().out
+    with as_municipality(muni_b):
+        assert Person.objects.filter(family_name="渡邉").count() == 2
+    (tmp_path / "a" / "manifest.json").unlink()
+    with pytest.raises(CommandError, match="何も登録していません"):
+        call_command("import", "--municipality", muni_b.code, str(tmp_path / "a"), "--replace",
+                     "--report", str(tmp_path / "report.csv"))
+    assert "文字コード" in (tmp_path / "report.csv").read_text(encoding="utf-8-sig")

@@ -30,7 +30,7 @@ def test_admin_exports_a_zip_and_it_is_audited(staff_of, muni_a, as_municipality
 def test_support_measures_need_a_purpose(staff_of, muni_a, as_municipality):
     with as_municipality(muni_a):
         build_register()
-    r = logged_in(staff_of["municipal_admin"]).post("/interchange/export/", {"encoding": "utf-8", "include_support": "on"})
+    r = logged_in(staff_of["municipal_admin"]).post("/interchange/export/", {"encoding": "utf-8", "include_sensitive": "on"})
     assert r.status_code == 400 and "利用目的" in r.content.decode()
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from lgcloud.areas.registry import demo_data, demo_names, demo_plan, engine, statistics
 from lgcloud.areas.registry.models import EventKind, Household, Person, RegistryEvent, ResidentType, Status
 from lgcloud.areas.registry.relationships import HEAD, validate_relationship
-from lgcloud.group.costs.models import MeterReading
+from lgcloud.platform import metering
 from lgcloud.platform.demo.loader import DemoContext
 from lgcloud.platform.tenancy.context import Actor, municipality_scope
 
@@ -69,8 +69,8 @@ def test_demo_residents_for_two_members(loaded):
             bands = Counter(statistics.band_of(statistics.age_on(b, today))
                             for b in residents.values_list("birth_date", flat=True) if b is not None)
             assert sum(bands[i] for i in range(9, 15)) > 2 * sum(bands[i] for i in range(3))
-        assert MeterReading.objects.get(municipality=m, meter="residents_held",
-                                        month=today.replace(day=1)).value == n
+        month = today.replace(day=1)
+        assert metering.usage([m.pk], "residents_held", [month])[m.pk][month] == n
 
 
 def test_demo_is_reproducible_and_idempotent(loaded, muni_a):

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "lgcloud.platform.calc",
     "lgcloud.platform.events",
     "lgcloud.platform.worklists",
+    "lgcloud.platform.metering",
     "lgcloud.group.customization",
     "lgcloud.group.nationwide",
     "lgcloud.group.costs",

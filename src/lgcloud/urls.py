@@ -12,6 +12,7 @@ urlpatterns = [
     path("registry/", include("lgcloud.areas.registry.urls")),
     path("tax/", include("lgcloud.areas.taxation.urls")),
     path("worklists/", include("lgcloud.platform.worklists.urls")),
+    path("revenue/", include("lgcloud.areas.revenue.urls")),
     path("interchange/", include("lgcloud.platform.interchange.urls")),
     path("", include("lgcloud.platform.web.urls")),
 ]

@@ -10,10 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from lgcloud.areas.registry.actions.address import move_within
-from lgcloud.areas.registry.actions.household import composition_change, head_change, household_merge, household_split
-from lgcloud.areas.registry.actions.move_in import birth, move_in
-from lgcloud.areas.registry.actions.removal import death, move_out
+from lgcloud.areas.registry import catalogue
 from lgcloud.areas.registry.models import PreparedRequest
 from lgcloud.areas.registry.restrictions import require
 from lgcloud.platform.accounts.roles import Cap, capabilities
@@ -23,21 +20,11 @@ from lgcloud.platform.tenancy.context import current_actor
 
 
 def _operations() -> dict[str, tuple[str, Callable[..., Any]]]:
-    from lgcloud.areas.registry import certificates, transfer
+    """What a counter contractor may prepare: the 異動 the catalogue allows, and 証明書の交付."""
+    from lgcloud.areas.registry import certificates
 
-    return {
-        "move_in": ("転入", move_in),
-        "move_in_from_certificate": ("転入（転出証明書情報）", transfer.move_in_from_certificate),
-        "move_within": ("転居", move_within),
-        "move_out": ("転出", move_out),
-        "household_split": ("世帯分離", household_split),
-        "household_merge": ("世帯合併", household_merge),
-        "head_change": ("世帯主変更", head_change),
-        "composition_change": ("世帯構成変更", composition_change),
-        "death": ("死亡", death),
-        "birth": ("出生", birth),
-        "issue_certificate": ("証明書の交付", certificates.issue_certificate),
-    }
+    return {**{slug: (op.label, op.service) for slug, op in catalogue.contractor_operations().items()},
+            "issue_certificate": ("証明書の交付", certificates.issue_certificate)}
 
 
 def operation_label(name: str) -> str:

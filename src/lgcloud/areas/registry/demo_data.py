@@ -30,7 +30,7 @@ from lgcloud.areas.registry.actions.removal import death, move_out
 from lgcloud.areas.registry.demo_plan import HouseholdPlan, PersonPlan, Planner, age_on
 from lgcloud.areas.registry.models import Person, ResidentType, Sex, Status
 from lgcloud.areas.registry.relationships import HEAD
-from lgcloud.group.costs.meters import set_gauge
+from lgcloud.platform import metering
 from lgcloud.platform.demo.loader import DemoContext, demo_step
 from lgcloud.platform.tenancy.context import Actor, municipality_scope
 from lgcloud.platform.tenancy.models import Municipality
@@ -231,7 +231,7 @@ def residents(ctx: DemoContext) -> None:
         loaded = load_member(m, per_member[m.code])
         with municipality_scope(m, DEMO_ACTOR):
             held = Person.objects.filter(status=Status.RESIDENT).count()
-        set_gauge(m, "residents_held", held)
+        metering.set_gauge("residents_held", held, municipality=m)
         total += held
         if loaded is None:
             ctx.say(f"  {m.name}: 住民が既に登録されているため省略しました（住民 {held:,}人）")

@@ -8,8 +8,9 @@ the household invariants, writes one history snapshot per person, the audit reco
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import takewhile
 from typing import Any
 
 from django.db import models, transaction
@@ -26,17 +27,16 @@ from lgcloud.areas.registry.models import (
     SearchKey,
     Status,
 )
-from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import HEAD
-from lgcloud.group.costs import meters
+from lgcloud.areas.registry.search import search_columns, search_keys
 from lgcloud.platform import events as domain_events
+from lgcloud.platform import metering
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, ValidationFailed
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 _DERIVED = {"id", "municipality", "person_no", "version", "history_no", "search_name", "search_kana", "search_names",
             "search_kanas", "search_addresses", "household_no"}
-SEARCH_COLUMNS = {"name": "search_names", "kana": "search_kanas", "address": "search_addresses"}
 
 
 def _items(model: type[models.Model]) -> dict[str, models.Field]:
@@ -121,6 +121,21 @@ def _live_events(qs: models.QuerySet[RegistryEvent]) -> models.QuerySet[Registry
     return qs.filter(cancellations__isnull=True).order_by("effective_on", "id")
 
 
+def fold_changes(change_lists: Iterable[Iterable[Mapping[str, Any]]], *, key: str = "id",
+                 only: tuple[str, Any] | None = None) -> dict[tuple[str, Any], dict[str, Any]]:
+    """The register's one fold: each record's item values, as the events hold them, after the changes of
+    live events taken in fold order (異動日, then the order they were recorded in). `key` names what
+    identifies a record in a change: "id" in the register, "no" (宛名番号・世帯番号) in an interchange file;
+    `only` (target, key) folds that one record."""
+    states: dict[tuple[str, Any], dict[str, Any]] = {}
+    for changes in change_lists:
+        for ch in changes:
+            if only is not None and (ch["target"] != only[0] or ch[key] != only[1]):
+                continue
+            states.setdefault((ch["target"], ch[key]), {}).update(ch["set"])
+    return states
+
+
 def fold(target: str, pk: int, until: dt.date | None = None,
          events: Iterable[RegistryEvent] | None = None) -> dict[str, Any] | None:
     """The item values of a person or household as of `until` (None: everything recorded), or None
@@ -129,16 +144,13 @@ def fold(target: str, pk: int, until: dt.date | None = None,
     if events is None:
         link = {"subjects__person_id": pk} if target == "person" else {"subjects__household_id": pk}
         events = _live_events(RegistryEvent.objects.filter(**link).distinct())
-    state: dict[str, Any] | None = None
-    for ev in events:
-        if until is not None and ev.effective_on > until:
-            break
-        for ch in ev.changes:
-            if ch["target"] == target and ch["id"] == pk:
-                if state is None:
-                    state = defaults(fields)
-                for k, v in ch["set"].items():
-                    state[k] = _from_json(fields, k, v)
+    upto = takewhile(lambda ev: until is None or ev.effective_on <= until, events)
+    raw = fold_changes((ev.changes for ev in upto), only=(target, pk)).get((target, pk))
+    if raw is None:
+        return None
+    state = defaults(fields)
+    for k, v in raw.items():
+        state[k] = _from_json(fields, k, v)
     return state
 
 
@@ -171,25 +183,6 @@ def snapshot_data(person: Person) -> dict[str, Any]:
     return data
 
 
-def _search_values(person: Person) -> dict[str, set[str]]:
-    names = {person.family_name + person.given_name, person.alphabet_name, person.alias, person.former_family_name}
-    kanas = {person.family_name_kana + person.given_name_kana, person.alias_kana, person.former_family_name_kana}
-    addresses = {person.address + person.address_extra}
-    return {
-        "name": {normalize(n) for n in names if n},
-        "kana": {normalize(k) for k in kanas if k},
-        "address": {normalize(a) for a in addresses if a},
-    }
-
-
-def search_columns(keys: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """The person's search columns from its (kind, value) keys: each kind's values, sorted, one a line."""
-    by_kind: dict[str, set[str]] = {kind: set() for kind in SEARCH_COLUMNS}
-    for kind, value in keys:
-        by_kind[kind].add(value)
-    return {column: "\n".join(sorted(by_kind[kind])) for kind, column in SEARCH_COLUMNS.items()}
-
-
 def _update_search(persons: list[Person]) -> None:
     """Current search columns, and a search key for every name and address the persons have had."""
     existing: dict[int, set[tuple[str, str]]] = {p.pk: set() for p in persons}
@@ -197,11 +190,9 @@ def _update_search(persons: list[Person]) -> None:
         existing[person_id].add((kind, value))
     new = []
     for person in persons:
-        person.search_name = normalize(person.family_name + person.given_name) or normalize(person.alphabet_name)
-        person.search_kana = normalize(person.family_name_kana + person.given_name_kana)
-        keys = {(k, v[:400]) for k, vs in _search_values(person).items() for v in vs}
+        keys = search_keys(person)
         new += [SearchKey(person=person, kind=k, value=v) for k, v in sorted(keys - existing[person.pk])]
-        for column, text in search_columns(keys | existing[person.pk]).items():
+        for column, text in search_columns(person, keys | existing[person.pk]).items():
             setattr(person, column, text)
     SearchKey.objects.bulk_create(new)
 
@@ -337,7 +328,7 @@ def apply_event(
         f"registry.{kind}", obj=event, purpose=purpose or EventKind(kind).label,
         detail={"persons": sorted(p.person_no for p in persons), "effective_on": effective_on.isoformat()},
     )
-    meters.record(municipality, "registry_events")
+    metering.record("registry_events", municipality=municipality)
     domain_events.publish(f"registry.{kind}", event_payload(event, persons, households), source="registry")
     return EventResult(event, persons, households)
 

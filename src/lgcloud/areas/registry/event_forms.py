@@ -3,12 +3,11 @@ into the service's keyword arguments."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from lgcloud.areas.registry import reading
-from lgcloud.areas.registry.engine import EventResult
 from lgcloud.areas.registry.forms import (
     FOREIGN_ITEMS,
     PersonRowForm,
@@ -107,36 +106,11 @@ class Context:
 
 @dataclass
 class Ctx:
-    """What a form needs: the request's form, the context and the spec."""
+    """What a builder reads: the request's form, the context and the person rows."""
 
     form: RegistryForm
     context: Context
     rows: list[PersonRowForm]
-
-
-@dataclass(frozen=True)
-class Spec:
-    slug: str
-    label: str
-    service: Callable[..., EventResult]
-    build: Callable[[Ctx], dict[str, Any]]
-    groups: tuple[tuple[str, tuple[str, ...]], ...]
-    needs: str = ""  # "" | "household" | "person" | "message"
-    operation: str | None = None  # the approvals operation a counter contractor prepares
-    description: str = ""
-    labels: Mapping[str, str] = field(default_factory=dict)
-    pick: str = ""  # the members' checkbox column (person_nos), e.g. 「転出する」
-    rel: str = ""  # the members' 続柄 column, e.g. 「新しい続柄」
-    prefill_rel: bool = False
-    after: str = "household"  # "household" | "new_household" | "person"
-    aliases: Mapping[str, str] = field(default_factory=dict)
-    optional: bool = False
-    head_choices: tuple[str, ...] = ()  # select fields offered the household's members
-    ack: bool = True  # the service takes acknowledge_alerts (it runs the 抑止 check)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(n for _legend, names in self.groups for n in names)
 
 
 # --- the builders: form → the service's keyword arguments ---------------------------------------------

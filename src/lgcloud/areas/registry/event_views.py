@@ -23,10 +23,10 @@ from django.views.decorators.http import require_http_methods
 
 from lgcloud.areas.registry import approvals, display, reading, transfer
 from lgcloud.areas.registry.actions.common import get_person, person_items
+from lgcloud.areas.registry.catalogue import OPERATIONS, Operation, available, mode_for, on_page
 from lgcloud.areas.registry.codes import RESIDENCE_STATUSES
 from lgcloud.areas.registry.engine import EventResult
-from lgcloud.areas.registry.event_forms import MAX_ROWS, Context, Ctx, Member, Spec, build_move_in, row_items
-from lgcloud.areas.registry.event_specs import HOUSEHOLD_EVENTS, PERSON_EVENTS, SPECS, available, mode_for
+from lgcloud.areas.registry.event_forms import MAX_ROWS, Context, Ctx, Member, build_move_in, row_items
 from lgcloud.areas.registry.forms import (
     FOREIGN_ITEMS,
     PERSON_ROW,
@@ -61,7 +61,7 @@ def _member(state: Mapping[str, Any], version: Any) -> Member:
                   relationship=state.get("relationship") or "", version=str(version))
 
 
-def load_context(request: HttpRequest, spec: Spec) -> Context:
+def load_context(request: HttpRequest, spec: Operation) -> Context:
     purpose = f"{spec.label}の入力"
     ctx = Context()
     if spec.needs == "message":
@@ -106,7 +106,7 @@ def load_context(request: HttpRequest, spec: Spec) -> Context:
 # --- the view ---------------------------------------------------------------------------------------------
 
 
-def _form(request: HttpRequest, spec: Spec, ctx: Context) -> Ctx:
+def _form(request: HttpRequest, spec: Operation, ctx: Context) -> Ctx:
     data = request.POST if request.method == "POST" else None
     initial: dict[str, Any] = {"notified_on": timezone.localdate().isoformat(), "resident_type": "japanese",
                                "birth_date_precision": "day"}
@@ -168,7 +168,7 @@ def _events_of(ctx: Context) -> list[tuple[str, str]]:
     return out
 
 
-def _place_error(c: Ctx, spec: Spec, e: LgcloudError) -> tuple[str | None, str]:
+def _place_error(c: Ctx, spec: Operation, e: LgcloudError) -> tuple[str | None, str]:
     """Put the message next to its field; returns where it went (None: the top of the form)."""
     name = spec.aliases.get(e.field or "", e.field or "")
     name = {"new_head": "new_head_person_no", "from_household_no": "household_no", "kind": "move_in_kind"}.get(
@@ -201,7 +201,7 @@ def _row_of(c: Ctx, name: str, message: str) -> int | None:
     return filled[0] if filled else None
 
 
-def _after(spec: Spec, ctx: Context, kwargs: Mapping[str, Any], result: EventResult) -> str:
+def _after(spec: Operation, ctx: Context, kwargs: Mapping[str, Any], result: EventResult) -> str:
     if spec.after != "person":
         active = [h for h in result.households if h.status == "active"]
         current = ctx.household.household.pk if ctx.household else None
@@ -227,7 +227,7 @@ def _prepare_payload(kwargs: Mapping[str, Any]) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def event_form(request: HttpRequest, slug: str) -> HttpResponse:
-    spec = SPECS.get(slug)
+    spec = OPERATIONS.get(slug)
     if spec is None:
         raise Http404
     user = staff(request)
@@ -299,11 +299,11 @@ def event_menu(request: HttpRequest) -> HttpResponse:
     if not (user.has_cap(Cap.REGISTRY_CHANGE) or user.has_cap(Cap.REGISTRY_PREPARE)):
         raise PermissionDenied("異動を入力する権限がありません。")
     groups = [
-        ("届出（新しく住民になる）", available(user, ("move_in", "ex_officio_entry"))),
-        ("世帯の異動（世帯番号か宛名番号を指定）", available(user, HOUSEHOLD_EVENTS)),
-        ("個人の異動（宛名番号を指定）", available(user, PERSON_EVENTS)),
+        ("届出（新しく住民になる）", available(user, on_page("entry"))),
+        ("世帯の異動（世帯番号か宛名番号を指定）", available(user, on_page("household"))),
+        ("個人の異動（宛名番号を指定）", available(user, on_page("person"))),
     ]
     return render(request, "registry/event_menu.html", {"groups": [(t, items) for t, items in groups if items],
-                                                        "specs": SPECS})
+                                                        "specs": OPERATIONS})
 
 

@@ -7,7 +7,7 @@ the clerk's history and audited.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 
 from lgcloud.areas.registry import crypto
-from lgcloud.areas.registry.engine import SEARCH_COLUMNS
 from lgcloud.areas.registry.models import Person, SearchHistory, Sex, Status
 from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import canonical
@@ -26,6 +25,31 @@ from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 EMPTY = "（空欄）"
 MAX_RESULTS = 200
+MAX_TERM = 200  # the longest item searched (住所) holds 200 characters
+SEARCH_COLUMNS = {"name": "search_names", "kana": "search_kanas", "address": "search_addresses"}
+KEY_LENGTH = 400  # a search key keeps the first 400 characters of a name or address
+
+
+def search_keys(person: Person) -> set[tuple[str, str]]:
+    """The person's (kind, value) search keys now: names (incl. alias and former family name), kana and
+    address, normalised. The register keeps every key a person has had (SearchKey)."""
+    names = {person.family_name + person.given_name, person.alphabet_name, person.alias, person.former_family_name}
+    kanas = {person.family_name_kana + person.given_name_kana, person.alias_kana, person.former_family_name_kana}
+    addresses = {person.address + person.address_extra}
+    values = {"name": names, "kana": kanas, "address": addresses}
+    return {(kind, normalize(v)[:KEY_LENGTH]) for kind, texts in values.items() for v in texts if v}
+
+
+def search_columns(person: Person, keys: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Every search column of the person: its current name and kana, and for each kind the values of
+    `keys` (current and past), sorted, one a line — what search reads."""
+    by_kind: dict[str, set[str]] = {kind: set() for kind in SEARCH_COLUMNS}
+    for kind, value in keys:
+        by_kind[kind].add(value)
+    columns = {column: "\n".join(sorted(by_kind[kind])) for kind, column in SEARCH_COLUMNS.items()}
+    columns["search_name"] = normalize(person.family_name + person.given_name) or normalize(person.alphabet_name)
+    columns["search_kana"] = normalize(person.family_name_kana + person.given_name_kana)
+    return columns
 
 
 @dataclass
@@ -49,7 +73,11 @@ class SearchQuery:
     @classmethod
     def from_mapping(cls, data: Any) -> SearchQuery:
         names = {f.name for f in fields(cls)}
-        return cls(**{k: str(data.get(k) or "").strip() for k in names if data.get(k) not in (None, "")})
+        values = {k: str(data.get(k) or "").strip() for k in names if data.get(k) not in (None, "")}
+        for k, v in values.items():
+            if len(v) > MAX_TERM:
+                raise ValidationFailed(f"検索条件は{MAX_TERM}文字以内で入力してください（{len(v)}文字）。", field=k)
+        return cls(**values)
 
     def is_empty(self) -> bool:
         return not any(asdict(self).values())

@@ -3,8 +3,8 @@
 from django.urls import path
 
 from lgcloud.areas.registry import (
+    catalogue,
     certificate_views,
-    event_specs,
     event_views,
     inbox_views,
     restriction_views,
@@ -21,7 +21,7 @@ urlpatterns = [
     path("households/<int:household_no>/", views.household, name="household"),
     path("events/", event_views.event_menu, name="events"),
     *[path(f"events/{slug}/", event_views.event_form, {"slug": slug}, name=f"event_{slug}")
-      for slug in event_specs.SPECS],
+      for slug in catalogue.OPERATIONS],
     path("inbox/", inbox_views.inbox, name="inbox"),
     path("move-in-csv/", inbox_views.move_in_csv, name="move_in_csv"),
     path("inbox/move-in-notices/", inbox_views.process_notices, name="process_notices"),

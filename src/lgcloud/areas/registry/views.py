@@ -20,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lgcloud.areas.registry import approvals, display, engine, reading, restrictions, search, transfer
-from lgcloud.areas.registry.event_specs import HOUSEHOLD_EVENTS, PERSON_EVENTS, available
+from lgcloud.areas.registry.catalogue import available, on_page
 from lgcloud.areas.registry.forms import (
     AsOfForm,
     InquiryForm,
@@ -157,9 +157,9 @@ def _person_page(request: HttpRequest, file: reading.PersonFile, *, as_of_form: 
         "reveal_form": reveal_form or RevealForm(), "revealed": revealed,
         "has_number": bool(person.individual_number_last4),
         "household_no": household_no,
-        "person_events": available(user, PERSON_EVENTS) if person.status == Status.RESIDENT
-        else available(user, ("correction", "cancellation")),
-        "household_events": available(user, HOUSEHOLD_EVENTS) if household_no and person.status == Status.RESIDENT
+        "person_events": available(user, on_page("person")) if person.status == Status.RESIDENT
+        else available(user, [op for op in on_page("person") if op.on_removed]),
+        "household_events": available(user, on_page("household")) if household_no and person.status == Status.RESIDENT
         else [],
         "can_issue": user.has_cap(Cap.CERTIFICATE_ISSUE) or user.has_cap(Cap.REGISTRY_PREPARE),
         "can_set": user.has_cap(Cap.RESTRICTION_SET), "can_lift": user.has_cap(Cap.RESTRICTION_LIFT),
@@ -254,7 +254,7 @@ def household(request: HttpRequest, household_no: int) -> HttpResponse:
     return render(request, "registry/household.html", {
         "file": file, "h": file.household, "items": items, "members": file.members, "head": head,
         "as_of_form": as_of_form, "as_of_text": display.wareki(file.as_of) if file.as_of else "",
-        "events": available(user, HOUSEHOLD_EVENTS) if file.household.status == "active" else [],
+        "events": available(user, on_page("household")) if file.household.status == "active" else [],
         "can_issue": user.has_cap(Cap.CERTIFICATE_ISSUE) or user.has_cap(Cap.REGISTRY_PREPARE),
         "can_lift": user.has_cap(Cap.RESTRICTION_LIFT), "can_temp_lift": user.has_cap(Cap.RESTRICTION_TEMP_LIFT),
         "can_set": user.has_cap(Cap.RESTRICTION_SET), "here": request.get_full_path(),

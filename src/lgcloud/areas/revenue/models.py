@@ -226,3 +226,63 @@ class ImportBatch(ScopedModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["municipality", "kind", "sha256"],
                                                name="revenue_import_once")]
+
+
+class ReminderNotice(ScopedModel):
+    """督促状: issued once per unpaid instalment after its 納期限 (地方税法第329条 等)."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="reminders")
+    person_no = models.PositiveBigIntegerField("宛名番号")
+    issued_on = models.DateField("発付日")
+    pay_by = models.DateField("指定納期限")
+    principal = models.PositiveBigIntegerField("未納税額")
+    late_fee_estimate = models.PositiveBigIntegerField("延滞金（発付日現在の見込）", default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bill"], name="revenue_one_reminder_per_installment")]
+        indexes = [models.Index(fields=["municipality", "issued_on"])]
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", "履行中"
+    BREACHED = "breached", "不履行"
+    COMPLETED = "completed", "完了"
+
+
+class PaymentPlan(ScopedModel):
+    """分納誓約: the taxpayer promises to pay the arrears by a schedule of instalments."""
+
+    person_no = models.PositiveBigIntegerField("宛名番号")
+    agreed_on = models.DateField("誓約日")
+    total = models.PositiveBigIntegerField("誓約額")
+    status = models.CharField("状態", max_length=10, choices=PlanStatus.choices, default=PlanStatus.ACTIVE)
+    note = models.CharField("備考", max_length=300, blank=True)
+    breached_on = models.DateField("不履行の判定日", null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "person_no"])]
+
+
+class PlanInstallment(ScopedModel):
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="schedule")
+    seq = models.PositiveSmallIntegerField("回")
+    due_on = models.DateField("納付予定日")
+    amount = models.PositiveBigIntegerField("金額")
+
+    class Meta:
+        ordering = ["seq"]
+
+
+class ArrearsContact(ScopedModel):
+    """The history of contacts with a taxpayer in arrears (電話催告、臨戸、納付相談 …)."""
+
+    person_no = models.PositiveBigIntegerField("宛名番号")
+    contacted_on = models.DateField("日付")
+    method = models.CharField("方法", max_length=30)
+    note = models.CharField("内容", max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True)

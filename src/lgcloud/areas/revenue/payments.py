@@ -39,6 +39,7 @@ class Incoming:
     source: str = ""
     line_no: int | None = None
     dedupe_key: str = ""
+    identified: bool = False  # the clerk at the counter identified the taxpayer: apply to person_no as it is
 
     def key(self) -> str:
         return self.dedupe_key or f"{self.channel}:{self.reference or self.person_no}:{self.paid_on}:{self.amount}"
@@ -69,6 +70,10 @@ def match(incoming: Incoming) -> tuple[int | None, Bill | None, str]:
         bill = Bill.objects.filter(payment_ref=incoming.reference).first()
         if bill is not None:
             return bill.person_no, bill, ""
+    if incoming.person_no is not None and incoming.identified:
+        if Bill.objects.filter(person_no=incoming.person_no).exists():
+            return incoming.person_no, None, ""
+        return None, None, f"宛名番号 {incoming.person_no} の期別がありません"
     if incoming.person_no is not None:
         debts = ledger.open_debts(incoming.person_no)
         for bill, principal, _fee in debts:

@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from lgcloud.group.costs import savings as saving
 from lgcloud.group.costs import sharing, whatif
 from lgcloud.platform.accounts.roles import Cap
+from lgcloud.platform.api.types import FiscalYear
 from lgcloud.platform.common.errors import PermissionDenied
 from lgcloud.platform.tenancy.models import Group
 
@@ -34,14 +35,14 @@ def _group(request: HttpRequest) -> Group:
 
 @router.get("/shares", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
             summary="各構成団体の負担額と内訳")
-def shares(request: HttpRequest, fiscal_year: int) -> dict[str, Any]:
+def shares(request: HttpRequest, fiscal_year: FiscalYear) -> dict[str, Any]:
     """sharing.shares_as_dict: each member's share of the group's shared costs with its breakdown."""
     return sharing.shares_as_dict(sharing.compute_shares(_group(request), fiscal_year))
 
 
 @router.get("/what-if", response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
             summary="加入・脱退した場合の負担額の試算")
-def what_if(request: HttpRequest, fiscal_year: int, join: str | None = None, population: int | None = None,
+def what_if(request: HttpRequest, fiscal_year: FiscalYear, join: str | None = None, population: int | None = None,
             leave: str | None = None) -> dict[str, Any]:
     """Every member's share now and with `join` (a municipality code, with `population`) joining and/or
     `leave` (a member's code) leaving; nothing is written."""

@@ -8,10 +8,11 @@ import datetime as dt
 from fractions import Fraction
 
 from lgcloud.group.costs import rules
-from lgcloud.group.costs.meters import fiscal_year_months
-from lgcloud.group.costs.models import CostCategory, CostKind, CostPhase, CostRecord, MeterReading, SharedCost
+from lgcloud.group.costs.models import CostCategory, CostKind, CostPhase, CostRecord, SharedCost
 from lgcloud.group.costs.sharing import set_formula
 from lgcloud.platform.demo.loader import DemoContext, demo_step
+from lgcloud.platform.metering import fiscal_year_months
+from lgcloud.platform.metering.services import replace_history
 
 BASELINE_FY = 2012
 PERIOD = range(2014, 2019)  # the paper's five years after joining
@@ -91,7 +92,6 @@ def costs(ctx: DemoContext) -> None:
 
 
 def _meters(members: list) -> None:
-    MeterReading.objects.filter(municipality__in=members, meter__in=["residents_held", "certificates_issued"]).delete()
     rows = []
     for fy in range(PERIOD.start, LAST_FY + 1):
         for month in fiscal_year_months(fy):
@@ -99,9 +99,8 @@ def _meters(members: list) -> None:
                 continue
             for m in members:
                 pop = m.population or 0
-                rows.append(MeterReading(municipality=m, meter="residents_held", month=month, value=pop))
+                rows.append((m.pk, "residents_held", month, pop))
                 # About one certificate a month per 20 residents, more at the spring moving season.
                 seasonal = 2 if month.month in (3, 4) else 1
-                rows.append(MeterReading(municipality=m, meter="certificates_issued", month=month,
-                                         value=pop * seasonal // 20))
-    MeterReading.objects.bulk_create(rows)
+                rows.append((m.pk, "certificates_issued", month, pop * seasonal // 20))
+    replace_history([m.pk for m in members], ["residents_held", "certificates_issued"], rows)

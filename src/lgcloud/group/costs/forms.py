@@ -9,10 +9,10 @@ from typing import Any
 from django import forms
 
 from lgcloud.group.costs import funding, records, rules, sharing
-from lgcloud.group.costs.meters import METERS
 from lgcloud.group.costs.models import CostCategory, CostKind, CostPhase, PopulationSource
 from lgcloud.platform.common.errors import LgcloudError
 from lgcloud.platform.common.wareki import format_fiscal_year
+from lgcloud.platform.metering import METERS
 from lgcloud.platform.tenancy.models import Municipality
 
 FIRST_FY, LAST_FY = 2000, 2040

@@ -74,20 +74,6 @@ class SharedCost(models.Model):
         return f"{self.group_id} FY{self.fiscal_year} {self.kind}/{self.category} {self.amount}"
 
 
-class MeterReading(models.Model):
-    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+")
-    meter = models.CharField("メーター", max_length=40)
-    month = models.DateField("月")
-    value = models.BigIntegerField("値", default=0)
-
-    class Meta:
-        ordering = ["municipality", "meter", "month"]
-        constraints = [models.UniqueConstraint(fields=["municipality", "meter", "month"], name="meter_month_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.municipality_id} {self.meter} {self.month:%Y-%m} = {self.value}"
-
-
 class PopulationSource(models.TextChoices):
     REGISTERED = "registered", "団体の登録人口"
     METER = "meter", "住民数メーター（年度平均）"

@@ -12,7 +12,6 @@ from django.db import transaction
 
 from lgcloud.group.costs import rules
 from lgcloud.group.costs.figures import as_decimal
-from lgcloud.group.costs.meters import METERS, usage_for_fiscal_year
 from lgcloud.group.costs.models import (
     PopulationSource,
     SharingFormula,
@@ -21,6 +20,7 @@ from lgcloud.group.costs.records import check_fiscal_year, fiscal_year_start, sh
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.common.wareki import format_fiscal_year
+from lgcloud.platform.metering import METERS, usage_for_fiscal_year
 from lgcloud.platform.tenancy.codes import lookup
 from lgcloud.platform.tenancy.models import Group, Municipality
 

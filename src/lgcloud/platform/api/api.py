@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Schema, Status
@@ -16,6 +18,7 @@ from lgcloud.group.costs.api import router as costs_router
 from lgcloud.group.customization.api import router as customization_router
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.api.auth import TokenAuth
+from lgcloud.platform.api.types import FiscalYear
 from lgcloud.platform.audit.models import AuditRecord
 from lgcloud.platform.audit.services import chain_of, verify_chain
 from lgcloud.platform.common.errors import LgcloudError, PermissionDenied
@@ -47,11 +50,21 @@ def on_service_error(request: HttpRequest, exc: LgcloudError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields = [".".join(str(p) for p in e.get("loc", [])[1:]) for e in exc.errors]
+    """400 naming the fields (persons.0.birth_date) and, for a value a validator refused (a 和暦 date it cannot
+    read), its Japanese message."""
+    fields, messages = [], []
+    for e in exc.errors:
+        loc = [str(p) for p in e.get("loc", [])[1:]]
+        fields.append(".".join(loc[1:] if loc[:1] == ["payload"] else loc))
+        if e.get("type") == "value_error":
+            messages.append(str(e.get("msg", "")).removeprefix("Value error, "))
+    detail = "入力内容が正しくありません: " + "、".join(f or "本文" for f in fields)
+    if messages:
+        detail += "（" + " ".join(messages) + "）"
+    # `field` names the item as the services do (persons.0.birth_date → birth_date); the detail has the path.
+    first = [p for p in fields[0].split(".") if p and not p.isdigit()] if fields else []
     return api.create_response(
-        request,
-        {"detail": "入力内容が正しくありません: " + "、".join(f or "本文" for f in fields), "errors": exc.errors},
-        status=400,
+        request, {"detail": detail, "field": first[-1] if first else None, "errors": exc.errors}, status=400,
     )
 
 
@@ -60,6 +73,27 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # django-ninja raises HttpError(400, "Cannot parse request body") for a body that is not JSON.
     detail = "リクエストの本文を JSON として解釈できません。" if exc.status_code == 400 else str(exc)
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+OUT_OF_RANGE = "数値が大きすぎるか、範囲外の値があります。入力した番号・年度・金額を確かめてください。"
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    # A number beyond 64 bits in a path, query or body reaches the database driver as OverflowError (SQLite) …
+    return api.create_response(request, {"detail": OUT_OF_RANGE}, status=400)
+
+
+@api.exception_handler(DataError)
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # … or as DataError (PostgreSQL: numeric value out of range). Nothing was written: the request's
+    # transaction rolled back before this handler runs.
+    return api.create_response(request, {"detail": OUT_OF_RANGE}, status=400)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": "リクエストの本文が大きすぎます。"}, status=413)
 
 
 @api.exception_handler(AuthenticationError)
@@ -161,7 +195,7 @@ class DeviationRowOut(Schema):
 
 
 @api.get("/group/deviations", response=list[DeviationRowOut], tags=["グループ"])
-def group_deviations(request: HttpRequest, fiscal_year: int | None = None) -> list[dict[str, Any]]:
+def group_deviations(request: HttpRequest, fiscal_year: FiscalYear | None = None) -> list[dict[str, Any]]:
     staff = _need(request, Cap.GROUP_REPORTS)
     report = params.deviation_report(staff.group, fiscal_year or fiscal_year_of(timezone.localdate()))
     return [
@@ -188,7 +222,7 @@ class ParameterOut(Schema):
 
 
 @api.get("/parameters", response=list[ParameterOut], tags=["パラメータ"])
-def parameter_catalogue(request: HttpRequest, fiscal_year: int | None = None) -> list[dict[str, Any]]:
+def parameter_catalogue(request: HttpRequest, fiscal_year: FiscalYear | None = None) -> list[dict[str, Any]]:
     staff = request.auth  # type: ignore[attr-defined]
     fy = fiscal_year or fiscal_year_of(timezone.localdate())
     own = {}
@@ -218,13 +252,13 @@ class OverrideIn(Schema):
 
 class OverrideOut(Schema):
     parameter: str
-    fiscal_year: int
+    fiscal_year: FiscalYear
     value: str
 
 
 @api.put("/municipality/parameters/{name}/{fiscal_year}", response={200: OverrideOut, 400: ErrorOut, 403: ErrorOut},
          tags=["パラメータ"])
-def set_override(request: HttpRequest, name: str, fiscal_year: int, payload: OverrideIn) -> dict[str, Any]:
+def set_override(request: HttpRequest, name: str, fiscal_year: FiscalYear, payload: OverrideIn) -> dict[str, Any]:
     staff = _need(request, Cap.PARAMS_OVERRIDE)
     o = params.set_override(staff.municipality, name, fiscal_year, payload.value, payload.reason)
     return {"parameter": name, "fiscal_year": o.fiscal_year, "value": o.value}

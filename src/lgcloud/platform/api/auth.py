@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 
-from lgcloud.group.costs import meters
+from lgcloud.platform import metering
 from lgcloud.platform.accounts.models import ApiToken
 from lgcloud.platform.common.errors import PermissionDenied
 from lgcloud.platform.tenancy.context import Actor, activate
@@ -42,7 +42,7 @@ class TokenAuth(HttpBearer):
             # To the minute: writing it on every call would make every read a write.
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         if staff.municipality is not None:
-            meters.record(staff.municipality, "api_calls")
+            metering.record("api_calls", municipality=staff.municipality)
         activate(
             staff.personal_data_municipality(),
             Actor(username=staff.username, role=staff.role, channel="api", staff_id=staff.pk),

@@ -34,9 +34,11 @@ ROLE_SUFFIX = {
     Role.COUNTER_CLERK: "clerk",
     Role.COUNTER_CONTRACTOR: "contractor",
     Role.TAX: "tax",
+    Role.COLLECTION: "collection",
     Role.INSURANCE: "insurance",
     Role.PENSION: "pension",
     Role.WELFARE: "welfare",
+    Role.COLLECTION: "collection",
     Role.MUNICIPAL_ADMIN: "admin",
 }
 

@@ -60,10 +60,9 @@ def _new_code() -> str:
 
 
 def _meter(municipality: Any) -> None:
-    # Until the platform's metering seam lands, the meters live in costs (as the registry recorded them).
-    from lgcloud.group.costs import meters
+    from lgcloud.platform import metering
 
-    meters.record(municipality, METER)
+    metering.record(METER, municipality=municipality)
 
 
 def issue_document(

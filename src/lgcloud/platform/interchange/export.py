@@ -1,11 +1,11 @@
-"""Export a municipality's register in the standard layout, with a manifest (version, files, counts, SHA-256)."""
+"""Export a municipality's records in a standard layout, with a manifest (layout, version, encoding,
+files, counts, SHA-256). The area's adapter says which rows; the engine writes, checks and audits."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,23 +13,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from lgcloud.areas.registry import crypto, engine
-from lgcloud.areas.registry.models import (
-    EventKind,
-    Household,
-    Person,
-    RegistryEvent,
-    Restriction,
-    Status,
-    SupportMeasure,
-)
 from lgcloud.platform.audit import services as audit
-from lgcloud.platform.common.errors import ValidationFailed
+from lgcloud.platform.interchange.adapters import Progress, get_adapter
 from lgcloud.platform.interchange.codec import Problem, encoding_name, write_file
-from lgcloud.platform.interchange.layout import Layout, registry_layout
+from lgcloud.platform.interchange.importer import MANIFEST, require_sensitive
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -51,136 +39,28 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _person_rows(persons: list[dict[str, Any]], code: str) -> list[dict[str, Any]]:
-    rows = []
-    for p in persons:
-        row = dict(p)
-        enc = row.pop("individual_number_enc", "")
-        row["individual_number"] = crypto.decrypt(code, enc) if enc else None
-        rows.append(row)
-    return rows
-
-
-def _convert_changes(changes: list[dict[str, Any]], person_no: dict[int, int], household_no: dict[int, int],
-                     code: str) -> list[dict[str, Any]]:
-    """Internal ids → 宛名番号/世帯番号; the encrypted 個人番号 → the number (re-encrypted on import)."""
-    out = []
-    for ch in changes:
-        values: dict[str, Any] = {}
-        for k, v in ch["set"].items():
-            if k == "household_id":
-                values["household_no"] = household_no.get(v) if v else None
-            elif k == "head_id":
-                values["head_person_no"] = person_no.get(v) if v else None
-            elif k == "individual_number_enc":
-                values["individual_number"] = crypto.decrypt(code, v) if v else None
-            elif k in ("individual_number_hash", "individual_number_last4"):
-                continue
-            else:
-                values[k] = v
-        no = person_no[ch["id"]] if ch["target"] == "person" else household_no[ch["id"]]
-        out.append({"target": ch["target"], "no": no, "set": values})
-    return out
-
-
-def collect(layout: Layout, *, as_of: dt.date | None, include_support: bool) -> dict[str, list[dict[str, Any]]]:
-    municipality = require_municipality()
-    code = municipality.code
-    person_no = dict(Person.objects.values_list("pk", "person_no"))
-    household_no = dict(Household.objects.values_list("pk", "household_no"))
-    events = list(RegistryEvent.objects.order_by("id"))
-    if as_of is not None:
-        events = [e for e in events if e.effective_on <= as_of]
-    event_no = {e.pk: n for n, e in enumerate(events, start=1)}
-    person_fields = list(engine.PERSON_ITEMS)
-    if as_of is None:
-        person_states = [
-            {**{k: getattr(p, k) for k in person_fields}, "pk": p.pk, "person_no": p.person_no}
-            for p in Person.objects.order_by("person_no")
-        ]
-        household_states = [
-            {**{k: getattr(h, k) for k in engine.HOUSEHOLD_ITEMS}, "pk": h.pk, "household_no": h.household_no}
-            for h in Household.objects.order_by("household_no")
-        ]
-    else:
-        person_states, household_states = [], []
-        for pk, no in sorted(person_no.items(), key=lambda kv: kv[1]):
-            state = engine.fold("person", pk, as_of)
-            if state is not None:
-                person_states.append({**state, "pk": pk, "person_no": no})
-        for pk, no in sorted(household_no.items(), key=lambda kv: kv[1]):
-            state = engine.fold("household", pk, as_of)
-            if state is not None:
-                household_states.append({**state, "pk": pk, "household_no": no})
-    data: dict[str, list[dict[str, Any]]] = {}
-    persons = [s for s in person_states if s["status"] == Status.RESIDENT]
-    removed = [s for s in person_states if s["status"] == Status.REMOVED]
-    data["persons"] = _person_rows(persons, code)
-    data["removed"] = _person_rows(removed, code)
-    data["households"] = [
-        {**h, "head_person_no": person_no.get(h["head_id"]) if h["head_id"] else None} for h in household_states
-    ]
-    data["memberships"] = [
-        {"person_no": s["person_no"], "household_no": household_no[s["household_id"]],
-         "relationship": s["relationship"], "household_order": s["household_order"]}
-        for s in person_states if s["household_id"]
-    ]
-    data["events"] = [
-        {"event_no": event_no[e.pk], "kind": e.kind, "effective_on": e.effective_on, "notified_on": e.notified_on,
-         "processed_at": e.processed_at, "clerk": e.clerk, "role": e.role, "channel": e.channel, "reason": e.reason,
-         "corrects": event_no.get(e.corrects_id) if e.corrects_id else None,
-         "cancels": event_no.get(e.cancels_id) if e.cancels_id else None,
-         "changes": _convert_changes(e.changes, person_no, household_no, code)}
-        for e in events
-    ]
-    data["restrictions"] = [
-        {"restriction_no": n, "person_no": person_no.get(r.person_id) if r.person_id else None,
-         "household_no": household_no.get(r.household_id) if r.household_id else None, "action": r.action,
-         "mode": r.mode, "starts_on": r.starts_on, "ends_on": r.ends_on, "reason": r.reason, "set_by": r.set_by,
-         "removed": r.removed, "removed_by": r.removed_by}
-        for n, r in enumerate(Restriction.objects.order_by("id"), start=1)
-    ]
-    if include_support:
-        data["support_measures"] = [
-            {"measure_no": n, "applicant_person_no": person_no[m.applicant_id],
-             "accompanying": ";".join(str(x) for x in m.accompanying) or None, "status": m.status,
-             "starts_on": m.starts_on, "ends_on": m.ends_on, "extensions": m.extensions,
-             "offender_person_no": person_no.get(m.offender_person_id) if m.offender_person_id else None,
-             "offender_name": m.offender_name, "offender_kana": m.offender_kana,
-             "offender_birth_date": m.offender_birth_date, "offender_address": m.offender_address,
-             "addresses": m.addresses, "note": m.note, "set_by": m.set_by}
-            for n, m in enumerate(SupportMeasure.objects.order_by("id"), start=1)
-        ]
-    _ = EventKind  # the code table covers every kind (tests check)
-    return data
-
-
-def export_municipality(out_dir: Path, *, encoding: str = "utf-8", as_of: dt.date | None = None,
-                        include_support: bool = False, purpose: str = "", progress: Progress | None = None
-                        ) -> ExportResult:
+def export_municipality(out_dir: Path, *, layout: str | None = None, encoding: str = "utf-8",
+                        as_of: dt.date | None = None, include_sensitive: bool = False, purpose: str = "",
+                        progress: Progress | None = None) -> ExportResult:
     """Write every file of the layout and manifest.json into out_dir (all or nothing: on a problem, no file)."""
-    layout = registry_layout()
+    adapter = get_adapter(layout)
+    definition = adapter.layout
     municipality = require_municipality()
     encoding_name(encoding)
-    if include_support:
-        from lgcloud.areas.registry.restrictions import require
-        from lgcloud.platform.accounts.roles import Cap
-
-        require(Cap.MUNICIPALITY_ADMIN)
-        if not purpose.strip():
-            raise ValidationFailed("支援措置を出力するには利用目的を入力してください。", field="purpose")
+    if include_sensitive:
+        require_sensitive(adapter, purpose, "出力する")
     out_dir.mkdir(parents=True, exist_ok=True)
     result = ExportResult(out_dir)
-    with transaction.atomic():  # one consistent snapshot of the register, and the audit record with it
-        data = collect(layout, as_of=as_of, include_support=include_support)
+    with transaction.atomic():  # one consistent snapshot of the records, and the audit record with it
+        data = adapter.collect(as_of=as_of, include_sensitive=include_sensitive)
         written: list[Path] = []
-        for n, fdef in enumerate(layout.files, start=1):
+        for n, fdef in enumerate(definition.files, start=1):
             if fdef.code not in data:
                 continue
             if progress:
-                progress(fdef.name, n, len(layout.files))
+                progress(fdef.name, n, len(definition.files))
             path = out_dir / fdef.file
-            count, problems = write_file(layout, fdef, data[fdef.code], path, encoding)
+            count, problems = write_file(definition, fdef, data[fdef.code], path, encoding)
             result.problems += problems
             if not problems:
                 written.append(path)
@@ -190,17 +70,16 @@ def export_municipality(out_dir: Path, *, encoding: str = "utf-8", as_of: dt.dat
                 path.unlink(missing_ok=True)
             return result
         manifest = {
-            "layout": layout.name, "layout_version": layout.version, "municipality_code": municipality.code,
-            "municipality": str(municipality), "encoding": encoding_name(encoding),
-            "as_of": as_of.isoformat() if as_of else None, "exported_at": timezone.now().isoformat(),
-            "includes_support_measures": include_support,
+            "layout": definition.name, "layout_key": adapter.key, "layout_version": definition.version,
+            "municipality_code": municipality.code, "municipality": str(municipality),
+            "encoding": encoding_name(encoding), "as_of": as_of.isoformat() if as_of else None,
+            "exported_at": timezone.now().isoformat(), "includes_sensitive_files": include_sensitive,
             "files": [{"file": k, **v} for k, v in result.files.items()],
         }
-        (out_dir / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                                               encoding="utf-8")
+        (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         audit.record("interchange.export", object_type="Municipality", object_id=municipality.pk,
-                     purpose=purpose or "中間標準レイアウトでの出力", individual_number_shown=True,
-                     detail={"files": {k: v["rows"] for k, v in result.files.items()},
-                             "as_of": manifest["as_of"], "support_measures": include_support,
+                     purpose=purpose or f"{definition.name}での出力", individual_number_shown=adapter.carries_individual_number,
+                     detail={"layout": adapter.key, "files": {k: v["rows"] for k, v in result.files.items()},
+                             "as_of": manifest["as_of"], "sensitive_files": include_sensitive,
                              "by": current_actor().username})
     return result

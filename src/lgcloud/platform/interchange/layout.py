@@ -1,4 +1,8 @@
-"""Standard-layout definitions as data: files (移行ファイル構成表), items (データ項目一覧表), code tables (コード一覧)."""
+"""Standard-layout definitions as data: files (移行ファイル構成表), items (データ項目一覧表), code tables (コード一覧).
+
+A business area keeps its layouts in its own app (`layouts/*.yaml`) and names them in its adapter
+(`lgcloud.platform.interchange.adapters`); this module only reads and documents them.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 
 import yaml
 
-LAYOUT_DIR = Path(__file__).resolve().parent / "layouts"
+SRC_ROOT = Path(__file__).resolve().parents[4]  # the checkout: src/lgcloud/platform/interchange/layout.py
 TYPES = {"文字", "数字", "年月日", "日時", "コード"}
 
 
@@ -63,6 +67,7 @@ class Layout:
     encoding: str
     files: list[FileDef]
     code_tables: dict[str, CodeTable] = field(default_factory=dict)
+    source: Path | None = None  # the YAML file it was read from
 
     def file(self, code: str) -> FileDef:
         return next(f for f in self.files if f.code == code)
@@ -72,7 +77,7 @@ class LayoutError(Exception):
     pass
 
 
-def _parse(doc: dict[str, Any]) -> Layout:
+def _parse(doc: dict[str, Any], source: Path | None = None) -> Layout:
     tables = {
         code: CodeTable(code, t["name"], {k: v[0] for k, v in t["codes"].items()},
                         {k: v[1] for k, v in t["codes"].items()})
@@ -93,18 +98,30 @@ def _parse(doc: dict[str, Any]) -> Layout:
             raise LayoutError(f"{f['name']}: キー項目が項目一覧にありません")
         files.append(FileDef(f["name"], f["code"], f["file"], list(f["key"]), f.get("description", ""), items,
                              bool(f.get("sensitive", False))))
-    return Layout(doc["layout"], str(doc["version"]), doc.get("basis", ""), doc.get("encoding", ""), files, tables)
+    return Layout(doc["layout"], str(doc["version"]), doc.get("basis", ""), doc.get("encoding", ""), files, tables,
+                  source)
 
 
 @functools.cache
-def registry_layout() -> Layout:
-    return _parse(yaml.safe_load((LAYOUT_DIR / "registry.yaml").read_text(encoding="utf-8")))
+def load_layout(path: Path) -> Layout:
+    """A layout definition (YAML), checked: unique items, known types and code tables, keys among the items."""
+    return _parse(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+
+
+def source_name(layout: Layout) -> str:
+    """Where the definition lives, as a path in the checkout (an app's layouts/KEY.yaml under src/)."""
+    if layout.source is None:
+        return "（定義ファイル）"
+    try:
+        return layout.source.resolve().relative_to(SRC_ROOT).as_posix()
+    except ValueError:
+        return layout.source.name
 
 
 def item_table_markdown(layout: Layout) -> str:
     """The readable データ項目一覧表 (docs/), generated from the definitions."""
     out = [f"# {layout.name} データ項目一覧表（レイアウト版 {layout.version}）", "",
-           "このファイルは `src/lgcloud/platform/interchange/layouts/registry.yaml` から `lgcloud layout docs` で生成しています。"
+           f"このファイルは `{source_name(layout)}` から `lgcloud layout docs` で生成しています。"
            "直接編集しないでください。", "", f"- 準拠: {layout.basis}", f"- 文字コード・形式: {layout.encoding}", "",
            "## 移行ファイル構成表", "", "| No. | ファイル | ファイル名 | キー | 説明 |", "|---|---|---|---|---|"]
     for n, f in enumerate(layout.files, 1):

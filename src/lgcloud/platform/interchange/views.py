@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.common.errors import LgcloudError, ValidationFailed
 from lgcloud.platform.common.wareki import parse_japanese_date
+from lgcloud.platform.interchange.adapters import adapters
 from lgcloud.platform.interchange.export import export_municipality
 from lgcloud.platform.interchange.importer import import_municipality
-from lgcloud.platform.interchange.layout import registry_layout
 from lgcloud.platform.tenancy.context import require_municipality
 from lgcloud.platform.web.decorators import require_cap
 
@@ -28,14 +28,24 @@ MAX_UPLOAD = 200 * 1024 * 1024
 REPORT_KEY = "interchange_reports"
 
 
+def _layouts() -> list[tuple[str, str]]:
+    return [(a.key, f"{a.label}（{a.layout.name}）") for a in adapters().values()]
+
+
+def _layout_field() -> forms.ChoiceField:
+    return forms.ChoiceField(label="レイアウト", required=False, choices=_layouts)
+
+
 class ExportForm(forms.Form):
+    layout = _layout_field()
     encoding = forms.ChoiceField(label="文字コード", choices=[("utf-8", "UTF-8"), ("cp932", "Shift_JIS（CP932）")])
     as_of = forms.CharField(label="基準日（空欄は現在）", required=False, help_text="例: 2026-01-01、令和8年1月1日")
-    include_support = forms.BooleanField(label="支援措置ファイルも出力する", required=False)
+    include_sensitive = forms.BooleanField(label="要配慮のファイル（支援措置など）も出力する", required=False)
     purpose = forms.CharField(label="利用目的", max_length=200, required=False)
 
 
 class DryRunForm(forms.Form):
+    layout = _layout_field()
     encoding = forms.ChoiceField(label="文字コード", choices=[("utf-8", "UTF-8"), ("cp932", "Shift_JIS（CP932）")])
 
 
@@ -53,8 +63,9 @@ def export_view(request: HttpRequest) -> HttpResponse:
         else:
             work = Path(tempfile.mkdtemp(prefix="lgcloud-export-"))
             try:
-                result = export_municipality(work, encoding=form.cleaned_data["encoding"], as_of=as_of,
-                                             include_support=form.cleaned_data["include_support"],
+                result = export_municipality(work, layout=form.cleaned_data["layout"] or None,
+                                             encoding=form.cleaned_data["encoding"], as_of=as_of,
+                                             include_sensitive=form.cleaned_data["include_sensitive"],
                                              purpose=form.cleaned_data["purpose"])
                 if result.ok:
                     buf = io.BytesIO()
@@ -72,7 +83,7 @@ def export_view(request: HttpRequest) -> HttpResponse:
                 shutil.rmtree(work, ignore_errors=True)
     status = 400 if (problems or error or (request.method == "POST" and not form.is_valid())) else 200
     return render(request, "interchange/export.html", {"form": form, "problems": problems, "error": error,
-                                                       "layout": registry_layout()}, status=status)
+                                                       "adapters": adapters().values()}, status=status)
 
 
 MAX_UNPACKED = 1024 * 1024 * 1024
@@ -96,7 +107,9 @@ def _unpack(z: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, unpacked: i
 @require_http_methods(["GET", "POST"])
 def dry_run_view(request: HttpRequest) -> HttpResponse:
     form = DryRunForm(request.POST or None)
-    layout = registry_layout()
+    found = adapters()
+    adapter = found.get(form.data.get("layout") or "") or next(iter(found.values()))
+    layout = adapter.layout
     result = None
     error = None
     token = None
@@ -121,7 +134,8 @@ def dry_run_view(request: HttpRequest) -> HttpResponse:
                                     unpacked = _unpack(z, info, work / base, unpacked)
                     elif name in known:
                         (work / name).write_bytes(f.read())
-                result = import_municipality(work, encoding=form.cleaned_data["encoding"], dry_run=True)
+                result = import_municipality(work, layout=adapter.key, encoding=form.cleaned_data["encoding"],
+                                             dry_run=True)
                 token = secrets.token_urlsafe(12)
                 reports = request.session.get(REPORT_KEY, {})
                 reports = dict(list(reports.items())[-4:])
@@ -133,7 +147,10 @@ def dry_run_view(request: HttpRequest) -> HttpResponse:
                 shutil.rmtree(work, ignore_errors=True)
     status = 400 if error or (result is not None and not result.ok) else 200
     return render(request, "interchange/dry_run.html", {"form": form, "result": result, "error": error,
-                                                        "token": token, "layout": layout}, status=status)
+                                                        "token": token, "layout": layout,
+                                                        "adapter": adapter,
+                                                        "counts": adapter.describe(result.counts) if result else ""},
+                  status=status)
 
 
 @require_cap(Cap.MUNICIPALITY_ADMIN)

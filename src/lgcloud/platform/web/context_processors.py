@@ -18,6 +18,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         nav += [("registry:events", "異動届")]
     if user.has_cap(Cap.REGISTRY_APPROVE):
         nav += [("registry:approvals", "受付承認")]
+    if user.has_cap(Cap.REVENUE_VIEW):
+        nav += [("revenue:home", "収納・滞納")]
     if user.has_cap(Cap.PERSONAL_DATA):
         nav += [("worklists:list", "処理待ち一覧")]
     if user.has_cap(Cap.GROUP_MANAGE):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -23,6 +24,12 @@ class ContentSecurityPolicyMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OverflowError | DataError):
+            # A number beyond the database's range in a URL or form (e.g. /registry/persons/99999999999999999999/).
+            return render(request, "web/error.html", {
+                "title": "処理できませんでした",
+                "message": "数値が大きすぎるか、範囲外の値があります。入力した番号・年度・金額を確かめてください。"},
+                status=400)
         if isinstance(exception, LgcloudError):
             return render(
                 request, "web/error.html", {"title": "処理できませんでした", "message": exception.message},

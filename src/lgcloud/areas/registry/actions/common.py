@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,6 +26,7 @@ from lgcloud.areas.registry.models import (
 from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import validate_relationship
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.common.wareki import parse_japanese_date
 from lgcloud.platform.tenancy.context import require_municipality
 
 # How far ahead of the move a 転出届 may be made; other notices come on or after the event.
@@ -46,12 +48,21 @@ JAPANESE_ONLY = ("registered_domicile", "domicile_head")
 
 
 def iso_date(value: Any, field: str, label: str) -> dt.date:
+    """A date given as a date or as text (西暦 2026-04-01, or 和暦 令和8年4月1日・R8.4.1)."""
     if isinstance(value, dt.date):
         return value
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationFailed(f"{label}を入力してください。", field=field)
     try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        raise ValidationFailed(f"{label}「{value}」は YYYY-MM-DD の形式で入力してください。", field=field) from None
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parse_japanese_date(text)
+    except ValueError:
+        raise ValidationFailed(f"{label}「{value}」は YYYY-MM-DD（または 令和8年4月1日）の形式で入力してください。",
+                               field=field) from None
 
 
 def check_dates(kind: str, effective_on: Any, notified_on: Any) -> tuple[dt.date, dt.date]:
@@ -82,6 +93,23 @@ def _kana(value: str, field: str) -> str:
     return text
 
 
+_ALLOWED_FORMAT = {"\u200d"}  # zero-width joiner (emoji sequences); variation selectors (IVS) are not Cf
+
+
+def clean_text(value: Any, field: str, label: str = "") -> str:
+    """Refuse characters a register must never store: control characters (NUL, BEL …), bidirectional
+    overrides and other invisible format characters, and private-use code points (外字 need a mapping)."""
+    text = str(value or "").strip()
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Co":
+            raise ValidationFailed(f"{label or field}に外字（私用領域の文字 U+{ord(ch):04X}）は使えません。"
+                                   "標準の文字か異体字セレクタ付きの文字で入力してください。", field=field)
+        if category == "Cc" or (category == "Cf" and ch not in _ALLOWED_FORMAT):
+            raise ValidationFailed(f"{label or field}に制御文字（U+{ord(ch):04X}）は使えません。", field=field)
+    return text
+
+
 def person_items(data: Mapping[str, Any], *, new: bool) -> dict[str, Any]:
     """Validate a person's items from plain input; returns model item values."""
     municipality = require_municipality()
@@ -96,7 +124,7 @@ def person_items(data: Mapping[str, Any], *, new: bool) -> dict[str, Any]:
         raise ValidationFailed(f"不明な項目があります: {'、'.join(sorted(unknown))}", field=sorted(unknown)[0])
     for name, max_len in _TEXT_ITEMS.items():
         if name in data:
-            value = str(data[name] or "").strip()
+            value = clean_text(data[name], name)
             if len(value) > max_len:
                 raise ValidationFailed(f"{name} は{max_len}文字以内で入力してください。", field=name)
             out[name] = _kana(value, name) if (name in _KANA_ITEMS and value) else value
@@ -175,12 +203,14 @@ def same_person_resident(items: dict[str, Any], on: dt.date | None = None) -> Pe
 
 
 def address_items(data: Mapping[str, Any]) -> dict[str, str]:
-    address = str(data.get("address") or "").strip()
+    address = clean_text(data.get("address"), "address", "住所")
     if not address:
         raise ValidationFailed("住所を入力してください。", field="address")
-    out = {"address": address[:200]}
+    if len(address) > 200:
+        raise ValidationFailed(f"住所は200文字以内で入力してください（{len(address)}文字）。", field="address")
+    out = {"address": address}
     for name, limit in (("address_extra", 200), ("address_code", 20), ("district", 40), ("postal_code", 8)):
-        value = str(data.get(name) or "").strip()
+        value = clean_text(data.get(name), name, "方書" if name == "address_extra" else name)
         if len(value) > limit:
             label = {"address_extra": "方書", "address_code": "住所コード", "district": "地区", "postal_code": "郵便番号"}[name]
             raise ValidationFailed(f"{label}は{limit}文字以内で入力してください。", field=name)

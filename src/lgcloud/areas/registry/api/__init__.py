@@ -10,21 +10,16 @@ contractor's 異動 and certificate requests are stored for a clerk's approval (
 from ninja import Router
 
 from lgcloud.areas.registry.api import (
-    address,
-    cancel,
     certificates,
-    household,
+    events,
     inbox,
-    move_in,
-    person,
     persons,
-    removal,
     restrictions,
 )
 
 router = Router(tags=["住民記録"])
 
-ROUTERS = (persons, move_in, address, removal, household, person, cancel, inbox, certificates, restrictions)
+ROUTERS = (persons, events, inbox, certificates, restrictions)
 for module in ROUTERS:
     for path_view in module.router.path_operations.values():
         for operation in path_view.operations:

@@ -4,7 +4,6 @@ path every 異動 takes (a clerk's call to the service, a contractor's into the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,10 +13,11 @@ from lgcloud.areas.registry import (
     approvals,
     reading,
 )
+from lgcloud.areas.registry.catalogue import Operation
 from lgcloud.areas.registry.engine import EventResult
-from lgcloud.areas.registry.event_specs import SPECS
 from lgcloud.areas.registry.models import EventKind, PreparedRequest
 from lgcloud.areas.registry.restrictions import RestrictionAlert
+from lgcloud.areas.registry.schemas import Body
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.common.errors import PermissionDenied
 
@@ -46,10 +46,6 @@ def need(request: HttpRequest, *caps: str) -> Any:
 def alert(e: RestrictionAlert) -> Status[dict[str, Any]]:
     return Status(409, {"detail": e.message, "field": None, "alerts": e.alerts})
 
-
-def plain(items: Mapping[str, Any]) -> dict[str, Any]:
-    """Item values as the services take them from a form: text, except flags and nested objects."""
-    return {k: v if v is None or isinstance(v, bool | dict) else str(v) for k, v in items.items()}
 
 class EventOut(Schema):
     event_id: int
@@ -81,44 +77,20 @@ def event_out(result: EventResult) -> dict[str, Any]:
             "persons": [p.person_no for p in result.persons], "households": [h.household_no for h in result.households]}
 
 
-def record(request: HttpRequest, slug: str, payload: Schema, **overrides: Any) -> Status[dict[str, Any]]:
+def record(request: HttpRequest, op: Operation, payload: Body) -> Status[dict[str, Any]]:
     """One 異動: the clerk's call goes to the service, a contractor's into the approval queue."""
-    spec = SPECS[slug]
     staff = request.auth  # type: ignore[attr-defined]
-    kwargs = payload.model_dump(mode="json", exclude={"acknowledge_alerts"})
-    kwargs.update(overrides)
-    if staff.has_cap(Cap.REGISTRY_CHANGE):
+    kwargs = payload.service_args()
+    if staff.has_cap(op.capability):
         if "versions" in kwargs:
             kwargs["versions"] = reading.versions_by_pk(kwargs["versions"])
-        ack = {"acknowledge_alerts": bool(getattr(payload, "acknowledge_alerts", False))} if spec.ack else {}
+        ack = {"acknowledge_alerts": bool(getattr(payload, "acknowledge_alerts", False))} if op.ack else {}
         try:
-            result = spec.service(**kwargs, **ack)
+            result = op.service(**kwargs, **ack)
         except RestrictionAlert as e:
             return alert(e)
         return Status(201, event_out(result))
-    if staff.has_cap(Cap.REGISTRY_PREPARE) and spec.operation:
+    if staff.has_cap(Cap.REGISTRY_PREPARE) and op.contractor:
         kwargs.pop("versions", None)
-        return Status(202, prepared(approvals.prepare(spec.operation, kwargs)))
+        return Status(202, prepared(approvals.prepare(op.slug, kwargs)))
     raise PermissionDenied("この異動を記録する権限がありません。")
-
-
-class AddressIn(Schema):
-    address: str = ""
-    address_extra: str = ""
-    address_code: str = ""
-    district: str = ""
-    postal_code: str = ""
-
-
-class Ack(Schema):
-    acknowledge_alerts: bool = False
-    reason: str = ""
-
-
-class Dated(Ack):
-    effective_on: str = ""
-    notified_on: str = ""
-
-
-class Locked(Dated):
-    versions: dict[int, int] | None = None  # {宛名番号: 画面を開いたときの版}: a stale edit answers 409

@@ -24,6 +24,7 @@ class Command(TenantCommand):
         self.municipality_argument(process)
         worker = sub.add_parser("worker", help="一定間隔で配信を繰り返します（SIGTERM / Ctrl+C で終了）")
         worker.add_argument("--interval", type=float, default=5.0, help="間隔（秒、既定 5）")
+        worker.add_argument("--once", action="store_true", help="1周期だけ実行して終了します（cron などから）")
         replay_ = sub.add_parser("replay", help="購読者のカーソルを戻し、指定した番号のイベントから再配信させます")
         replay_.add_argument("--subscriber", required=True)
         replay_.add_argument("--from", dest="from_id", type=int, required=True, help="再配信を始めるイベント番号")
@@ -37,7 +38,7 @@ class Command(TenantCommand):
             for progress in process_pending(municipality=municipality, retry_now=options["retry_now"]):
                 self.stdout.write(progress.line())
         elif command == "worker":
-            self._worker(options["interval"])
+            self._worker(options["interval"], once=options["once"])
         elif command == "replay":
             if options["from_id"] < 1:
                 raise CommandError("--from にはイベント番号（1以上）を指定してください。")
@@ -48,16 +49,17 @@ class Command(TenantCommand):
             for s in subscribers().values():
                 self.stdout.write(f"{s.name}: {', '.join(sorted(s.kinds))}")
 
-    def _worker(self, interval: float) -> None:
+    def _worker(self, interval: float, *, once: bool = False) -> None:
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        self.stdout.write(f"イベント配信を {interval:g} 秒ごとに行います。")
+        if not once:
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+            self.stdout.write(f"イベント配信を {interval:g} 秒ごとに行います。")
         while not stopping:
             close_old_connections()
             try:
@@ -67,10 +69,15 @@ class Command(TenantCommand):
                 self._after_pass()
             except Exception as e:  # the database may be away for a moment: report and try again next time
                 self.stderr.write(f"配信に失敗しました（次の周期で再試行します）: {e}")
+            if once:
+                break
             waited = 0.0
             while not stopping and waited < interval:
                 time.sleep(min(0.5, interval - waited))
                 waited += 0.5
 
     def _after_pass(self) -> None:
-        """Hook for periodic work beside delivery (metering's roll-up)."""
+        """Periodic work beside delivery: the meters' increments into their monthly totals."""
+        from lgcloud.platform.metering.services import rollup_all
+
+        rollup_all()

@@ -24,15 +24,18 @@ def progress_bar(label: str, done: int, total: int) -> None:
 
 
 class Command(TenantCommand):
-    help = "中間標準レイアウトで出力します: export --municipality CODE --out DIR [--encoding cp932] [--as-of DATE] | export --group --out DIR"
+    help = ("標準レイアウトで出力します: export --municipality CODE --out DIR [--layout KEY] [--encoding cp932] "
+            "[--as-of DATE] | export --group --out DIR")
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument("--out", required=True, help="出力先フォルダ")
         parser.add_argument("--group", action="store_true", help="グループの全構成団体をそれぞれのフォルダに出力（年度末納品）")
+        parser.add_argument("--layout", help="レイアウト（登録が1つなら省略可）")
         parser.add_argument("--encoding", default="utf-8", help="utf-8（既定）または cp932")
         parser.add_argument("--as-of", help="この日現在の内容で出力（YYYY-MM-DD または和暦）")
-        parser.add_argument("--include-support-measures", action="store_true", help="支援措置ファイルも出力（要: --purpose）")
+        parser.add_argument("--include-sensitive", "--include-support-measures", dest="include_sensitive",
+                            action="store_true", help="要配慮のファイル（支援措置など）も出力（要: --purpose）")
         parser.add_argument("--purpose", default="", help="利用目的（監査記録に残ります）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -57,8 +60,8 @@ class Command(TenantCommand):
         for m in targets:
             folder = out / m.code if options["group"] else out
             with municipality_scope(m):
-                result = export_municipality(folder, encoding=options["encoding"], as_of=as_of,
-                                             include_support=options["include_support_measures"],
+                result = export_municipality(folder, layout=options["layout"], encoding=options["encoding"], as_of=as_of,
+                                             include_sensitive=options["include_sensitive"],
                                              purpose=options["purpose"], progress=progress_bar)
             if not result.ok:
                 failed += 1

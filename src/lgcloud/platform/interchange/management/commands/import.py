@@ -11,17 +11,20 @@ from lgcloud.platform.tenancy.commands import TenantCommand
 
 
 class Command(TenantCommand):
-    help = "中間標準レイアウトのファイルを取り込みます（全件を検証してから一括登録）: import --municipality CODE DIR [--dry-run] [--replace]"
+    help = ("標準レイアウトのファイルを取り込みます（全件を検証してから一括登録）: import --municipality CODE DIR "
+            "[--layout KEY] [--dry-run] [--replace]")
     municipality_required = True
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         parser.add_argument("dir", help="取り込むファイルのフォルダ")
-        parser.add_argument("--encoding", default="utf-8", help="utf-8（既定）または cp932")
+        parser.add_argument("--layout", help="レイアウト（既定: manifest.json に書かれたもの、または登録が1つならそれ）")
+        parser.add_argument("--encoding", help="utf-8 または cp932（既定: manifest.json に書かれたもの、なければ utf-8）")
         parser.add_argument("--dry-run", action="store_true", help="検証のみ行い、登録しない")
         parser.add_argument("--replace", action="store_true", help="既存の住民記録を置き換える（一括・原子的）")
         parser.add_argument("--mapping", help="他システムのCSVの対応定義（YAML）")
-        parser.add_argument("--include-support-measures", action="store_true")
+        parser.add_argument("--include-sensitive", "--include-support-measures", dest="include_sensitive",
+                            action="store_true", help="要配慮のファイル（支援措置など）も取り込む（要: --purpose）")
         parser.add_argument("--purpose", default="")
         parser.add_argument("--report", help="エラー一覧CSVの出力先（既定: DIR/import_errors.csv）")
 
@@ -30,11 +33,17 @@ class Command(TenantCommand):
         batch = None
         problems: list[Any] = []
         if options.get("mapping"):
-            from lgcloud.platform.interchange.mapping import load_mapping, read_vendor
+            from lgcloud.platform.interchange.mapping import MappingError, load_mapping, read_vendor
 
-            batch = read_vendor(load_mapping(Path(options["mapping"])), folder, problems)
-        result = import_municipality(folder, encoding=options["encoding"], dry_run=options["dry_run"],
-                                     replace=options["replace"], include_support=options["include_support_measures"],
+            try:
+                mapping = load_mapping(Path(options["mapping"]))
+            except MappingError as e:
+                raise CommandError(str(e)) from None
+            batch = read_vendor(mapping, folder, problems)
+            options["layout"] = options["layout"] or mapping.layout
+        result = import_municipality(folder, layout=options["layout"], encoding=options["encoding"],
+                                     dry_run=options["dry_run"], replace=options["replace"],
+                                     include_sensitive=options["include_sensitive"],
                                      purpose=options["purpose"], progress=progress_bar, batch=batch,
                                      prior_problems=problems)
         if not result.ok:

@@ -1,0 +1,129 @@
+"""The registry's side of an import, second part: the event history. Files with a history must fold
+(with the register's own fold, `engine.fold_changes`) into exactly the persons and households in the
+files; files without one (another system's) get one 「データ移行による記載」 event per household."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils import timezone
+
+from lgcloud.areas.registry import engine
+from lgcloud.areas.registry.interchange.staging import Batch
+from lgcloud.areas.registry.models import EventKind
+from lgcloud.platform.interchange.codec import Problem
+from lgcloud.platform.tenancy.context import current_actor
+
+_PERSON_KEYS = set(engine.PERSON_ITEMS) - {"household_id", "individual_number_enc", "individual_number_hash",
+                                          "individual_number_last4"} | {"household_no", "individual_number"}
+_HOUSEHOLD_KEYS = set(engine.HOUSEHOLD_ITEMS) - {"head_id"} | {"head_person_no"}
+
+
+_DEFAULTS = {"person": engine.defaults(engine.PERSON_ITEMS), "household": engine.defaults(engine.HOUSEHOLD_ITEMS)}
+
+
+def stored(target: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Values as the register's own events hold them: a blank becomes the item's empty value, dates ISO."""
+    defaults = _DEFAULTS[target]
+    return {k: engine.to_json(defaults.get(k) if v is None or v == "" else v) for k, v in values.items()}
+
+
+def in_fold_order(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events of a file in the register's fold order: 異動日, then 異動番号 (the order they were recorded)."""
+    return sorted(events, key=lambda e: (e["effective_on"], e["event_no"]))
+
+
+def file_state(b: Batch, target: str, no: int) -> dict[str, Any]:
+    """The final state the files give for a person or household, in the history's terms."""
+    if target == "person":
+        p = b.persons[no]
+        m = b.memberships.get(no, {})
+        state = {k: p.get(k) for k in _PERSON_KEYS if k in p}
+        state.update({"household_no": m.get("household_no"), "relationship": m.get("relationship", ""),
+                      "household_order": m.get("household_order", 1)})
+        state["individual_number"] = str(p["individual_number"]).zfill(12) if p.get("individual_number") else None
+        return state
+    h = b.households[no]
+    return {k: h.get(k) for k in _HOUSEHOLD_KEYS if k in h}
+
+
+def _normal(key: str, value: Any) -> Any:
+    if value in ("", None) or value == {} or value == []:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if key in ("electoral_registered", "kana_certified"):
+        return bool(value)
+    if key == "individual_number":
+        return str(value).zfill(12)
+    return value
+
+
+def synthesize_history(b: Batch) -> None:
+    """Files without a history (another system's): one 「データ移行による記載」 event per household."""
+    now = timezone.now().replace(microsecond=0)
+    by_household: dict[int, list[int]] = defaultdict(list)
+    for no, m in sorted(b.memberships.items()):
+        by_household[m["household_no"]].append(no)
+    n = 0
+    for hno in sorted(b.households):
+        changes = [{"target": "household", "no": hno, "set": stored("household", file_state(b, "household", hno))}]
+        for no in by_household.get(hno, []):
+            changes.append({"target": "person", "no": no,
+                            "set": stored("person", file_state(b, "person", no))})
+        n += 1
+        b.events.append({"event_no": n, "kind": EventKind.MIGRATION, "effective_on": timezone.localdate(),
+                         "notified_on": None, "processed_at": now, "clerk": current_actor().username,
+                         "role": current_actor().role, "channel": "import", "reason": "データ移行", "corrects": None,
+                         "cancels": None, "changes": changes, "_line": 0})
+
+
+def check_history(b: Batch, problems: list[Problem]) -> None:
+    """Every change refers to a known person/household; folding the history gives the files' state."""
+    by_no = {e["event_no"]: e for e in b.events}
+    cancelled = {e["cancels"] for e in b.events if e.get("cancels")}
+    for e in b.events:
+        line = e["_line"]
+        for ref in ("corrects", "cancels"):
+            if e.get(ref) and (e[ref] not in by_no or e[ref] >= e["event_no"]):
+                problems.append(Problem("05_events.csv", line, ref, str(e[ref]), "参照する異動番号がありません（前の異動を指定してください）"))
+        if not isinstance(e["changes"], list):
+            problems.append(Problem("05_events.csv", line, "変更内容", "", "変更内容は配列で指定してください"))
+            e["changes"] = []
+            continue
+        for ch in e["changes"]:
+            target, no, values = ch.get("target"), ch.get("no"), ch.get("set")
+            known = b.persons if target == "person" else b.households if target == "household" else None
+            keys = _PERSON_KEYS if target == "person" else _HOUSEHOLD_KEYS
+            if known is None or not isinstance(values, dict) or no not in known:
+                problems.append(Problem("05_events.csv", line, "変更内容", str(no), "変更内容の対象（宛名番号・世帯番号）がありません"))
+                continue
+            unknown = set(values) - keys
+            if unknown:
+                problems.append(Problem("05_events.csv", line, "変更内容", "、".join(sorted(unknown)), "変更内容に定義にない項目があります"))
+    if problems:
+        return
+    # The register's own fold, over the live events in (異動日, 異動番号) order.
+    live = (e["changes"] for e in in_fold_order(b.events) if e["event_no"] not in cancelled)
+    state = engine.fold_changes(live, key="no")
+    defaults = {
+        "person": {**engine.defaults(engine.PERSON_ITEMS), "household_no": None, "individual_number": None},
+        "household": {**engine.defaults(engine.HOUSEHOLD_ITEMS), "head_person_no": None},
+    }
+    for target, known in (("person", b.persons), ("household", b.households)):
+        for no in known:
+            folded = state.get((target, no))
+            expected = file_state(b, target, no)
+            label = "宛名番号" if target == "person" else "世帯番号"
+            if folded is None:
+                problems.append(Problem("05_events.csv", 0, label, str(no), "異動履歴にこの記録を作る異動がありません"))
+                continue
+            folded = {**defaults[target], **folded}
+            for k, v in expected.items():
+                if _normal(k, folded.get(k)) != _normal(k, v):
+                    problems.append(Problem("05_events.csv", 0, label, str(no),
+                                            f"異動履歴から再構成した「{k}」（{folded.get(k)!r}）がファイルの値（{v!r}）と一致しません"))
+                    break

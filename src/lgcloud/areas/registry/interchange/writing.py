@@ -1,0 +1,264 @@
+"""The registry's side of an import, last part: writing a checked batch in the import's transaction.
+
+Ids are allocated up front and rows sent in bulk (`lgcloud.platform.interchange.bulk`), not one ORM save
+per row: the subjects and 履歴 snapshots are written as the register would have written them, event by
+event, and the search columns with the register's own function (`search.search_columns`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.utils import timezone
+
+from lgcloud.areas.registry import crypto, engine
+from lgcloud.areas.registry.interchange.history import in_fold_order, stored
+from lgcloud.areas.registry.interchange.staging import Batch
+from lgcloud.areas.registry.models import (
+    Certificate,
+    Counter,
+    EventSubject,
+    Household,
+    MoveLink,
+    OffenderReview,
+    Person,
+    PersonSnapshot,
+    PreparedRequest,
+    RegistryEvent,
+    Restriction,
+    SearchHistory,
+    SearchKey,
+    Status,
+    SupportMeasure,
+)
+from lgcloud.areas.registry.search import search_columns, search_keys
+from lgcloud.platform.interchange import bulk
+from lgcloud.platform.interchange.adapters import Progress
+from lgcloud.platform.tenancy.context import require_municipality
+
+BATCH = 5000
+
+
+def clear_register() -> None:
+    """Every record of the register of the current municipality (an import with --replace)."""
+    SearchKey.objects.all().delete()
+    PersonSnapshot.objects.all().delete()
+    EventSubject.objects.all().delete()
+    Restriction.objects.all().delete()
+    OffenderReview.objects.all().delete()
+    MoveLink.objects.all().delete()
+    SupportMeasure.objects.all().delete()
+    Certificate.objects.all().delete()
+    PreparedRequest.objects.all().delete()
+    SearchHistory.objects.all().delete()
+    RegistryEvent.objects.update(corrects=None, cancels=None)
+    RegistryEvent.objects.all().delete()
+    Household.objects.update(head=None)
+    Person.objects.update(household=None)
+    Person.objects.all().delete()
+    Household.objects.all().delete()
+    Counter.objects.all().delete()
+
+
+_CIPHERS: dict[str, str] = {}
+
+
+def _blank(f: Any) -> Any:
+    return f.get_default() if f.has_default() else ""
+
+
+def _internal(values: dict[str, Any], person_pk: dict[int, int], household_pk: dict[int, int], code: str,
+              target: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in values.items():
+        if k == "household_no":
+            out["household_id"] = household_pk[v] if v else None
+        elif k == "head_person_no":
+            out["head_id"] = person_pk[v] if v else None
+        elif k == "individual_number":
+            if v:
+                number = str(v).zfill(12)
+                if number not in _CIPHERS:  # one ciphertext per number, so the row and its history agree
+                    _CIPHERS[number] = crypto.encrypt(code, number)
+                out.update(individual_number_enc=_CIPHERS[number],
+                           individual_number_hash=crypto.search_hash(code, number),
+                           individual_number_last4=number[-4:])
+            else:
+                out.update(individual_number_enc="", individual_number_hash="", individual_number_last4="")
+        else:
+            out[k] = v
+    return out
+
+
+def _rows(model: type[Any], dicts: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    columns = list(dicts[0]) if dicts else []
+    return columns, [tuple(d[c] for c in columns) for d in dicts]
+
+
+def _bulk(model: type[Any], dicts: list[dict[str, Any]]) -> None:
+    if dicts:
+        columns, rows = _rows(model, dicts)
+        bulk.insert(model, columns, rows)
+
+
+def write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
+    municipality = require_municipality()
+    code = municipality.code
+    mid = municipality.pk
+    _CIPHERS.clear()
+    hfields = {f.attname: f for f in Household._meta.concrete_fields}
+    pfields = {f.attname: f for f in Person._meta.concrete_fields}
+    # Ids first, so households can name their head before the persons are written (the foreign keys are
+    # checked at commit).
+    first = bulk.allocate_ids(Household, len(b.households))
+    household_pk = {hno: first + i for i, hno in enumerate(sorted(b.households))}
+    first = bulk.allocate_ids(Person, len(b.persons))
+    person_pk = {no: first + i for i, no in enumerate(sorted(b.persons))}
+    hrows = []
+    for hno in sorted(b.households):
+        h = b.households[hno]
+        row = {f: _blank(hfields[f]) for f in hfields if f not in ("id", "municipality_id", "head_id")}
+        row.update({k: v for k, v in h.items() if k in hfields and v is not None})
+        head = h.get("head_person_no") if h.get("status") == "active" else None
+        row.update(id=household_pk[hno], municipality_id=mid, household_no=hno,
+                   head_id=person_pk[head] if head else None, version=0)
+        hrows.append(row)
+    _bulk(Household, hrows)
+    if progress:
+        progress("世帯の登録", 1, 5)
+    history = _history_counts(b.events)
+    prows = []
+    keys = []
+    empty = {f: (None if pfields[f].null else _blank(pfields[f])) for f in pfields if f != "municipality_id"}
+    for no in sorted(b.persons):
+        p = b.persons[no]
+        m = b.memberships.get(no, {})
+        row = dict(empty)
+        row.update({k: v for k, v in p.items() if k in pfields and k not in ("id", "municipality_id") and v is not None})
+        row.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
+        row.update(id=person_pk[no], municipality_id=mid,
+                   household_id=household_pk[m["household_no"]] if m else None,
+                   relationship=m.get("relationship", ""), household_order=m.get("household_order", 1),
+                   history_no=history.get(no, 0), version=history.get(no, 0))
+        person = Person(**row)
+        own = search_keys(person)
+        row.update(search_columns(person, own))
+        prows.append(row)
+        keys += [{"municipality_id": mid, "person_id": row["id"], "kind": k, "value": v} for k, v in sorted(own)]
+    _bulk(Person, prows)
+    _bulk(SearchKey, keys)
+    if progress:
+        progress("住民の登録", 2, 5)
+    ordered = sorted(b.events, key=lambda e: e["event_no"])
+    first = bulk.allocate_ids(RegistryEvent, len(ordered))
+    event_pk = {e["event_no"]: first + i for i, e in enumerate(ordered)}
+    erows = []
+    for e in ordered:
+        erows.append({
+            "id": event_pk[e["event_no"]], "municipality_id": mid, "kind": e["kind"],
+            "effective_on": e["effective_on"], "notified_on": e.get("notified_on"), "processed_at": e["processed_at"],
+            "clerk": e["clerk"], "role": e.get("role") or "", "channel": e.get("channel") or "",
+            "reason": e.get("reason") or "",
+            "changes": [{"target": ch["target"], "id": (person_pk if ch["target"] == "person" else household_pk)[ch["no"]],
+                         "set": stored(ch["target"], _internal(ch["set"], person_pk, household_pk, code, ch["target"]))}
+                        for ch in e["changes"]],
+            "corrects_id": event_pk[e["corrects"]] if e.get("corrects") else None,
+            "cancels_id": event_pk[e["cancels"]] if e.get("cancels") else None,
+            "approved_request_id": None,
+        })
+    _bulk(RegistryEvent, erows)
+    if progress:
+        progress("異動履歴の登録", 3, 5)
+    _write_history(b, ordered, event_pk, person_pk, household_pk)
+    if progress:
+        progress("履歴と検索キーの作成", 4, 5)
+    for r in b.restrictions:
+        Restriction.objects.create(
+            person_id=person_pk.get(r["person_no"]) if r.get("person_no") else None,
+            household_id=household_pk.get(r["household_no"]) if r.get("household_no") else None,
+            action=r["action"], mode=r["mode"], starts_on=r["starts_on"], ends_on=r.get("ends_on"),
+            reason=r["reason"], set_by=r["set_by"], removed=bool(r["removed"]), removed_by=r.get("removed_by") or "")
+    for s in b.support:
+        SupportMeasure.objects.create(
+            applicant_id=person_pk[s["applicant_person_no"]],
+            accompanying=[int(x) for x in (s.get("accompanying") or "").split(";") if x.strip()],
+            status=s["status"], starts_on=s["starts_on"], ends_on=s["ends_on"], extensions=s["extensions"],
+            offender_person_id=person_pk.get(s["offender_person_no"]) if s.get("offender_person_no") else None,
+            offender_name=s.get("offender_name") or "", offender_kana=s.get("offender_kana") or "",
+            offender_birth_date=s.get("offender_birth_date"), offender_address=s.get("offender_address") or "",
+            offender_other_names=s.get("offender_other_names") or "",
+            addresses=s.get("addresses") or "", note=s.get("note") or "", set_by=s["set_by"])
+    Counter.objects.create(municipality=municipality, name="person", value=max(b.persons, default=0))
+    Counter.objects.create(municipality=municipality, name="household", value=max(b.households, default=0))
+    if progress:
+        progress("完了", 5, 5)
+    return {"persons": sum(1 for p in b.persons.values() if p["status"] == Status.RESIDENT),
+            "removed": sum(1 for p in b.persons.values() if p["status"] == Status.REMOVED),
+            "households": len(b.households), "events": len(b.events), "restrictions": len(b.restrictions),
+            "support_measures": len(b.support)}
+
+
+def _write_history(b: Batch, ordered: list[dict[str, Any]], event_pk: dict[int, int], person_pk: dict[int, int],
+                   household_pk: dict[int, int]) -> None:
+    """Subjects and 履歴 snapshots as the register would have written them, event by event."""
+    municipality = require_municipality()
+    mid = municipality.pk
+    by_no = {e["event_no"]: e for e in ordered}
+    cancelled: set[int] = set()
+    person_events: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    history_no: dict[int, int] = defaultdict(int)
+    subjects: list[dict[str, Any]] = []
+    snapshots: list[dict[str, Any]] = []
+    base = {k: engine.to_json(v) for k, v in engine.defaults(engine.PERSON_ITEMS).items()}
+    now = timezone.now()
+    for e in ordered:
+        touched_persons = {ch["no"] for ch in e["changes"] if ch["target"] == "person"}
+        touched_households = {ch["no"] for ch in e["changes"] if ch["target"] == "household"}
+        if e.get("cancels"):
+            cancelled.add(e["cancels"])
+            target = by_no[e["cancels"]]
+            touched_persons |= {ch["no"] for ch in target["changes"] if ch["target"] == "person"}
+            touched_households |= {ch["no"] for ch in target["changes"] if ch["target"] == "household"}
+        states = {}
+        for no in touched_persons:
+            person_events[no].append(e)
+            live = (ev["changes"] for ev in in_fold_order(person_events[no]) if ev["event_no"] not in cancelled)
+            state = engine.fold_changes(live, key="no", only=("person", no)).get(("person", no), {})
+            states[no] = state
+            if state.get("household_no"):
+                touched_households.add(state["household_no"])
+        pk = event_pk[e["event_no"]]
+        for no in sorted(touched_persons):
+            subjects.append({"municipality_id": mid, "event_id": pk, "person_id": person_pk[no], "household_id": None})
+        for hno in sorted(touched_households):
+            subjects.append({"municipality_id": mid, "event_id": pk, "person_id": None, "household_id": household_pk[hno]})
+        for no in sorted(touched_persons):
+            history_no[no] += 1
+            data = dict(base)
+            data.update(stored("person", _internal(states[no], person_pk, household_pk, municipality.code, "person")))
+            data["person_no"] = no
+            snapshots.append({"municipality_id": mid, "person_id": person_pk[no], "history_no": history_no[no],
+                              "event_id": pk, "effective_on": e["effective_on"],
+                              "household_id_at": household_pk.get(states[no].get("household_no") or 0),
+                              "data": data, "recorded_at": now})
+        if len(snapshots) >= BATCH * 4:
+            _bulk(EventSubject, subjects)
+            _bulk(PersonSnapshot, snapshots)
+            subjects, snapshots = [], []
+    _bulk(EventSubject, subjects)
+    _bulk(PersonSnapshot, snapshots)
+
+
+def _history_counts(events: list[dict[str, Any]]) -> dict[int, int]:
+    """How many 履歴 each person will have: one per event that touches them (a cancellation touches the
+    persons of the event it cancels)."""
+    by_no = {e["event_no"]: e for e in events}
+    counts: dict[int, int] = defaultdict(int)
+    for e in events:
+        touched = {ch["no"] for ch in e["changes"] if ch["target"] == "person"}
+        if e.get("cancels"):
+            touched |= {ch["no"] for ch in by_no[e["cancels"]]["changes"] if ch["target"] == "person"}
+        for no in touched:
+            counts[no] += 1
+    return counts

@@ -1,0 +1,124 @@
+"""督促状 with its 納付書 as PDF (ReportLab, IPAex明朝 embedded), kept in this one module so it can move onto
+`lgcloud.platform.documents` (issuance register, verification) once that lands.
+
+Each page is one 督促状 for one instalment; its lower part is the 納付書 carrying the 納付番号, a QR code in
+the manner of the 地方税統一QRコード and a Code 128 bar code for convenience stores. The QR code encodes
+`LGQR1|<団体コード>|<納付番号>|<金額>|<指定納期限 YYYYMMDD>` — the receiving bank or payment app reads the
+納付番号 (which identifies levy, 年度, 期別 and taxpayer) and the amount; the bar code encodes
+`91<団体コード 6><納付番号 17><金額 8>` (digits only).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode import code128
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from lgcloud.areas.revenue.models import ReminderNotice, levy_label
+from lgcloud.platform.common.errors import LgcloudError
+from lgcloud.platform.common.wareki import format_fiscal_year, format_wareki
+from lgcloud.platform.tenancy.models import Municipality
+
+FONT_NAME = "IPAexMincho"
+FONT_FILE = "ipaexm.ttf"
+FONT_DIRS = (Path("/usr/share/fonts/opentype/ipaexfont-mincho"), Path("/usr/share/fonts/truetype/ipaexfont-mincho"),
+             Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
+
+
+class FontMissing(LgcloudError):
+    def __init__(self) -> None:
+        super().__init__("督促状に埋め込む日本語フォント（IPAex明朝 ipaexm.ttf）が見つかりません。"
+                         "fonts-ipaexfont-mincho をインストールしてください。")
+
+
+@functools.cache
+def font() -> str:
+    configured = os.environ.get("LGCLOUD_CERTIFICATE_FONT", "")
+    candidates = [Path(configured)] if configured else []
+    candidates += [d / FONT_FILE for d in FONT_DIRS[:2]]
+    found = next((p for p in candidates if p.is_file()), None)
+    if found is None:
+        for d in FONT_DIRS[2:]:
+            if d.is_dir():
+                found = next(iter(d.rglob(FONT_FILE)), None)
+                if found:
+                    break
+    if found is None:
+        raise FontMissing()
+    pdfmetrics.registerFont(TTFont(FONT_NAME, str(found)))
+    return FONT_NAME
+
+
+def qr_text(municipality: Municipality, notice: ReminderNotice) -> str:
+    return f"LGQR1|{municipality.code}|{notice.bill.payment_ref}|{notice.principal}|{notice.pay_by:%Y%m%d}"
+
+
+def barcode_text(municipality: Municipality, notice: ReminderNotice) -> str:
+    return f"91{municipality.code[:6]}{notice.bill.payment_ref}{min(notice.principal, 99_999_999):08d}"
+
+
+def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice], names: dict[int, str]) -> bytes:
+    name = font()
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, pageCompression=1)
+    c.setTitle("督促状")
+    w, h = A4
+    for n in notices:
+        b = n.bill
+        c.setFont(name, 18)
+        c.drawCentredString(w / 2, h - 70, "督　促　状")
+        c.setFont(name, 11)
+        c.drawString(50, h - 110, f"{names.get(n.person_no, '')}　様（宛名番号 {n.person_no}）")
+        c.drawRightString(w - 50, h - 110, f"{format_wareki(n.issued_on)}")
+        c.drawRightString(w - 50, h - 128, f"{municipality.name}長")
+        lines = [
+            f"下記の税額が納期限までに納付されていません。{format_wareki(n.pay_by)}までに納付してください。",
+            "この督促状を発した日から起算して10日を経過した日までに完納されないときは、",
+            "地方税法の規定により滞納処分を行うことがあります。",
+        ]
+        for i, text in enumerate(lines):
+            c.drawString(50, h - 165 - i * 17, text)
+        rows = [("税目", levy_label(b.levy)), ("年度・期別", f"{format_fiscal_year(b.fiscal_year)} 第{b.installment}期"),
+                ("納期限", format_wareki(b.due_on)), ("未納税額", f"{n.principal:,}円"),
+                ("延滞金（発付日現在の見込）", f"{n.late_fee_estimate:,}円"), ("指定納期限", format_wareki(n.pay_by)),
+                ("納付番号", b.payment_ref)]
+        y = h - 240
+        for label, value in rows:
+            c.rect(50, y - 6, 170, 20)
+            c.rect(220, y - 6, w - 270, 20)
+            c.drawString(56, y, label)
+            c.drawString(226, y, value)
+            y -= 20
+        c.setDash(4, 3)
+        c.line(30, 330, w - 30, 330)
+        c.setDash()
+        c.setFont(name, 13)
+        c.drawString(50, 300, "納　付　書（督促分）")
+        c.setFont(name, 10)
+        c.drawString(50, 280, f"{levy_label(b.levy)}　{format_fiscal_year(b.fiscal_year)} 第{b.installment}期")
+        c.drawString(50, 264, f"金額 {n.principal:,}円（延滞金は別途計算）　納付番号 {b.payment_ref}")
+        c.drawString(50, 248, f"指定納期限 {format_wareki(n.pay_by)}　{municipality.name}")
+        qr = QrCodeWidget(qr_text(municipality, n))
+        x0, y0, x1, y1 = qr.getBounds()
+        d = Drawing(90, 90, transform=[90 / (x1 - x0), 0, 0, 90 / (y1 - y0), 0, 0])
+        d.add(qr)
+        renderPDF.draw(d, c, w - 150, 220)
+        c.drawString(w - 150, 208, "地方税統一QR方式")
+        bar = code128.Code128(barcode_text(municipality, n), barHeight=40, barWidth=0.9)
+        bar.drawOn(c, 50, 150)
+        c.setFont(name, 8)
+        c.drawString(50, 138, barcode_text(municipality, n))
+        c.showPage()
+    c.save()
+    return buf.getvalue()

@@ -1,0 +1,34 @@
+"""Demo treasury: bills, a month of payments, arrears with 督促状, one 分納誓約 — through the services, fast."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from django.utils import timezone
+
+from lgcloud.areas.registry import demo_data as registry_demo
+from lgcloud.areas.revenue import demo_data
+from lgcloud.areas.revenue.models import Bill, Entry, ImportBatch, Payment, PaymentPlan, PaymentStatus, ReminderNotice
+from lgcloud.platform.demo.loader import DemoContext
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
+
+
+def test_demo_treasury(group, muni_a):
+    ctx = DemoContext(group=group, members=[muni_a], scale=1, out=io.StringIO())
+    registry_demo.residents(ctx)
+    started = time.perf_counter()
+    demo_data.treasury(ctx)
+    seconds = time.perf_counter() - started
+    with municipality_scope(muni_a, Actor("test", "system", "system")):
+        assert Bill.objects.values("person_no").distinct().count() == demo_data.TAXPAYERS_PER_MEMBER
+        assert {"resident_tax.ordinary", "light_vehicle_tax"} <= set(Bill.objects.values_list("levy", flat=True))
+        month_ago = timezone.localdate().toordinal() - 31
+        assert Payment.objects.filter(paid_on__gte=timezone.localdate().fromordinal(month_ago)).count() >= 5
+        assert ReminderNotice.objects.exists() and PaymentPlan.objects.count() == 1
+        assert Payment.objects.filter(status=PaymentStatus.UNMATCHED).count() == 1
+        assert ImportBatch.objects.count() == 1 and Entry.objects.filter(kind="late_fee").exists()
+    assert "納税者 24人" in ctx.out.getvalue()  # type: ignore[union-attr]
+    assert seconds < 60
+    demo_data.treasury(ctx)  # a second run leaves the member alone
+    assert "省略しました" in ctx.out.getvalue()  # type: ignore[union-attr]
