@@ -164,10 +164,52 @@ def seed_taxation(m: Municipality) -> Seeded:
     return s
 
 
+def seed_areas(m: Municipality) -> Seeded:
+    """An insured household of B with its 国保税, a 国民年金 第1号 member and a 児童手当 recipient paid in a run."""
+    import datetime as dt
+
+    from lgcloud.areas.insurance import assessment
+    from lgcloud.areas.insurance import services as insurance
+    from lgcloud.areas.pension import services as pension
+    from lgcloud.areas.welfare import services as welfare
+    from lgcloud.areas.welfare import zengin
+    from lgcloud.platform import levies
+
+    s = Seeded()
+    family, given, child_name, kana = _marker("nhi-family"), _marker("nhi-given"), _marker("nhi-child"), "リークホケン"
+    previous = levies.register_receiver(levies.CollectingReceiver())
+    try:
+        with municipality_scope(m, Actor("seed", Role.INSURANCE, "system")):
+            r = move_in(
+                persons=[{"family_name": family, "given_name": given, "family_name_kana": kana,
+                          "given_name_kana": "イチ", "birth_date": "1985-05-05", "sex": "male",
+                          "relationship": "世帯主"},
+                         {"family_name": family, "given_name": child_name, "birth_date": "2021-01-01",
+                          "sex": "female", "relationship": "子"}],
+                address={"address": _marker("nhi-address")}, effective_on="2024-04-01", notified_on="2024-04-01",
+                previous_address=_marker("nhi-previous"))
+            head, child = sorted(p.person_no for p in r.persons)
+            for no in (head, child):
+                insurance.enrol(no, dt.date(2024, 4, 1), "move_in")
+                insurance.record_income(no, 2025, aggregate_income=1_234_567 if no == head else 0)
+            run = assessment.assess_all(2026)
+            pension.acquire(head, dt.date(2024, 4, 1), "move_in_from_abroad")
+            claim = welfare.claim(head, dt.date(2024, 10, 1), [welfare.ChildInput(dt.date(2021, 1, 1), child)],
+                                  welfare.Account("0005", "456", "7654321", "リーク　ホケン"))
+            paid = welfare.payment_run(dt.date(2024, 12, 1), dt.date(2024, 12, 13),
+                                       zengin.Payer("1", "リーク", "0001", "ミズホ", "123", "ウラワ", "1", "1234567"))
+            s.markers |= {family, given, child_name}
+            s.int_ids |= {head, child, r.households[0].household_no, run.pk, claim.pk, paid.pk, 2026}
+            s.str_ids |= {str(head), str(r.households[0].household_no)}
+    finally:
+        levies.register_receiver(previous)
+    return s
+
+
 def seed_revenue(m: Municipality) -> Seeded:
     """B's ledger: a bill, a payment, an unmatched payment from a file, a 督促状, a 分納誓約 and a contact."""
     from lgcloud.areas.revenue import collection, imports, payments
-    from lgcloud.areas.revenue.models import Bill, Payment, PaymentChannel
+    from lgcloud.areas.revenue.models import Bill, Payment, PaymentChannel, ReminderBatch
     from lgcloud.platform import levies
 
     s = Seeded()
@@ -189,8 +231,9 @@ def seed_revenue(m: Municipality) -> Seeded:
         note = _marker("contact")
         collection.record_contact(person, dt.date(2025, 6, 1), "電話催告", note)
         s.markers |= {note, store, filename, bill.payment_ref}
-        s.int_ids |= {person, bill.pk, *Payment.objects.values_list("pk", flat=True)}
-        s.str_ids |= {str(person), "2025-05-20"}
+        s.int_ids |= {person, bill.pk, *Payment.objects.values_list("pk", flat=True),
+                      *ReminderBatch.objects.values_list("pk", flat=True)}
+        s.str_ids.add(str(person))
     return s
 
 
@@ -213,7 +256,7 @@ def seed_documents(m: Municipality) -> Seeded:
 
 
 SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents, seed_worklists,
-                                                   seed_documents, seed_revenue, seed_taxation]
+                                                   seed_documents, seed_revenue, seed_areas, seed_taxation]
 
 
 def seed_all(m: Municipality) -> Seeded:

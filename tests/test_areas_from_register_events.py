@@ -105,3 +105,28 @@ def test_birth_into_an_insured_household_and_a_death(in_a: Municipality, ledger:
     [loss] = _items("pension.loss")
     worklists.decide(loss.pk, accept=True)
     assert Qualification.objects.get(person_no=head).qualification_end == D(2026, 9, 16)
+
+
+def test_75th_birthday_proposes_late_elderly_and_the_household_becomes_specified(
+        in_a: Municipality, ledger: levies.CollectingReceiver) -> None:
+    r = move_in(persons=[
+        {"family_name": "高齢", "given_name": "一", "family_name_kana": "コウレイ", "given_name_kana": "ハジメ",
+         "birth_date": "1951-11-20", "sex": "male", "relationship": "世帯主"},
+        {"family_name": "高齢", "given_name": "二", "family_name_kana": "コウレイ", "given_name_kana": "フタ",
+         "birth_date": "1955-01-01", "sex": "female", "relationship": "妻"},
+    ], address={"address": "埼玉県北足立郡伊奈町小室8-8"}, effective_on="2025-04-01", notified_on="2025-04-01",
+        previous_address="東京都新宿区西新宿2-8-1")
+    husband, wife = sorted(p.person_no for p in r.persons)
+    for no in (husband, wife):
+        services.enrol(no, D(2025, 4, 1), "move_in")
+    from lgcloud.areas.insurance.subscribers import propose_age_changes
+
+    assert propose_age_changes(D(2026, 11, 1)) == 1
+    [item] = _items("insurance.withdrawal")
+    assert item.payload == {"person_no": husband, "coverage_end": "2026-11-20", "reason": "late_elderly"}
+    worklists.decide(item.pk, accept=True)
+    ended = Coverage.objects.get(person_no=husband)
+    assert ended.former_insured and ended.household.specified_since == D(2026, 11, 20)
+    facts = services.household_facts(ended.household, 2027).facts
+    assert facts.specified == "specified"
+    assert [m.former_insured for m in facts.members] == [True, False]

@@ -131,3 +131,19 @@ def test_match_is_a_pure_verdict(world):
     assert offender.match(measure, Requester(name="ｽｽﾞｷｲﾁﾛｳ", birth_date=BIRTH)).match is offender.Match.FULL
     assert offender.match(measure, Requester(name="鈴木 一郎")).match is offender.Match.PARTIAL
     assert offender.match(measure, Requester(name="高橋 一郎", birth_date=dt.date(1975, 5, 6))).match is offender.Match.NONE
+
+
+def test_bad_input_is_refused_before_any_alert(world):
+    """Item 7: a death dated after today is refused as such, not after the clerk acknowledged the 支援措置 alert."""
+    from lgcloud.areas.registry.actions.removal import death
+    from lgcloud.areas.registry.models import Person, RegistryEvent
+
+    victim, _abuser, _m = world
+    events = RegistryEvent.objects.count()
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    with pytest.raises(ValidationFailed):
+        death(person_no=victim.person_no, death_date=tomorrow, notified_on=dt.date.today().isoformat())
+    with pytest.raises(RestrictionAlert):  # valid input: the alert comes, and nothing was written by the dry run
+        death(person_no=victim.person_no, death_date=dt.date.today().isoformat(),
+              notified_on=dt.date.today().isoformat())
+    assert RegistryEvent.objects.count() == events and Person.objects.get(pk=victim.pk).status == "resident"

@@ -190,3 +190,10 @@ def test_a_refusal_outside_any_transaction_is_recorded_at_once(muni_a, as_munici
             restrictions.check("inquiry", [hanako], requester=Requester(name="鈴木一郎",
                                                                         birth_date=dt.date(1975, 5, 5)))
         assert e.value.recorded and AuditRecord.objects.filter(action="registry.refused.inquiry").count() == 1
+
+
+def test_the_destination_is_not_prefixed_twice(muni_b):
+    """Issue 15, item 8: after 転出確定 the 除票 reads the new address once."""
+    assert transfer.destination_text(muni_b, "埼玉県入間郡越生町越生900番地") == "埼玉県入間郡越生町越生900番地"
+    assert transfer.destination_text(muni_b, "入間郡越生町越生900番地") == "埼玉県入間郡越生町越生900番地"
+    assert transfer.destination_text(muni_b, "越生900番地") == f"{muni_b}越生900番地"

@@ -108,3 +108,17 @@ def test_registry_verify_command(household, muni_a):
     Person.objects.filter(pk=household[0].pk).update(given_name="改")
     with pytest.raises(CommandError, match="1件の差異"):
         call_command("registry", "verify", "--municipality", muni_a.code)
+
+
+def test_cancellation_runs_the_change_check(household):
+    """Issue 15, item 8: 取消し is a change like any other; a refusing 抑止 stops it (audited)."""
+    from lgcloud.areas.registry.actions.cancel import cancel_event
+
+    mother, _child = household
+    event = RegistryEvent.objects.get()
+    restrictions.set_restriction(action="change", mode="refuse", starts_on=dt.date(2024, 1, 1), reason="調査中",
+                                 person_no=mother.person_no)
+    with pytest.raises(RestrictionRefused):
+        cancel_event(event_id=event.pk, reason="誤り")
+    assert RegistryEvent.objects.count() == 1
+    assert AuditRecord.objects.filter(action="registry.refused.change").count() == 1

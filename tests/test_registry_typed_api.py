@@ -9,8 +9,8 @@ import pytest
 
 from lgcloud.areas.registry import approvals, catalogue
 from lgcloud.areas.registry.models import EventKind, Person, RegistryEvent
-from lgcloud.areas.registry.schemas import DATE_DESCRIPTION
 from lgcloud.platform.accounts.roles import Role
+from lgcloud.platform.api.types import DATE_DESCRIPTION
 from lgcloud.platform.tenancy.context import Actor, municipality_scope
 from tests.conftest import api_client
 

@@ -55,3 +55,33 @@ def on_registry(event: Any) -> None:
             label = "転出" if kind == "move_out" else "死亡"
             _raise(WITHDRAWAL, event, no, f"国保喪失（{label}）", f"{when} {label}",
                    f"{format_wareki(end)}で国保の資格を喪失させる", {"coverage_end": end.isoformat(), "reason": kind})
+
+
+def propose_age_changes(month: dt.date) -> int:
+    """The 75th birthdays in `month` among the insured: 後期高齢者医療 from the birthday itself (国保 ends that
+    day, the person stays in the household as 特定同一世帯所属者). Raised in the clerk's list; returns how many.
+    (介護分 from the 40th and to the 65th birthday needs no proposal: the assessment counts those months.)"""
+    from lgcloud.areas.registry import public
+
+    first = month.replace(day=1)
+    raised = 0
+    for c in Coverage.objects.filter(coverage_end__isnull=True).only("person_no"):
+        person = public.person(c.person_no)
+        if person is None or person.birth_date is None:
+            continue
+        b = person.birth_date
+        try:
+            birthday = b.replace(year=b.year + 75)
+        except ValueError:
+            birthday = dt.date(b.year + 75, 3, 1)
+        if birthday.replace(day=1) != first:
+            continue
+        worklists.raise_item(
+            WITHDRAWAL, subject_ref=f"registry.person:{c.person_no}", title="国保喪失（75歳到達・後期高齢者医療へ移行）",
+            reason=f"{format_wareki(birthday)} 75歳の誕生日", proposed_action=(
+                f"{format_wareki(birthday)}で国保の資格を喪失させ、特定同一世帯所属者とする"),
+            payload={"person_no": c.person_no, "coverage_end": birthday.isoformat(), "reason": "late_elderly"},
+            capability=Cap.INSURANCE, dedupe_key=f"age75:{c.person_no}", link=f"/insurance/persons/{c.person_no}/",
+        )
+        raised += 1
+    return raised

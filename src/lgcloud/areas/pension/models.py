@@ -32,3 +32,20 @@ class Qualification(ScopedModel):
     class Meta:
         ordering = ["person_no", "qualification_start"]
         verbose_name = "第1号被保険者資格"
+
+
+class ExemptionApplication(ScopedModel):
+    """免除・納付猶予 申請 with its income test and result (the 届書 reported to the pension service)."""
+
+    person_no = models.BigIntegerField("宛名番号", db_index=True)
+    fiscal_year = models.PositiveIntegerField("対象年度")
+    applied_on = models.DateField("申請日")
+    deferment = models.BooleanField("納付猶予の申請", default=False)
+    tests = models.JSONField("所得の審査（本人・配偶者・世帯主）", default=list)
+    result = models.CharField("結果", max_length=20, blank=True)  # full / three_quarters / half / quarter / deferment / ""
+    recorded_by = models.CharField("記録者", max_length=150)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-applied_on"]
+        verbose_name = "免除・納付猶予申請"

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
-from lgcloud.areas.pension.models import Qualification, QualificationReason
+from lgcloud.areas.pension.models import ExemptionApplication, Qualification, QualificationReason
+from lgcloud.areas.pension.rules.exemption import LABELS, IncomeTest, decide
 from lgcloud.areas.pension.rules.national_pension import qualification_end_by_age, qualification_start_by_age
 from lgcloud.areas.registry import public
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, NotFound, ValidationFailed
-from lgcloud.platform.tenancy.context import current_actor
+from lgcloud.platform.params.standard import values_in_force
+from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 
 def open_qualification(person_no: int) -> Qualification | None:
@@ -65,3 +72,58 @@ def reaching_age(start: dt.date, end: dt.date, age: int) -> list[public.Resident
         if start <= reached <= end:
             out.append(r)
     return out
+
+
+@transaction.atomic
+def apply_exemption(person_no: int, fiscal_year: int, applied_on: dt.date, tests: list[IncomeTest], *,
+                    deferment: bool = False) -> ExemptionApplication:
+    """免除・納付猶予 申請: the income test of the applicant (and spouse, householder) decides the level."""
+    if not tests:
+        raise ValidationFailed("審査する所得を1人分以上入力してください。", field="tests")
+    for t in tests:
+        if t.income < 0 or t.dependents < 0:
+            raise ValidationFailed("所得と扶養親族等の数は0以上で入力してください。", field="tests")
+    if public.person(person_no) is None:
+        raise NotFound(f"宛名番号 {person_no} の住民は登録されていません。")
+    result = decide(tests, values_in_force("national_pension.", fiscal_year), deferment=deferment)
+    app = ExemptionApplication.objects.create(
+        person_no=person_no, fiscal_year=fiscal_year, applied_on=applied_on, deferment=deferment,
+        tests=[t.__dict__ for t in tests], result=result or "", recorded_by=current_actor().username)
+    audit.record("pension.exemption_decided", obj=app, detail={"person_no": person_no, "result": result})
+    return app
+
+
+LAYOUT = Path(__file__).resolve().parent / "layouts" / "report.json"
+
+
+def report_file(start: dt.date, end: dt.date) -> bytes:
+    """The 届書 of the period (資格取得・喪失, 免除・納付猶予) as the CSV whose layout is layouts/report.json."""
+    layout = json.loads(LAYOUT.read_text(encoding="utf-8"))
+    code = require_municipality().code
+    rows: list[dict[str, Any]] = []
+    for q in Qualification.objects.filter(qualification_start__range=(start, end)):
+        rows.append({"form": "資格取得届", "person_no": q.person_no, "reason": q.get_start_reason_display(),
+                     "date": q.qualification_start, "result": ""})
+    for q in Qualification.objects.filter(qualification_end__range=(start, end)):
+        rows.append({"form": "資格喪失届", "person_no": q.person_no, "reason": q.get_end_reason_display(),
+                     "date": q.qualification_end, "result": ""})
+    for a in ExemptionApplication.objects.filter(applied_on__range=(start, end)):
+        rows.append({"form": "免除・納付猶予申請書", "person_no": a.person_no, "reason": f"{a.fiscal_year}年度",
+                     "date": a.applied_on, "result": LABELS.get(a.result or None, a.result)})
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator=layout["line_ending"])
+    writer.writerow([c["header"] for c in layout["columns"]])
+    for row in sorted(rows, key=lambda r: (r["date"], r["person_no"], r["form"])):
+        person = public.person(row["person_no"])
+        row |= {"municipality_code": code, "kana": person.kana if person else "",
+                "birth_date": person.birth_date if person else None}
+        cells = []
+        for c in layout["columns"]:
+            value = row.get(c["field"])
+            if c.get("format") == "yyyymmdd":
+                value = value.strftime("%Y%m%d") if value else ""
+            cells.append("" if value is None else str(value))
+        writer.writerow(cells)
+    audit.record("pension.report_file", object_type="Qualification",
+                 detail={"start": start.isoformat(), "end": end.isoformat(), "rows": len(rows)})
+    return out.getvalue().encode(layout["encoding"], errors="replace")

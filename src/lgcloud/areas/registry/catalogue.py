@@ -98,6 +98,11 @@ class Operation:
         return self.acknowledge is not None
 
     @property
+    def capabilities(self) -> tuple[str, ...]:
+        """Who may enter it: the capability, or a counter contractor's when it may prepare it."""
+        return (self.capability, Cap.REGISTRY_PREPARE) if self.contractor else (self.capability,)
+
+    @property
     def operation(self) -> str | None:
         """The approval queue's operation name when a counter contractor may prepare it."""
         return self.slug if self.contractor else None
@@ -223,7 +228,7 @@ OPERATIONS: dict[str, Operation] = {op.slug: op for op in (
         groups=(("外国人住民の事項", FOREIGN_ITEMS), ("異動日", ("effective_on", "reason"))), after="person"),
     Operation(
         "cancellation", "異動の取消し", cancel_event, (EventKind.CANCELLATION,), schemas.CancellationIn,
-        build_cancellation, acknowledge=None, page="person", on_removed=True, needs="person",
+        build_cancellation, page="person", on_removed=True, needs="person",
         description="誤って記録した異動を取り消します。取消しも異動として記録されます（後の異動から順に取り消します）。",
         groups=(("取消し", ("event_id", "reason")),), labels={"reason": "取消しの理由"}, after="person"),
     Operation(

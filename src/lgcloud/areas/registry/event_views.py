@@ -78,12 +78,14 @@ def load_context(request: HttpRequest, spec: Operation) -> Context:
         number = _number(request, "person_no")
         if number is None:
             raise ValidationFailed("宛名番号を入力してください。", field="ctx_person_no")
-        ctx.person = reading.open_person(number, acknowledge_alerts=True, purpose=purpose)
+        ctx.person = reading.access_person(number, capability=spec.capabilities, acknowledge_alerts=True,
+                                           purpose=purpose)
         ctx.alerts = ctx.person.alerts
         person = ctx.person.person
         if person.household_id and spec.head_choices:
-            ctx.household = reading.open_household(person.household.household_no,  # type: ignore[union-attr]
-                                                    acknowledge_alerts=True, purpose=purpose)
+            ctx.household = reading.access_household(person.household.household_no,  # type: ignore[union-attr]
+                                                     capability=spec.capabilities, acknowledge_alerts=True,
+                                                     purpose=purpose)
             ctx.members = [_member(s, s["version"]) for s in ctx.household.members]
         else:
             ctx.members = [_member(reading.current_state(person), person.version)]
@@ -97,7 +99,8 @@ def load_context(request: HttpRequest, spec: Operation) -> Context:
             number = person.household.household_no if person.household else None
         if number is None:
             raise ValidationFailed("世帯番号か宛名番号を入力してください。", field="ctx_household_no")
-        ctx.household = reading.open_household(number, acknowledge_alerts=True, purpose=purpose)
+        ctx.household = reading.access_household(number, capability=spec.capabilities, acknowledge_alerts=True,
+                                                purpose=purpose)
         ctx.alerts = ctx.household.alerts
         ctx.members = [_member(s, s["version"]) for s in ctx.household.members]
     return ctx

@@ -7,7 +7,7 @@ read and its READ audit record happen in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,9 +28,11 @@ from lgcloud.areas.registry.models import (
 )
 from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.areas.registry.restrictions import Requester
+from lgcloud.platform.accounts.roles import Cap, capabilities
 from lgcloud.platform.audit import services as audit
-from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.common.errors import NotFound, PermissionDenied, ValidationFailed
 from lgcloud.platform.common.wareki import parse_japanese_date
+from lgcloud.platform.tenancy.context import current_actor
 
 DEFAULT_PURPOSE = "住民記録の照会"
 
@@ -200,3 +202,41 @@ def open_household(household_no: int, *, as_of: dt.date | None = None, requester
                      detail={"household_no": household.household_no, "as_of": as_of.isoformat() if as_of else None,
                              "persons": [m["person_no"] for m in members], "alerts": len(alerts)})
     return HouseholdFile(household, items, members, as_of, alerts, blocks)
+
+
+# --- access: the capability, the 照会 check and the read audit in one call ----------------------------------
+
+
+def _require_any(capability: str | Sequence[str]) -> None:
+    caps = (capability,) if isinstance(capability, str) else tuple(capability)
+    actor = current_actor()
+    if actor.channel in ("cli", "system"):
+        return
+    held = capabilities(actor.role)
+    if not any(c in held for c in caps):
+        raise PermissionDenied("この操作を行う権限がありません。")
+
+
+def _requester(given: Requester | Mapping[str, Any] | None) -> Requester | None:
+    """Who asks, given as a Requester or as the raw fields (name, kana, birth_date, person_no): read after the check,
+    like a 基準日 given as text (西暦 or 和暦)."""
+    return requester(**given) if isinstance(given, Mapping) else given
+
+
+def access_person(person_no: int, *, capability: str | Sequence[str] = Cap.REGISTRY_VIEW, purpose: str = "",
+                  as_of: dt.date | str | None = None, requester: Requester | Mapping[str, Any] | None = None,
+                  acknowledge_alerts: bool = False, history: bool = True) -> PersonFile:
+    """A person for a reader holding `capability` (or one of them): the capability, the 照会 check (抑止・支援措置)
+    and the READ audit record together, as Zulip's access_* helpers load and check. Screens and API call this."""
+    _require_any(capability)
+    return open_person(person_no, as_of=parse_date(as_of) if isinstance(as_of, str) else as_of, requester=_requester(requester), acknowledge_alerts=acknowledge_alerts,
+                       purpose=purpose, history=history)
+
+
+def access_household(household_no: int, *, capability: str | Sequence[str] = Cap.REGISTRY_VIEW, purpose: str = "",
+                     as_of: dt.date | str | None = None, requester: Requester | Mapping[str, Any] | None = None,
+                     acknowledge_alerts: bool = False) -> HouseholdFile:
+    """A household and its members for a reader holding `capability`: checked, 照会-checked and audited in one call."""
+    _require_any(capability)
+    return open_household(household_no, as_of=parse_date(as_of) if isinstance(as_of, str) else as_of, requester=_requester(requester),
+                          acknowledge_alerts=acknowledge_alerts, purpose=purpose)

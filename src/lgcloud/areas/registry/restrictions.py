@@ -250,6 +250,23 @@ def persons_of(kwargs: Mapping[str, Any]) -> list[Person]:
     return persons
 
 
+class _DryRun(Exception):
+    pass
+
+
+def _validate_first(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """Run the service in a transaction that is always rolled back: an input error it finds is raised (so the
+    clerk corrects the input before acknowledging alerts); anything else leaves the alert to be raised."""
+    try:
+        with transaction.atomic():
+            fn(*args, **kwargs)
+            raise _DryRun
+    except (_DryRun, RestrictionAlert, RestrictionRefused, Conflict):
+        return
+    except (ValidationFailed, NotFound):
+        raise
+
+
 def guarded(action: str) -> Callable[[F], Callable[..., Any]]:
     """Run the 抑止 check for the named persons before the service's own transaction opens."""
 
@@ -258,7 +275,11 @@ def guarded(action: str) -> Callable[[F], Callable[..., Any]]:
         def wrapper(*args: Any, acknowledge_alerts: bool = False, **kwargs: Any) -> Any:
             persons = persons_of(kwargs)
             if persons:
-                check(action, persons, acknowledge_alerts=acknowledge_alerts)
+                try:
+                    check(action, persons, acknowledge_alerts=acknowledge_alerts)
+                except RestrictionAlert:
+                    _validate_first(fn, args, kwargs)  # bad input is said before any alert is
+                    raise
             return fn(*args, **kwargs)
 
         return wrapper

@@ -1,51 +1,19 @@
 """The request bodies of the 異動 (the API's and the approval queue's): every field named and typed, so the
 OpenAPI document tells an integrator what to send.
 
-Dates are `WarekiDate`: 西暦 (2026-04-01) or 和暦 (令和8年4月1日, R8.4.1) in, a date out; a bad one answers 400
-with a Japanese message naming the field. Each body turns itself into the service's keyword arguments
+Dates are the platform's `WarekiDate`: 西暦 (2026-04-01) or 和暦 (令和8年4月1日, R8.4.1) in, a date out; a bad
+one answers 400 with a Japanese message naming the field. Each body turns itself into the service's keyword arguments
 (`service_args`); the services validate the rest as they do for a screen.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, WithJsonSchema
+from pydantic import ConfigDict, Field
 
-from lgcloud.platform.common.wareki import parse_japanese_date
-
-DATE_DESCRIPTION = ("日付。西暦（2026-04-01、2026/4/1、20260401）または和暦（令和8年4月1日、R8.4.1、令和元年5月1日）で"
-                    "指定します。読み取れない日付・存在しない日付は 400 で、項目名を示すメッセージを返します。")
-
-# The Japanese names of the date fields, for the message of a bad date.
-DATE_LABELS = {
-    "effective_on": "異動日", "notified_on": "届出日", "birth_date": "生年月日", "death_date": "死亡日",
-    "declared_on": "失踪宣告の日", "stay_expires_on": "在留期間の満了日",
-    "became_foreign_resident_on": "外国人住民となった年月日",
-}
-
-
-def _wareki(value: Any, info: ValidationInfo) -> Any:
-    if value is None or isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    try:
-        return parse_japanese_date(text)
-    except ValueError as e:
-        label = DATE_LABELS.get(info.field_name or "", info.field_name or "日付")
-        raise ValueError(f"{label}（{info.field_name}）: {e}") from None
-
-
-WarekiDate = Annotated[
-    dt.date,
-    BeforeValidator(_wareki),
-    WithJsonSchema({"type": "string", "format": "date", "title": "WarekiDate", "description": DATE_DESCRIPTION,
-                    "examples": ["2026-04-01", "令和8年4月1日", "R8.4.1"]}),
-]
+from lgcloud.platform.api.types import WarekiDate
 
 
 def plain(items: dict[str, Any]) -> dict[str, Any]:
@@ -297,6 +265,6 @@ class NationalityLossIn(Ack):
         return {**super().service_args(), "foreign": self.foreign.items()}
 
 
-class CancellationIn(Body):
+class CancellationIn(EventIn):
     event_id: int = Field(default=0, description="取り消す異動の番号")
     reason: str = Field(default="", description="取消しの理由")

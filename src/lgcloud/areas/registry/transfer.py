@@ -28,6 +28,7 @@ from lgcloud.platform import worklists
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.tenancy.context import require_municipality
+from lgcloud.platform.tenancy.models import Municipality
 
 
 def pending(kind: str) -> list[TransferMessage]:
@@ -137,11 +138,24 @@ def _confirm(msg: TransferMessage, acknowledge_alerts: bool) -> int:
     for number in msg.payload["sender_person_nos"]:
         _link_back(msg, number)
         confirm_move_out(person_no=number, moved_in_on=msg.payload["moved_in_on"],
-                         destination=f"{msg.payload['to_name']}{msg.payload['new_address']}",
+                         destination=destination_text(msg.sender, msg.payload["new_address"]),
                          reason=f"転入通知（{msg.payload['to_name']}）", acknowledge_alerts=acknowledge_alerts)
     msg.status, msg.consumed_at = "consumed", timezone.now()
     msg.save(update_fields=["status", "consumed_at"])
     return len(msg.payload["sender_person_nos"])
+
+
+def destination_text(to: Municipality, new_address: str) -> str:
+    """The 転出先 as written on the 除票: the new address, with the municipality only where it does not say it
+    already (「埼玉県入間郡越生町越生900番地」, not 「埼玉県越生町埼玉県入間郡越生町越生900番地」)."""
+    new = str(new_address or "").strip()
+    if not new:
+        return str(to)
+    if new.startswith(to.prefecture):
+        return new
+    if to.name in new:
+        return f"{to.prefecture}{new}"
+    return f"{to}{new}"
 
 
 def _link_back(msg: TransferMessage, number: int) -> None:

@@ -179,7 +179,7 @@ def person(request: HttpRequest, person_no: int) -> HttpResponse:
                                     form.raw("requester_birth_date"), form.raw("requester_person_no"))
             if not form.raw("purpose"):
                 raise ValidationFailed("照会の目的を入力してください。", field="purpose")
-            file = reading.open_person(person_no, requester=who, acknowledge_alerts=True, purpose=form.raw("purpose"))
+            file = reading.access_person(person_no, capability=Cap.REGISTRY_VIEW, requester=who, acknowledge_alerts=True, purpose=form.raw("purpose"))
         except ValidationFailed as e:
             form.show_error(e.field, e.message)
             return _confirm(request, [], f"宛名番号 {person_no}", request.path, form, status=400)
@@ -193,7 +193,7 @@ def person(request: HttpRequest, person_no: int) -> HttpResponse:
         as_of_form.show_error("as_of", e.message)
         as_of, status = None, 400
     try:
-        file = reading.open_person(person_no, as_of=as_of, acknowledge_alerts=_acked(request, key))
+        file = reading.access_person(person_no, capability=Cap.REGISTRY_VIEW, as_of=as_of, acknowledge_alerts=_acked(request, key))
     except RestrictionAlert as e:
         return _confirm(request, e.alerts, f"宛名番号 {person_no}", reverse("registry:person", args=[person_no]))
     return _person_page(request, file, as_of_form=as_of_form, status=status)
@@ -204,7 +204,7 @@ def person(request: HttpRequest, person_no: int) -> HttpResponse:
 def reveal_number(request: HttpRequest, person_no: int) -> HttpResponse:
     form = RevealForm(request.POST)
     try:
-        file = reading.open_person(person_no, acknowledge_alerts=_acked(request, f"person:{person_no}"),
+        file = reading.access_person(person_no, capability=Cap.REGISTRY_VIEW, acknowledge_alerts=_acked(request, f"person:{person_no}"),
                                    purpose=form.raw("purpose") or reading.DEFAULT_PURPOSE)
     except RestrictionAlert as e:
         return _confirm(request, e.alerts, f"宛名番号 {person_no}", reverse("registry:person", args=[person_no]))
@@ -232,7 +232,7 @@ def household(request: HttpRequest, household_no: int) -> HttpResponse:
                                     form.raw("requester_birth_date"), form.raw("requester_person_no"))
             if not form.raw("purpose"):
                 raise ValidationFailed("照会の目的を入力してください。", field="purpose")
-            file = reading.open_household(household_no, requester=who, acknowledge_alerts=True,
+            file = reading.access_household(household_no, capability=Cap.REGISTRY_VIEW, requester=who, acknowledge_alerts=True,
                                           purpose=form.raw("purpose"))
         except ValidationFailed as e:
             form.show_error(e.field, e.message)
@@ -245,7 +245,7 @@ def household(request: HttpRequest, household_no: int) -> HttpResponse:
             as_of_form.show_error("as_of", e.message)
             as_of, status = None, 400
         try:
-            file = reading.open_household(household_no, as_of=as_of, acknowledge_alerts=_acked(request, key))
+            file = reading.access_household(household_no, capability=Cap.REGISTRY_VIEW, as_of=as_of, acknowledge_alerts=_acked(request, key))
         except RestrictionAlert as e:
             return _confirm(request, e.alerts, f"世帯番号 {household_no}", request.path)
     user = staff(request)

@@ -429,8 +429,11 @@ def render(title: str, pages: list[Page], footer: Footer, *, author: str) -> tup
 
 
 _PAGE_RE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+_COUNT_RE = re.compile(rb"/Count\s+(\d+)")
 
 
 def count_pages(data: bytes) -> int:
-    """Pages of a PDF without object streams (as ReportLab writes them): its /Type /Page objects."""
-    return len(_PAGE_RE.findall(data))
+    """Pages of a PDF without object streams (as ReportLab writes them): the page tree's root /Count, or the
+    /Type /Page objects."""
+    counts = [int(n) for n in _COUNT_RE.findall(data)]
+    return max(counts) if counts else len(_PAGE_RE.findall(data))

@@ -19,6 +19,7 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from lgcloud.platform import metering
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import ValidationFailed
 from lgcloud.platform.documents.codes import VerificationUrl, format_code, new_verification_code, normalize_code
@@ -57,12 +58,6 @@ def _new_code() -> str:
     while VerificationEntry.objects.filter(code=code).exists():
         code = new_verification_code()
     return code
-
-
-def _meter(municipality: Any) -> None:
-    from lgcloud.platform import metering
-
-    metering.record(METER, municipality=municipality)
 
 
 def issue_document(
@@ -104,7 +99,7 @@ def issue_document(
         audit.record("documents.issued", obj=document, purpose=purpose[:200],
                      detail={"kind": kind, "number": number, "fee": document.fee, "pages": document.page_count,
                              "subject_ref": document.subject_ref, **(detail or {})})
-        _meter(municipality)
+        metering.record(METER, municipality=municipality)
     return document, data
 
 

@@ -18,6 +18,12 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         nav += [("registry:events", "異動届")]
     if user.has_cap(Cap.REGISTRY_APPROVE):
         nav += [("registry:approvals", "受付承認")]
+    if user.has_cap(Cap.INSURANCE):
+        nav += [("insurance:index", "国民健康保険")]
+    if user.has_cap(Cap.PENSION):
+        nav += [("pension:index", "国民年金")]
+    if user.has_cap(Cap.WELFARE):
+        nav += [("welfare:index", "児童手当")]
     if user.has_cap(Cap.REVENUE_VIEW):
         nav += [("revenue:home", "収納・滞納")]
     if user.has_cap(Cap.PERSONAL_DATA):

@@ -5,18 +5,24 @@ from __future__ import annotations
 from django.db import transaction
 
 from lgcloud.areas.registry.engine import EventResult, apply_event
-from lgcloud.areas.registry.models import (
-    EventKind,
-    Person,
-    RegistryEvent,
-)
+from lgcloud.areas.registry.models import EventKind, Person, RegistryEvent, RestrictedAction
+from lgcloud.areas.registry.restrictions import check
 from lgcloud.platform.common.errors import Conflict, NotFound, ValidationFailed
 
 
+def cancel_event(*, event_id: int, reason: str, acknowledge_alerts: bool = False) -> EventResult:
+    """異動の取消し: the cancellation is itself an event, and changes the persons it touched: the 異動 抑止 and
+    支援措置 check runs first, as for any other 異動."""
+    persons = list(Person.objects.filter(event_links__event_id=int(event_id or 0)).distinct())
+    if persons:
+        check(RestrictedAction.CHANGE, persons, acknowledge_alerts=acknowledge_alerts)
+    return _cancel_event(event_id=event_id, reason=reason)
+
+
 @transaction.atomic
-def cancel_event(*, event_id: int, reason: str) -> EventResult:
-    """異動の取消し: the cancellation is itself an event. Only the latest live event of each person it
-    touched can be cancelled, so nothing recorded later stands on it."""
+def _cancel_event(*, event_id: int, reason: str) -> EventResult:
+    """Only the latest live event of each person it touched can be cancelled, so nothing recorded later stands
+    on it."""
     if not reason.strip():
         raise ValidationFailed("取消しの理由を入力してください。", field="reason")
     event = RegistryEvent.objects.filter(pk=event_id).first()

@@ -13,16 +13,13 @@ from lgcloud.areas.registry import catalogue
 from lgcloud.areas.registry.api.common import EVENT_RESPONSES, need, record
 from lgcloud.areas.registry.catalogue import Operation
 from lgcloud.areas.registry.schemas import Body
-from lgcloud.platform.accounts.roles import Cap
 
 router = Router()
 
 
 def _route(op: Operation) -> None:
-    caps = (op.capability, Cap.REGISTRY_PREPARE) if op.contractor else (op.capability,)
-
     def view(request: HttpRequest, payload: Body) -> Status[dict[str, Any]]:
-        need(request, *caps)
+        need(request, *op.capabilities)
         return record(request, op, payload)
 
     # ninja reads the body's schema from the signature: the entry's own.

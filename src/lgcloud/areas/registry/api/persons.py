@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from pydantic import BaseModel, Field
 
 from lgcloud.areas.registry import (
+    as_of_lists,
     display,
     engine,
     reading,
@@ -46,6 +47,7 @@ class SearchIn(Schema):
     residence_card_number: str = ""
     status: str = ""
     limit: int = 50  # how many to list (1–200); `truncated` says there were more
+    as_of: str = Field("", description="基準日（西暦または和暦）: 指定するとその日の氏名・住所で照合し、その日の内容を返します")
 
 
 class FoundOut(BaseModel):
@@ -76,6 +78,18 @@ class SearchOut(Schema):
 def search_persons(request: HttpRequest, payload: SearchIn) -> dict[str, Any]:
     """Search as on the screen; a 支援措置 person's address is never in the list (address_hidden)."""
     need(request, Cap.REGISTRY_VIEW)
+    if payload.as_of:
+        on = reading.parse_date(payload.as_of)
+        page = as_of_lists.search_as_of(search.SearchQuery.from_mapping(payload.model_dump(exclude={"as_of"})),
+                                        on or dt.date.today(), limit=payload.limit)
+        listed = page.rows
+        return {"total": len(listed), "truncated": page.total > len(listed), "persons": [{
+            "person_no": r["person_no"], "status": r["status"], "name": display.name_text(r),
+            "kana": display.kana_text(r), "birth_date": r["birth_date"],
+            "birth_date_text": display.date_item(r, "birth_date"), "sex": r["sex"],
+            "address": f"{r['address'] or ''}{r['address_extra'] or ''}", "address_hidden": False,
+            "household_no": r["household_no"], "removal_reason": r["removal_reason"] or "",
+            "removed_on": r["removed_on"]} for r in listed]}
     result = search.search_rows(search.SearchQuery.from_mapping(payload.model_dump()), limit=payload.limit)
     hidden = search.by_status_and_restriction(result.rows)
     persons = []
@@ -142,16 +156,20 @@ def _items(state: Mapping[str, Any] | None, households: Mapping[int, int]) -> di
     return out
 
 
+def _who(q: InquiryIn) -> dict[str, Any]:
+    return {"name": q.requester_name, "kana": q.requester_kana, "birth_date": q.requester_birth_date,
+            "person_no": q.requester_person_no}
+
+
 def _open(person_no: int, q: InquiryIn, *, history: bool) -> reading.PersonFile:
-    who = reading.requester(q.requester_name, q.requester_kana, q.requester_birth_date, q.requester_person_no)
-    return reading.open_person(person_no, as_of=None if history else reading.parse_date(q.as_of), requester=who,
-                               acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose, history=history)
+    return reading.access_person(person_no, capability=Cap.REGISTRY_VIEW, as_of=None if history else q.as_of or None,
+                                 requester=_who(q),
+                                 acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose, history=history)
 
 
 @router.get("/persons/{person_no}", response={200: PersonOut, **ERRORS}, summary="住民票の照会（基準日指定可）")
 def person(request: HttpRequest, person_no: int, q: Query[InquiryIn]) -> Any:
     """The person's items now or as of a date (as_of: 西暦 or 和暦); 個人番号 masked; audited as a read."""
-    need(request, Cap.REGISTRY_VIEW)
     try:
         file = _open(person_no, q, history=False)
     except RestrictionAlert as e:
@@ -163,7 +181,6 @@ def person(request: HttpRequest, person_no: int, q: Query[InquiryIn]) -> Any:
 
 @router.get("/persons/{person_no}/history", response={200: list[HistoryOut], **ERRORS}, summary="履歴")
 def person_history(request: HttpRequest, person_no: int, q: Query[InquiryIn]) -> Any:
-    need(request, Cap.REGISTRY_VIEW)
     try:
         file = _open(person_no, q, history=True)
     except RestrictionAlert as e:
@@ -189,10 +206,9 @@ class RevealOut(Schema):
 @router.post("/persons/{person_no}/individual-number", response={200: RevealOut, **ERRORS},
              summary="個人番号の表示（利用目的が必要、記録される）")
 def reveal(request: HttpRequest, person_no: int, payload: RevealIn) -> Any:
-    need(request, Cap.REGISTRY_VIEW)
     try:
-        file = reading.open_person(person_no, acknowledge_alerts=payload.acknowledge_alerts,
-                                   purpose=payload.purpose or reading.DEFAULT_PURPOSE, history=False)
+        file = reading.access_person(person_no, capability=Cap.REGISTRY_VIEW, acknowledge_alerts=payload.acknowledge_alerts,
+                                     purpose=payload.purpose or reading.DEFAULT_PURPOSE, history=False)
     except RestrictionAlert as e:
         return alert(e)
     return {"person_no": person_no, "individual_number": engine.reveal_individual_number(file.person, payload.purpose)}
@@ -222,11 +238,9 @@ class HouseholdOut(Schema):
 
 @router.get("/households/{household_no}", response={200: HouseholdOut, **ERRORS}, summary="世帯の照会（基準日指定可）")
 def household(request: HttpRequest, household_no: int, q: Query[InquiryIn]) -> Any:
-    need(request, Cap.REGISTRY_VIEW)
-    who = reading.requester(q.requester_name, q.requester_kana, q.requester_birth_date, q.requester_person_no)
     try:
-        file = reading.open_household(household_no, as_of=reading.parse_date(q.as_of), requester=who,
-                                      acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose)
+        file = reading.access_household(household_no, capability=Cap.REGISTRY_VIEW, as_of=q.as_of or None,
+                                        requester=_who(q), acknowledge_alerts=q.acknowledge_alerts, purpose=q.purpose)
     except RestrictionAlert as e:
         return alert(e)
     items = file.items or {}

@@ -8,6 +8,7 @@ event, and the search columns with the register's own function (`search.search_c
 from __future__ import annotations
 
 from collections import defaultdict
+from contextvars import ContextVar
 from typing import Any
 
 from django.utils import timezone
@@ -61,7 +62,9 @@ def clear_register() -> None:
     Counter.objects.all().delete()
 
 
-_CIPHERS: dict[str, str] = {}
+# One ciphertext per 個人番号 within one import (so the row and its history agree), keyed by the keyed hash —
+# never by the number itself — and private to the import that runs (a context variable, not a shared dict).
+_CIPHERS: ContextVar[dict[str, str] | None] = ContextVar("lgcloud_import_ciphers", default=None)
 
 
 def _blank(f: Any) -> Any:
@@ -79,10 +82,16 @@ def _internal(values: dict[str, Any], person_pk: dict[int, int], household_pk: d
         elif k == "individual_number":
             if v:
                 number = str(v).zfill(12)
-                if number not in _CIPHERS:  # one ciphertext per number, so the row and its history agree
-                    _CIPHERS[number] = crypto.encrypt(code, number)
-                out.update(individual_number_enc=_CIPHERS[number],
-                           individual_number_hash=crypto.search_hash(code, number),
+                digest = crypto.search_hash(code, number)
+                ciphers = _CIPHERS.get()
+                if ciphers is None:
+                    enc = crypto.encrypt(code, number)
+                else:
+                    if digest not in ciphers:
+                        ciphers[digest] = crypto.encrypt(code, number)
+                    enc = ciphers[digest]
+                out.update(individual_number_enc=enc,
+                           individual_number_hash=digest,
                            individual_number_last4=number[-4:])
             else:
                 out.update(individual_number_enc="", individual_number_hash="", individual_number_last4="")
@@ -103,10 +112,17 @@ def _bulk(model: type[Any], dicts: list[dict[str, Any]]) -> None:
 
 
 def write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
+    token = _CIPHERS.set({})
+    try:
+        return _write_batch(b, progress)
+    finally:
+        _CIPHERS.reset(token)
+
+
+def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     municipality = require_municipality()
     code = municipality.code
     mid = municipality.pk
-    _CIPHERS.clear()
     hfields = {f.attname: f for f in Household._meta.concrete_fields}
     pfields = {f.attname: f for f in Person._meta.concrete_fields}
     # Ids first, so households can name their head before the persons are written (the foreign keys are

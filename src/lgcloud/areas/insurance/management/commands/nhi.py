@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from lgcloud.areas.insurance.assessment import assess_all
 from lgcloud.platform.common.wareki import format_fiscal_year
@@ -36,8 +37,20 @@ class Command(TenantCommand):
         self.municipality_argument(assess)
         assess.add_argument("--fiscal-year", type=int, required=True, help="年度（西暦4桁）")
         assess.add_argument("--quiet", action="store_true", help="進捗を表示しない")
+        ages = sub.add_parser("age-events", help="その月に75歳になる被保険者の資格喪失（後期高齢者医療）を処理待ち一覧に登録します")
+        self.municipality_argument(ages)
+        ages.add_argument("--month", required=True, help="対象月（例: 2026-12）")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "age-events":
+            from lgcloud.areas.insurance.subscribers import propose_age_changes
+
+            try:
+                month = dt.date.fromisoformat(options["month"] + "-01")
+            except ValueError:
+                raise CommandError("--month は 2026-12 の形で指定してください。", returncode=2) from None
+            self.stdout.write(f"処理待ち一覧に {propose_age_changes(month)} 件登録しました。")
+            return
         run = assess_all(options["fiscal_year"], progress=None if options["quiet"] else progress_bar(lambda text: self.stderr.write(text, ending="")))
         self.stdout.write(
             f"{format_fiscal_year(run.fiscal_year)} 国保税: {run.households} 世帯、調定額合計 {run.total:,} 円"

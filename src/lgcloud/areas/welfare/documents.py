@@ -1,0 +1,44 @@
+"""児童手当 支払通知書 (PDF), issued through the platform's documents."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from lgcloud.areas.registry import public
+from lgcloud.areas.welfare.models import Payment
+from lgcloud.platform.common.errors import NotFound
+from lgcloud.platform.common.wareki import format_wareki
+from lgcloud.platform.documents import pdf as blocks
+from lgcloud.platform.documents import services as documents
+from lgcloud.platform.documents.codes import VerificationUrl
+from lgcloud.platform.tenancy.context import require_municipality
+
+
+def payment_notice(run_id: int, claim_id: int) -> tuple[bytes, int]:
+    p = Payment.objects.filter(run_id=run_id, claim_id=claim_id).select_related("run", "claim").first()
+    if p is None:
+        raise NotFound("この支払はありません。")
+    municipality = require_municipality()
+    person = public.person(p.claim.recipient_person_no)
+    cells = [
+        blocks.Cell("受給者", person.full_name if person else str(p.claim.recipient_person_no), wide=True, big=True),
+        blocks.Cell("支払日", format_wareki(p.run.paid_on)),
+        blocks.Cell("支払額", f"{p.amount:,}円"),
+        blocks.Cell("振込先", f"金融機関 {p.claim.bank_code} 支店 {p.claim.branch_code} 口座 ****{p.claim.account_number[-3:]}",
+                    wide=True),
+    ]
+    months = [blocks.Cell(f"{m[:4]}年{int(m[5:7])}月分", f"{a:,}円") for m, a in p.months]
+    pages = blocks.paginate(blocks.lay_block(cells), [blocks.lay_block(months)])
+    title = "児童手当 支払通知書"
+    today = timezone.localdate()
+
+    def build(url: VerificationUrl) -> bytes:
+        footer = blocks.Footer(certification="上記のとおり児童手当を支払います。", issued_on=today,
+                               mayor=blocks.mayor_title(municipality), fee=0, url=url, noun="通知書",
+                               seal=blocks.seal_image(municipality))
+        data, _pages = blocks.render(title, pages, footer, author=blocks.author(municipality))
+        return data
+
+    document, data = documents.issue_document("welfare.payment_notice", title, build, fee=0,
+                                              subject_ref=f"welfare.payment:{p.pk}", purpose="児童手当の支払通知")
+    return data, document.number
