@@ -168,3 +168,16 @@ def test_a_second_clerk_decides_through_the_api_and_the_screen(world, staff_of):
     assert r.status_code == 200 and r.json()["status"] == "cleared"
     r = clerk.get(url, who)
     assert r.status_code == 200 and "羽貫" in r.json()["items"]["address"]
+
+
+def test_another_area_checks_its_requester_through_the_published_interface(world):
+    """registry.public.check_request: the same offender matching for an area's own documents (課税証明書 …)."""
+    from lgcloud.areas.registry import public
+
+    victim, _abuser, _m = world
+    with pytest.raises(RestrictionRefused):
+        public.check_request([victim.person_no], requester_name="すずき いちろう", requester_birth_date=BIRTH,
+                             acknowledge_alerts=True)
+    with pytest.raises(RestrictionAlert):
+        public.check_request([victim.person_no], requester_name="山田 太郎")
+    assert public.check_request([victim.person_no], requester_name="山田 太郎", acknowledge_alerts=True)

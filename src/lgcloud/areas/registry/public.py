@@ -190,3 +190,29 @@ def persons_concerned(payload: dict) -> list[dict]:
     if kind == "move_in":
         return [p for p in persons if p.get("status") == Status.RESIDENT]
     return persons
+
+
+def check_request(person_nos: Iterable[int], *, action: str = "issue", requester_name: str = "",
+                  requester_kana: str = "", requester_birth_date: dt.date | None = None,
+                  requester_person_no: int | None = None, acknowledge_alerts: bool = False) -> list[str]:
+    """Before another area hands out a document or an answer about residents (a 課税証明書, a reply to a
+    third party): the registry's 抑止 and 支援措置 check, with the requester matched against the person a
+    支援措置 protects them from however they present themselves (name, フリガナ, former names, birth date).
+
+    Refuses with `restrictions.RestrictionRefused` (403, audited, the record kept whatever the caller's
+    transaction does), holds a partial match for a second clerk, and returns the alerts — or raises
+    `restrictions.RestrictionAlert` (409) until they are acknowledged. Call it before the caller's own
+    transaction."""
+    from lgcloud.areas.registry.offender import Requester
+
+    persons = list(Person.objects.filter(person_no__in=[int(n) for n in person_nos]))
+    requester_id = None
+    if requester_person_no:
+        requester_id = Person.objects.filter(person_no=int(requester_person_no)).values_list("pk", flat=True).first()
+    who = Requester(person_id=requester_id, name=requester_name, kana=requester_kana,
+                    birth_date=requester_birth_date)
+    if not persons:
+        return []
+    has_requester = bool(requester_name or requester_kana or requester_birth_date or requester_id)
+    return restrictions.check(action, persons, requester=who if has_requester else None,
+                              acknowledge_alerts=acknowledge_alerts)
