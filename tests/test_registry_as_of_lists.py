@@ -88,3 +88,12 @@ def test_residents_on_the_command_line(register: dict[str, Any], muni_a: Any) ->
     call_command("registry", "residents", "--municipality", muni_a.code, "--as-of", "2025-01-01", "--status",
                  "removed", stdout=out, stderr=io.StringIO())
     assert "井上" in out.getvalue() and out.getvalue().startswith("person_no,")
+
+
+def test_a_reader_who_may_lift_finds_the_protected_but_no_list_shows_their_address(
+        register: dict[str, Any], staff_of: dict[str, Any]) -> None:
+    admin = api_client(staff_of[Role.MUNICIPAL_ADMIN])
+    body = admin.get("/api/v1/registry/residents?as_of=2022-01-01").json()
+    assert body["total"] == 4
+    protected = next(p for p in body["persons"] if "宇野" in p["name"])
+    assert "小室9" not in protected["address"] and protected["household_no"] is None

@@ -75,6 +75,9 @@ def _household_members_on(household: Household, on: dt.date, status: str) -> lis
     return out
 
 
+HIDDEN_ADDRESS = "（支援措置対象のため非表示）"
+
+
 def _row(state: dict[str, Any], household_numbers: dict[int, int]) -> dict[str, Any]:
     row = {k: state.get(k) for k in ROW_ITEMS}
     hid = state.get("household_id")
@@ -84,14 +87,17 @@ def _row(state: dict[str, Any], household_numbers: dict[int, int]) -> dict[str, 
 
 def _page(states: list[dict[str, Any]], on: dt.date, status: str, household_no: int | None, offset: int,
           limit: int, purpose: str) -> AsOfPage:
+    hidden = protected_person_ids()
     if not may_see_protected_locations():
-        hidden = protected_person_ids()
         states = [s for s in states if s["pk"] not in hidden]
     states.sort(key=lambda s: s["person_no"])
     page = states[offset:offset + limit]
     hids = {s.get("household_id") for s in page if s.get("household_id")}
     numbers = dict(Household.objects.filter(pk__in=hids).values_list("pk", "household_no"))
     rows = [_row(s, numbers) for s in page]
+    for s, row in zip(page, rows, strict=True):
+        if s["pk"] in hidden:  # found by a reader who may lift, but a list never shows where they live
+            row.update(address=HIDDEN_ADDRESS, address_extra="", household_no=None)
     with transaction.atomic():
         audit.record("registry.as_of_list", object_type="Person",
                      object_id=",".join(str(r["person_no"]) for r in rows[:50]), purpose=purpose,
