@@ -197,3 +197,26 @@ def test_the_destination_is_not_prefixed_twice(muni_b):
     assert transfer.destination_text(muni_b, "埼玉県入間郡越生町越生900番地") == "埼玉県入間郡越生町越生900番地"
     assert transfer.destination_text(muni_b, "入間郡越生町越生900番地") == "埼玉県入間郡越生町越生900番地"
     assert transfer.destination_text(muni_b, "越生900番地") == f"{muni_b}越生900番地"
+
+
+def test_a_warning_on_a_notice_is_acknowledged_in_the_inbox_and_the_api(muni_a, muni_b, as_municipality, staff_of):
+    """Issue 15, item 8: a warning-mode 抑止 no longer blocks every 転入通知: the clerk acknowledges it."""
+    from tests.conftest import api_client, logged_in
+
+    a_hanako, _b = _move(muni_a, muni_b, as_municipality, process_notice=False)
+    with as_municipality(muni_a):
+        restrictions.set_restriction(action="change", mode="alert", starts_on=dt.date(2024, 1, 1), reason="要確認",
+                                     person_no=a_hanako.person_no)
+    api = api_client(staff_of["counter_clerk"])
+    r = api.post("/api/v1/registry/inbox/move-in-notices")
+    assert r.status_code == 409 and r.json()["alerts"]
+    web = logged_in(staff_of["counter_clerk"])
+    web.post("/registry/inbox/move-in-notices/")
+    page = web.get("/registry/inbox/").content.decode()
+    assert "確認済みとして転入通知を処理する" in page and "要確認" in page
+    r = web.post("/registry/inbox/move-in-notices/", {"acknowledge_alerts": "1"})
+    assert r.status_code == 302
+    with as_municipality(muni_a):
+        assert Person.objects.get(pk=a_hanako.pk).move_out_state == "confirmed"
+    r = api.post("/api/v1/registry/inbox/move-in-notices?acknowledge_alerts=true")
+    assert r.status_code == 200 and r.json()["confirmed"] == 0
