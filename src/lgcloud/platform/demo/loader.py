@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import time
 import functools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
