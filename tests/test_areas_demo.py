@@ -41,4 +41,5 @@ def test_demo_of_the_three_areas(group, muni_a, monkeypatch):
         assert Qualification.objects.exists()
         assert AllowanceClaim.objects.exists() and PaymentRun.objects.filter(total__gt=0).count() == 3
     assert "国保" in out.getvalue() and "児童手当" in out.getvalue() and "作成済み" in out.getvalue()
+    print(out.getvalue(), f"three areas: {seconds:.1f} s")
     assert seconds < 60

@@ -57,3 +57,28 @@ def test_exemption_income_test_and_the_report_file(in_a: Municipality) -> None:
     assert data[1].startswith(f"資格取得届,{in_a.code},{no},メンジョ　シンセイ,19900101,海外からの転入,20250401")
     assert sum(1 for line in data if line.startswith("免除・納付猶予申請書")) == 4
     assert data[2].endswith(",全額免除")
+
+
+def test_age_events_propose_joining_at_20_and_leaving_at_60(in_a: Municipality) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    from lgcloud.platform import worklists
+
+    r = move_in(persons=[
+        {"family_name": "到達", "given_name": "二十", "family_name_kana": "トウタツ", "given_name_kana": "ハタチ",
+         "birth_date": "2006-12-10", "sex": "female", "relationship": "世帯主"},
+        {"family_name": "到達", "given_name": "六十", "family_name_kana": "トウタツ", "given_name_kana": "ロクジュウ",
+         "birth_date": "1966-12-02", "sex": "male", "relationship": "父"},
+    ], address={"address": "埼玉県北足立郡伊奈町小室10-10"}, effective_on="2025-04-01", notified_on="2025-04-01",
+        previous_address="東京都新宿区西新宿2-8-1")
+    young, old = sorted(r.persons, key=lambda p: p.birth_date, reverse=True)
+    services.acquire(old.person_no, D(2025, 4, 1), "left_category2")
+    out = io.StringIO()
+    call_command("pension", "age-events", "--municipality", in_a.code, "--month", "2026-12", stdout=out)
+    assert "2 件" in out.getvalue()
+    items = {i.queue: i for i in worklists.WorkItem.objects.filter(status="open")}
+    assert items["pension.acquisition"].payload == {"person_no": young.person_no, "start": "2026-12-09",
+                                                    "reason": "age_20"}
+    assert items["pension.loss"].payload == {"person_no": old.person_no, "end": "2026-12-01", "reason": "age_60"}

@@ -12,6 +12,7 @@ from lgcloud.areas.revenue.models import (
     Bill,
     PaymentChannel,
     PlanStatus,
+    ReminderBatch,
     ReminderNotice,
 )
 from lgcloud.platform import levies
@@ -47,6 +48,7 @@ def test_reminders_are_issued_20_days_after_the_due_date_once_per_installment(in
     assert collection.issue_reminders(D(2025, 8, 1)) == [] or all(
         n.issued_on == D(2025, 7, 20) for n in ReminderNotice.objects.all())
     assert ReminderNotice.objects.count() == 1 and paid.reminders.count() == 0
+    assert ReminderBatch.objects.get().count == 1 and issued[0].batch is not None
     from lgcloud.areas.revenue import pdf
     content = pdf.reminders_pdf(in_a, issued, {1: "試験　太郎"})
     assert content.startswith(b"%PDF") and len(content) > 2_000
@@ -105,8 +107,15 @@ def test_a_collection_clerk_sees_the_whole_account_and_posts_a_payment(revenue_s
     bad = clerk.post("/revenue/accounts/30/payments/", {"amount": "-5", "paid_on": ""}, follow=True)
     assert "金額は円単位の整数" in bad.content.decode()
     assert clerk.post("/revenue/reminders/issue/", {"on": "2025-07-20"}).status_code == 302
-    pdf = clerk.get("/revenue/reminders/2025-07-20/pdf/")
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        batch = ReminderBatch.objects.get()
+    pdf = clerk.get(f"/revenue/reminders/{batch.pk}/pdf/")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    # the batch is an issued document: its code verifies and the file handed out matches the register
+    from lgcloud.platform.documents import verify
+
+    found = verify(batch.verification_code)
+    assert found is not None and found.matches([pdf.content]) and "督促状" in found.title
     assert clerk.get("/revenue/arrears/?on=2025-07-31").status_code == 200
     with municipality_scope(muni_a, Actor("seed", "system", "system")):
         assert ledger.balances([prop.pk])[prop.pk] == 0
@@ -116,3 +125,52 @@ def test_a_collection_clerk_sees_the_whole_account_and_posts_a_payment(revenue_s
     assert tax.get("/revenue/accounts/30/").status_code == 200
     assert tax.post("/revenue/accounts/30/payments/", {"amount": "1"}).status_code == 403
     assert logged_in(revenue_staff[Role.COUNTER_CLERK]).get("/revenue/accounts/30/").status_code == 403
+
+
+def test_clerk_decides_a_refund_and_books_a_write_off_with_its_ground(revenue_staff, muni_a):
+    from lgcloud.areas.revenue.models import Refund
+
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        over = bill(40, 300_000, D(2025, 6, 30))
+        pay(40, 300_000, D(2025, 6, 30))
+        levies.submit_bills(levies.BillSet(levy="property_tax", fiscal_year=2025, person_no=40, reason="更正（減額）",
+                                           effective_on=D(2025, 12, 1), lines=(levies.BillLine(1, D(2025, 6, 30), 0),)))
+        refund = Refund.objects.get()
+        old = bill(41, 8_000, D(2020, 4, 30), levy="light_vehicle_tax")
+    clerk = logged_in(revenue_staff[Role.COLLECTION])
+    r = clerk.post(f"/revenue/refunds/{refund.pk}/decide/", {"decided_on": "2026-06-30"}, follow=True)
+    assert "還付加算金 3,200円" in r.content.decode()
+    r = clerk.post(f"/revenue/bills/{old.pk}/reduce/", {"kind": "write_off", "amount": "8000", "on": "2025-05-01",
+                                                       "reason": ""}, follow=True)
+    assert "事由（根拠）を入力してください" in r.content.decode()
+    r = clerk.post(f"/revenue/bills/{old.pk}/reduce/", {"kind": "write_off", "amount": "8000", "on": "2025-05-01",
+                                                       "reason": "地方税法第18条第1項（時効）"}, follow=True)
+    assert "不納欠損 8,000円" in r.content.decode()
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        assert ledger.balances([over.pk, old.pk]) == {over.pk: 0, old.pk: 0}
+    tax = logged_in(revenue_staff[Role.TAX])
+    assert tax.post(f"/revenue/bills/{old.pk}/reduce/", {"kind": "remission", "amount": "1"}).status_code == 403
+
+
+def test_collection_rates_current_year_and_carried_over_for_a_member_and_the_group(muni_a, muni_b, staff_of):
+    from lgcloud.areas.revenue import figures
+
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        bill(50, 100_000, D(2025, 6, 30))
+        pay(50, 60_000, D(2025, 6, 30))
+        levies.submit_bills(levies.BillSet(levy="property_tax", fiscal_year=2024, person_no=51, reason="当初賦課",
+                                           effective_on=D(2024, 4, 1),
+                                           lines=(levies.BillLine(1, D(2024, 4, 30), 50_000),)))
+        pay(51, 10_000, D(2025, 5, 10))
+        rows = figures.collection_rates(2025, D(2025, 12, 31))
+        assert [(r.part, r.charged, r.received, str(r.rate)) for r in rows] == [
+            ("現年分", 100_000, 60_000, "60.00"), ("滞納繰越分", 50_000, 10_000, "20.00")]
+    clerk = logged_in(staff_of[Role.COLLECTION])
+    page = clerk.get("/revenue/rates/?fy=2025&on=2025-12-31").content.decode()
+    assert "60.00%" in page and "20.00%" in page
+    csv_text = clerk.get("/revenue/rates/?fy=2025&on=2025-12-31&format=csv").content.decode("utf-8-sig")
+    assert "固定資産税,滞納繰越分,50000,10000,40000,20.00" in csv_text
+    secretariat = logged_in(staff_of[Role.GROUP_SECRETARIAT])
+    side = secretariat.get("/revenue/group-rates/?fy=2025&on=2025-12-31").content.decode()
+    assert muni_a.name in side and muni_b.name in side and "60.00%" in side
+    assert clerk.get("/revenue/group-rates/").status_code == 403

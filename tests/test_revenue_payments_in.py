@@ -97,3 +97,31 @@ def test_preliminary_then_final_report(in_a):
     assert Payment.objects.get().status == PaymentStatus.PRELIMINARY and ledger.balances([a.pk])[a.pk] == 30_000
     imports.import_cvs("\n".join([CVS_LINES[0], line]).encode(), "kakuho.csv")
     assert Payment.objects.get().status == PaymentStatus.APPLIED and ledger.balances([a.pk])[a.pk] == 0
+
+
+def test_revenue_command_imports_a_file_and_issues_reminders(muni_a, tmp_path):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from lgcloud.platform.tenancy.context import Actor, municipality_scope
+
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        a = bill(5001, 30_000)
+        bill(5002, 20_000)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(CVS_LINES[0] + f"\n確報,20250625,1,01,1,Z1,{a.payment_ref},abc\n", encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="何も反映していません"):
+        call_command("revenue", "import-cvs", str(bad), "--municipality", muni_a.code, stderr=err)
+    assert "2行目: 金額「abc」" in err.getvalue()
+    good = tmp_path / "good.csv"
+    good.write_text(CVS_LINES[0] + f"\n確報,20250625,1,01,1,Z1,{a.payment_ref},30000\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("revenue", "import-cvs", str(good), "--municipality", muni_a.code, stdout=out)
+    assert "消込 1件" in out.getvalue()
+    pdf = tmp_path / "tokusoku.pdf"
+    call_command("revenue", "reminders", "--on", "2025-07-20", "--pdf", str(pdf), "--municipality", muni_a.code,
+                 stdout=out)
+    assert "督促状 1件" in out.getvalue() and pdf.read_bytes().startswith(b"%PDF")

@@ -74,8 +74,17 @@ def tax_notice(household: NhiHousehold, fiscal_year: int) -> tuple[bytes, int]:
     return data, document.number
 
 
-def eligibility_certificate(person_no: int) -> tuple[bytes, int]:
-    """資格確認書 of an insured person (the card issued instead of the 保険証)."""
+ELIGIBILITY_DOCUMENTS = {
+    "certificate": ("insurance.eligibility_certificate", "国民健康保険 資格確認書",
+                    "上記の者は国民健康保険の被保険者であることを確認します。", "確認書", "資格確認書の交付"),
+    "notice": ("insurance.eligibility_notice", "国民健康保険 資格情報のお知らせ",
+               "マイナ保険証をお持ちの方へ、あなたの資格情報をお知らせします。", "お知らせ", "資格情報のお知らせの交付"),
+}
+
+
+def eligibility_certificate(person_no: int, which: str = "certificate") -> tuple[bytes, int]:
+    """資格確認書 (the card issued instead of the 保険証) or 資格情報のお知らせ (for holders of a マイナ保険証)."""
+    kind, title, certification, noun, purpose = ELIGIBILITY_DOCUMENTS[which]
     coverage = Coverage.objects.filter(person_no=person_no, coverage_end__isnull=True).select_related(
         "household").first()
     if coverage is None:
@@ -93,16 +102,14 @@ def eligibility_certificate(person_no: int) -> tuple[bytes, int]:
         blocks.Cell("一部負担金の割合", "3割（70歳以上は別途）", wide=True),
     ])
     pages = blocks.paginate(header, [])
-    title = "国民健康保険 資格確認書"
     today = timezone.localdate()
 
     def build(url: VerificationUrl) -> bytes:
-        footer = blocks.Footer(certification="上記の者は国民健康保険の被保険者であることを確認します。",
-                               issued_on=today, mayor=blocks.mayor_title(municipality), fee=0, url=url,
-                               noun="確認書", seal=blocks.seal_image(municipality))
+        footer = blocks.Footer(certification=certification, issued_on=today, mayor=blocks.mayor_title(municipality),
+                               fee=0, url=url, noun=noun, seal=blocks.seal_image(municipality))
         data, _pages = blocks.render(title, pages, footer, author=blocks.author(municipality))
         return data
 
-    document, data = documents.issue_document("insurance.eligibility_certificate", title, build, fee=0,
-                                              subject_ref=f"registry.person:{person_no}", purpose="資格確認書の交付")
+    document, data = documents.issue_document(kind, title, build, fee=0, subject_ref=f"registry.person:{person_no}",
+                                              purpose=purpose)
     return data, document.number

@@ -22,8 +22,8 @@ from lgcloud.platform.tenancy.context import current_actor
 ONE_DAY = dt.timedelta(days=1)
 
 
-def _resident(person_no: int, on: dt.date | None = None) -> public.ResidentView:
-    found = public.person(person_no, on) or public.person(person_no)
+def _resident(person_no: int) -> public.ResidentView:
+    found = public.person(person_no)
     if found is None:
         raise NotFound(f"宛名番号 {person_no} の住民は登録されていません。")
     return found
@@ -48,7 +48,7 @@ def enrol(person_no: int, coverage_start: dt.date, reason: str) -> Coverage:
     """資格取得: the person becomes insured from `coverage_start` (in their register household)."""
     if reason not in StartReason.values:
         raise ValidationFailed(f"取得事由「{reason}」はありません。", field="reason")
-    person = _resident(person_no, coverage_start)
+    person = _resident(person_no)
     if person.birth_date and coverage_start < person.birth_date:
         raise ValidationFailed("資格取得日が生年月日より前です。", field="coverage_start")
     if open_coverage(person_no) is not None:

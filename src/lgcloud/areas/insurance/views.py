@@ -133,11 +133,12 @@ def notice(request: HttpRequest, household_no: int, fiscal_year: int) -> HttpRes
 @require_POST
 @require_cap(Cap.INSURANCE)
 def eligibility(request: HttpRequest, person_no: int) -> HttpResponse:
-    """資格確認書 (PDF) of an insured person."""
+    """資格確認書 or 資格情報のお知らせ (PDF) of an insured person."""
     from lgcloud.areas.insurance import documents
 
+    which = "notice" if request.POST.get("which") == "notice" else "certificate"
     try:
-        pdf, number = documents.eligibility_certificate(person_no)
+        pdf, number = documents.eligibility_certificate(person_no, which)
     except LgcloudError as e:
         messages.error(request, e.message)
         return redirect("insurance:person", person_no=person_no)

@@ -13,4 +13,5 @@ GAP = "国民年金の標準レイアウトとアダプタが未作成のため�
 
 not_carried({
     "pension.Qualification": GAP,
+    "pension.ExemptionApplication": GAP,
 })

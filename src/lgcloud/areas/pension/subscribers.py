@@ -46,3 +46,36 @@ def on_registry(event: Any) -> None:
                 payload={"person_no": no, "end": end.isoformat(), "reason": "death" if kind == "death" else "other"},
                 capability=Cap.PENSION, dedupe_key=f"{event_id}:{no}", link="/pension/",
             )
+
+
+def propose_age_changes(month: dt.date) -> int:
+    """Residents reaching 20 in `month` (資格取得 on the day before the 20th birthday, unless already insured) and
+    第1号 members reaching 60 (喪失 on the day before the 60th birthday) go to the pension clerk's list."""
+    from lgcloud.areas.pension.services import reaching_age
+
+    first = month.replace(day=1)
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    raised = 0
+    for r in reaching_age(first, last, 20):
+        if r.birth_date is None or open_qualification(r.person_no) is not None:
+            continue
+        start = qualification_start_by_age(r.birth_date)
+        worklists.raise_item(
+            ACQUISITION, subject_ref=f"registry.person:{r.person_no}", title="国民年金 第1号被保険者の資格取得（20歳到達）",
+            reason=f"{format_wareki(start)} 20歳到達", proposed_action="第1号被保険者として資格を記録する（厚生年金加入者等を除く）",
+            payload={"person_no": r.person_no, "start": start.isoformat(), "reason": "age_20"},
+            capability=Cap.PENSION, dedupe_key=f"age20:{r.person_no}", link=f"/pension/persons/{r.person_no}/",
+        )
+        raised += 1
+    for r in reaching_age(first, last, 60):
+        if r.birth_date is None or open_qualification(r.person_no) is None:
+            continue
+        end = qualification_end_by_age(r.birth_date)
+        worklists.raise_item(
+            LOSS, subject_ref=f"registry.person:{r.person_no}", title="国民年金 第1号被保険者の資格喪失（60歳到達）",
+            reason=f"{format_wareki(end)} 60歳到達", proposed_action=f"{format_wareki(end)}で資格を喪失させる",
+            payload={"person_no": r.person_no, "end": end.isoformat(), "reason": "age_60"},
+            capability=Cap.PENSION, dedupe_key=f"age60:{r.person_no}", link=f"/pension/persons/{r.person_no}/",
+        )
+        raised += 1
+    return raised

@@ -21,6 +21,7 @@ from lgcloud.areas.revenue.models import (
     PaymentStatus,
     PlanInstallment,
     PlanStatus,
+    ReminderBatch,
     ReminderNotice,
 )
 from lgcloud.areas.revenue.rules.late_fee import late_fee
@@ -28,8 +29,9 @@ from lgcloud.platform import worklists
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
-from lgcloud.platform.common.wareki import fiscal_year_of
-from lgcloud.platform.tenancy.context import current_actor
+from lgcloud.platform.common.wareki import fiscal_year_of, format_wareki
+from lgcloud.platform.documents import issue_document
+from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 PAY_BY_DAYS = 10  # 督促状を発した日から起算して10日を経過した日まで（地方税法第331条第1項）
 BREACH_QUEUE = "revenue.plan_breach"
@@ -76,11 +78,34 @@ def issue_reminders(on: dt.date) -> list[ReminderNotice]:
                                       pay_by=on + dt.timedelta(days=PAY_BY_DAYS), principal=principal,
                                       late_fee_estimate=estimate_late_fee(b, on, lookup),
                                       created_by=current_actor().username))
+    if notices:
+        batch = _issue_batch(on, notices)
+        for n in notices:
+            n.batch = batch
     ReminderNotice.objects.bulk_create(notices)
     audit.record("revenue.reminders_issued", object_type="ReminderNotice", object_id=on.isoformat(),
                  detail={"issued_on": on.isoformat(), "count": len(notices),
                          "persons": sorted({n.person_no for n in notices})[:200]})
     return list(ReminderNotice.objects.filter(issued_on=on).select_related("bill").order_by("person_no", "pk"))
+
+
+def _issue_batch(on: dt.date, notices: list[ReminderNotice]) -> ReminderBatch:
+    """The day's 督促状 as one issued document (number, verification code, hash) with the exact PDF kept."""
+    from lgcloud.areas.registry import public
+    from lgcloud.areas.revenue import pdf
+
+    municipality = require_municipality()
+    names = {}
+    for person_no in {n.person_no for n in notices}:
+        view = public.person(person_no)
+        names[person_no] = f"{view.family_name}　{view.given_name}" if view else ""
+    document, data = issue_document(
+        "revenue.reminder_notice", f"督促状（{format_wareki(on)}発付 {len(notices)}件）",
+        lambda url: pdf.reminders_pdf(municipality, notices, names, str(url)), fee=0,
+        subject_ref=f"revenue.reminders:{on.isoformat()}", purpose="督促状の発付")
+    return ReminderBatch.objects.create(issued_on=on, count=len(notices), document_number=document.number,
+                                        verification_code=document.verification_code, pdf=data,
+                                        created_by=current_actor().username)
 
 
 @dataclass

@@ -20,4 +20,9 @@ not_carried({
     "revenue.Vehicle": GAP,
     "revenue.DirectDebitAccount": GAP,
     "revenue.ImportBatch": GAP,
+    "revenue.ArrearsContact": GAP,
+    "revenue.PaymentPlan": GAP,
+    "revenue.PlanInstallment": GAP,
+    "revenue.ReminderBatch": GAP,
+    "revenue.ReminderNotice": GAP,
 })

@@ -237,6 +237,8 @@ class ReminderNotice(ScopedModel):
     pay_by = models.DateField("指定納期限")
     principal = models.PositiveBigIntegerField("未納税額")
     late_fee_estimate = models.PositiveBigIntegerField("延滞金（発付日現在の見込）", default=0)
+    batch = models.ForeignKey("ReminderBatch", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="notices")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.CharField(max_length=150, blank=True)
 
@@ -284,5 +286,17 @@ class ArrearsContact(ScopedModel):
     contacted_on = models.DateField("日付")
     method = models.CharField("方法", max_length=30)
     note = models.CharField("内容", max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.CharField(max_length=150, blank=True)
+
+
+class ReminderBatch(ScopedModel):
+    """One day's run of 督促状, issued as one document (documents register) and kept as the exact PDF handed out."""
+
+    issued_on = models.DateField("発付日")
+    count = models.PositiveIntegerField("件数")
+    document_number = models.PositiveIntegerField("発行番号")
+    verification_code = models.CharField("照合番号", max_length=40)
+    pdf = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.CharField(max_length=150, blank=True)

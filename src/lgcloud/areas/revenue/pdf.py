@@ -1,63 +1,30 @@
-"""督促状 with its 納付書 as PDF (ReportLab, IPAex明朝 embedded), kept in this one module so it can move onto
-`lgcloud.platform.documents` (issuance register, verification) once that lands.
+"""督促状 with its 納付書 as PDF, issued through `lgcloud.platform.documents` (issuance register, number and
+verification code, content hash checked on /verify/); ReportLab with the platform's IPAex font.
 
 Each page is one 督促状 for one instalment; its lower part is the 納付書 carrying the 納付番号, a QR code in
 the manner of the 地方税統一QRコード and a Code 128 bar code for convenience stores. The QR code encodes
 `LGQR1|<団体コード>|<納付番号>|<金額>|<指定納期限 YYYYMMDD>` — the receiving bank or payment app reads the
 納付番号 (which identifies levy, 年度, 期別 and taxpayer) and the amount; the bar code encodes
-`91<団体コード 6><納付番号 17><金額 8>` (digits only).
+`91<団体コード 6><納付番号 17><金額 8>` (digits only). The day's batch is one issued document; its
+verification URL is printed on every page.
 """
 
 from __future__ import annotations
 
-import functools
 import io
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode import code128
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from lgcloud.areas.revenue.models import ReminderNotice, levy_label
-from lgcloud.platform.common.errors import LgcloudError
 from lgcloud.platform.common.wareki import format_fiscal_year, format_wareki
+from lgcloud.platform.documents import pdf as documents_pdf
 from lgcloud.platform.tenancy.models import Municipality
-
-FONT_NAME = "IPAexMincho"
-FONT_FILE = "ipaexm.ttf"
-FONT_DIRS = (Path("/usr/share/fonts/opentype/ipaexfont-mincho"), Path("/usr/share/fonts/truetype/ipaexfont-mincho"),
-             Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
-
-
-class FontMissing(LgcloudError):
-    def __init__(self) -> None:
-        super().__init__("督促状に埋め込む日本語フォント（IPAex明朝 ipaexm.ttf）が見つかりません。"
-                         "fonts-ipaexfont-mincho をインストールしてください。")
-
-
-@functools.cache
-def font() -> str:
-    configured = os.environ.get("LGCLOUD_CERTIFICATE_FONT", "")
-    candidates = [Path(configured)] if configured else []
-    candidates += [d / FONT_FILE for d in FONT_DIRS[:2]]
-    found = next((p for p in candidates if p.is_file()), None)
-    if found is None:
-        for d in FONT_DIRS[2:]:
-            if d.is_dir():
-                found = next(iter(d.rglob(FONT_FILE)), None)
-                if found:
-                    break
-    if found is None:
-        raise FontMissing()
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(found)))
-    return FONT_NAME
 
 
 def qr_text(municipality: Municipality, notice: ReminderNotice) -> str:
@@ -68,11 +35,13 @@ def barcode_text(municipality: Municipality, notice: ReminderNotice) -> str:
     return f"91{municipality.code[:6]}{notice.bill.payment_ref}{min(notice.principal, 99_999_999):08d}"
 
 
-def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice], names: dict[int, str]) -> bytes:
-    name = font()
+def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice], names: dict[int, str],
+                  verification_url: str = "") -> bytes:
+    name = documents_pdf.register_font()
     buf = io.BytesIO()
-    c = Canvas(buf, pagesize=A4, pageCompression=1)
+    c = Canvas(buf, pagesize=A4, pageCompression=1, invariant=1)
     c.setTitle("督促状")
+    c.setAuthor(documents_pdf.author(municipality))
     w, h = A4
     for n in notices:
         b = n.bill
@@ -81,7 +50,7 @@ def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice],
         c.setFont(name, 11)
         c.drawString(50, h - 110, f"{names.get(n.person_no, '')}　様（宛名番号 {n.person_no}）")
         c.drawRightString(w - 50, h - 110, f"{format_wareki(n.issued_on)}")
-        c.drawRightString(w - 50, h - 128, f"{municipality.name}長")
+        c.drawRightString(w - 50, h - 128, documents_pdf.mayor_title(municipality))
         lines = [
             f"下記の税額が納期限までに納付されていません。{format_wareki(n.pay_by)}までに納付してください。",
             "この督促状を発した日から起算して10日を経過した日までに完納されないときは、",
@@ -119,6 +88,8 @@ def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice],
         bar.drawOn(c, 50, 150)
         c.setFont(name, 8)
         c.drawString(50, 138, barcode_text(municipality, n))
+        if verification_url:
+            c.drawString(50, 60, f"この督促状は次のページで照合できます: {verification_url}")
         c.showPage()
     c.save()
     return buf.getvalue()

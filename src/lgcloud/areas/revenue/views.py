@@ -3,7 +3,9 @@ contacts, the arrears list, 督促状 (batch and PDF), unmatched payments and pa
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 from django.contrib import messages
 from django.db import transaction
@@ -14,19 +16,23 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lgcloud.areas.registry import public
-from lgcloud.areas.revenue import collection, forms, imports, payments, pdf, reading
+from lgcloud.areas.revenue import collection, figures, forms, imports, ledger, payments, reading
 from lgcloud.areas.revenue.models import (
     ArrearsContact,
+    Bill,
     ImportBatch,
     Payment,
     PaymentChannel,
     PaymentPlan,
     PaymentStatus,
+    Refund,
+    ReminderBatch,
     ReminderNotice,
 )
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
-from lgcloud.platform.common.errors import LgcloudError, NotFound
+from lgcloud.platform.common.errors import LgcloudError, NotFound, ValidationFailed
+from lgcloud.platform.common.wareki import fiscal_year_of
 from lgcloud.platform.tenancy.context import require_municipality
 from lgcloud.platform.web.decorators import require_cap, staff
 
@@ -85,7 +91,7 @@ def post_payment(request: HttpRequest, person_no: int) -> HttpResponse:
         paid_on = forms.date(request.POST.get("paid_on"), "paid_on", "納付日", default=_today())
         ref = request.POST.get("reference", "").strip()
         with transaction.atomic():
-            if not reading.Bill.objects.filter(person_no=person_no).exists():
+            if not Bill.objects.filter(person_no=person_no).exists():
                 raise NotFound(f"宛名番号 {person_no} の収納の記録はありません。")
             p = payments.receive_payment(payments.Incoming(
                 paid_on, amount, PaymentChannel.COUNTER, reference=ref, person_no=person_no if not ref else None,
@@ -131,6 +137,88 @@ def record_contact(request: HttpRequest, person_no: int) -> HttpResponse:
     return redirect("revenue:account", person_no=person_no)
 
 
+@require_POST
+@require_cap(Cap.REVENUE_CHANGE)
+def decide_refund(request: HttpRequest, pk: int) -> HttpResponse:
+    refund = Refund.objects.filter(pk=pk).first()
+    if refund is None:
+        raise NotFound("指定の還付はありません。")
+    try:
+        on = forms.date(request.POST.get("decided_on"), "decided_on", "還付決定日", default=_today())
+        done = ledger.decide_refund(pk, on)
+        messages.success(request, f"還付 {done.amount:,}円（還付加算金 {done.interest:,}円）を決定しました。")
+    except LgcloudError as e:
+        _fail(request, e)
+    return redirect("revenue:account", person_no=refund.person_no)
+
+
+@require_POST
+@require_cap(Cap.REVENUE_CHANGE)
+def reduce_bill(request: HttpRequest, pk: int) -> HttpResponse:
+    bill = Bill.objects.filter(pk=pk).first()
+    if bill is None:
+        raise NotFound("指定の期別はありません。")
+    try:
+        kind = request.POST.get("kind", "")
+        amount = forms.yen(request.POST.get("amount"), "amount", "金額")
+        on = forms.date(request.POST.get("on"), "on", "計上日", default=_today())
+        reason = request.POST.get("reason", "")
+        if kind == "write_off":
+            ledger.write_off(pk, amount, on, reason)
+        elif kind == "remission":
+            ledger.remit(pk, amount, on, reason)
+        else:
+            raise ValidationFailed("減免か不納欠損を選んでください。", field="kind")
+        messages.success(request, f"{bill} に{'不納欠損' if kind == 'write_off' else '減免'} {amount:,}円を計上しました。")
+    except LgcloudError as e:
+        _fail(request, e)
+    return redirect("revenue:account", person_no=bill.person_no)
+
+
+def _fiscal_year(request: HttpRequest) -> tuple[int, dt.date]:
+    on = _today()
+    fy = fiscal_year_of(on)
+    try:
+        fy = forms.integer(request.GET.get("fy") or fy, "fy", "年度", 2000, 2100)
+        on = forms.date(request.GET.get("on"), "on", "基準日", default=min(on, dt.date(fy + 1, 5, 31)))
+    except LgcloudError as e:
+        _fail(request, e)
+    return fy, on
+
+
+def _rates_csv(name: str, rows: list[tuple[str, list[figures.RateRow]]]) -> HttpResponse:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["団体", "税目", "区分", "調定額", "収入済額", "未納額", "収納率（%）"])
+    for member, member_rows in rows:
+        for r in member_rows:
+            w.writerow([member, r.label, r.part, r.charged, r.received, r.outstanding, r.rate if r.rate else ""])
+    response = HttpResponse(buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@require_cap(Cap.REVENUE_VIEW)
+def rates(request: HttpRequest) -> HttpResponse:
+    fy, on = _fiscal_year(request)
+    rows = figures.collection_rates(fy, on)
+    if request.GET.get("format") == "csv":
+        return _rates_csv(f"shuno_ritsu_{fy}", [(require_municipality().name, rows)])
+    return render(request, "revenue/rates.html", {"members": [("", rows)], "fy": fy, "on": on, "group": False})
+
+
+@require_cap(Cap.GROUP_REPORTS)
+def group_rates(request: HttpRequest) -> HttpResponse:
+    group = staff(request).group
+    if group is None:
+        raise NotFound("協議会が設定されていません。")
+    fy, on = _fiscal_year(request)
+    members = figures.group_rates(group, fy, on)
+    if request.GET.get("format") == "csv":
+        return _rates_csv(f"shuno_ritsu_group_{fy}", members)
+    return render(request, "revenue/rates.html", {"members": members, "fy": fy, "on": on, "group": True})
+
+
 @require_cap(Cap.REVENUE_VIEW)
 def arrears(request: HttpRequest) -> HttpResponse:
     on = _today()
@@ -144,8 +232,8 @@ def arrears(request: HttpRequest) -> HttpResponse:
 
 @require_cap(Cap.REVENUE_VIEW)
 def reminders(request: HttpRequest) -> HttpResponse:
-    days = list(ReminderNotice.objects.values_list("issued_on", flat=True).distinct().order_by("-issued_on")[:30])
-    return render(request, "revenue/reminders.html", {"days": days, "today": _today(),
+    batches = list(ReminderBatch.objects.order_by("-issued_on", "-pk")[:30])
+    return render(request, "revenue/reminders.html", {"batches": batches, "today": _today(),
                                                       "can_change": staff(request).has_cap(Cap.REVENUE_CHANGE)})
 
 
@@ -162,20 +250,14 @@ def issue_reminders(request: HttpRequest) -> HttpResponse:
 
 
 @require_cap(Cap.REVENUE_VIEW)
-def reminders_pdf(request: HttpRequest, day: str) -> HttpResponse:
-    try:
-        on = dt.date.fromisoformat(day)
-    except ValueError:
-        raise NotFound("指定の日の督促状はありません。") from None
-    notices = list(ReminderNotice.objects.filter(issued_on=on).select_related("bill").order_by("person_no", "pk"))
-    if not notices:
-        raise NotFound("指定の日の督促状はありません。")
-    names = {n.person_no: _name(n.person_no) for n in notices}
-    content = pdf.reminders_pdf(require_municipality(), notices, names)
-    audit.record("revenue.reminders_printed", object_type="ReminderNotice", object_id=on.isoformat(),
-                 detail={"count": len(notices), "persons": sorted(names)[:200]})
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="tokusoku_{on:%Y%m%d}.pdf"'
+def reminders_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = ReminderBatch.objects.filter(pk=pk).first()
+    if batch is None:
+        raise NotFound("指定の督促状はありません。")
+    audit.record("revenue.reminders_printed", obj=batch,
+                 detail={"count": batch.count, "document_number": batch.document_number})
+    response = HttpResponse(bytes(batch.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tokusoku_{batch.issued_on:%Y%m%d}_{batch.pk}.pdf"'
     return response
 
 

@@ -143,9 +143,10 @@ def payment_run(payment_month: dt.date, paid_on: dt.date, payer: zengin.Payer) -
     claims = list(AllowanceClaim.objects.filter(first_month__lte=months[1]).prefetch_related("children")
                   .order_by("recipient_person_no", "pk"))
     payments, transfers = [], []
+    params = {m: allowance_parameters(m) for m in months}
     for c in claims:
         kids = list(c.children.all())
-        detail = [(m, month_amount(c, kids, m, allowance_parameters(m))) for m in months]
+        detail = [(m, month_amount(c, kids, m, params[m])) for m in months]
         amount = sum(a for _, a in detail)
         if amount <= 0:
             continue

@@ -13,13 +13,14 @@ from lgcloud.areas.registry.api import (
     certificates,
     events,
     inbox,
+    lists,
     persons,
     restrictions,
 )
 
 router = Router(tags=["住民記録"])
 
-ROUTERS = (persons, events, inbox, certificates, restrictions)
+ROUTERS = (persons, lists, events, inbox, certificates, restrictions)
 for module in ROUTERS:
     for path_view in module.router.path_operations.values():
         for operation in path_view.operations:

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from pydantic import BaseModel, Field
 
 from lgcloud.areas.registry import (
+    as_of_lists,
     display,
     engine,
     reading,
@@ -46,6 +47,7 @@ class SearchIn(Schema):
     residence_card_number: str = ""
     status: str = ""
     limit: int = 50  # how many to list (1–200); `truncated` says there were more
+    as_of: str = Field("", description="基準日（西暦または和暦）: 指定するとその日の氏名・住所で照合し、その日の内容を返します")
 
 
 class FoundOut(BaseModel):
@@ -76,6 +78,18 @@ class SearchOut(Schema):
 def search_persons(request: HttpRequest, payload: SearchIn) -> dict[str, Any]:
     """Search as on the screen; a 支援措置 person's address is never in the list (address_hidden)."""
     need(request, Cap.REGISTRY_VIEW)
+    if payload.as_of:
+        on = reading.parse_date(payload.as_of)
+        page = as_of_lists.search_as_of(search.SearchQuery.from_mapping(payload.model_dump(exclude={"as_of"})),
+                                        on or dt.date.today(), limit=payload.limit)
+        listed = page.rows
+        return {"total": len(listed), "truncated": page.total > len(listed), "persons": [{
+            "person_no": r["person_no"], "status": r["status"], "name": display.name_text(r),
+            "kana": display.kana_text(r), "birth_date": r["birth_date"],
+            "birth_date_text": display.date_item(r, "birth_date"), "sex": r["sex"],
+            "address": f"{r['address'] or ''}{r['address_extra'] or ''}", "address_hidden": False,
+            "household_no": r["household_no"], "removal_reason": r["removal_reason"] or "",
+            "removed_on": r["removed_on"]} for r in listed]}
     result = search.search_rows(search.SearchQuery.from_mapping(payload.model_dump()), limit=payload.limit)
     hidden = search.by_status_and_restriction(result.rows)
     persons = []

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import csv
+import json
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from lgcloud.areas.registry import engine, invariants
+from lgcloud.areas.registry import as_of_lists, engine, invariants, reading
+from lgcloud.platform.common.errors import LgcloudError
 from lgcloud.platform.tenancy.commands import TenantCommand
 
 
@@ -17,8 +20,19 @@ class Command(TenantCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True)
         verify = sub.add_parser("verify", help="異動の記録から住民票・世帯を再構成し、現在の記録と比べます")
         self.municipality_argument(verify)
+        residents = sub.add_parser("residents", help="基準日時点の住民（除票）一覧（CSV または JSON、監査記録あり）")
+        self.municipality_argument(residents)
+        residents.add_argument("--as-of", required=True, help="基準日（西暦または和暦）")
+        residents.add_argument("--status", default="resident", choices=["resident", "removed"])
+        residents.add_argument("--household", type=int, help="世帯番号（省略すると団体全体）")
+        residents.add_argument("--offset", type=int, default=0)
+        residents.add_argument("--limit", type=int, default=as_of_lists.MAX_LIMIT)
+        residents.add_argument("--format", default="csv", choices=["csv", "json"])
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "residents":
+            self._residents(options)
+            return
         diffs = engine.verify_projection()
         violations = invariants.verify_history()
         if not diffs and not violations:
@@ -32,3 +46,24 @@ class Command(TenantCommand):
             who = f"宛名番号 {v.person_no}" if v.person_no else f"世帯番号 {v.household_no}"
             self.stderr.write(f"{who}（{v.on:%Y-%m-%d}）: {v.message}")
         raise CommandError(f"{len(diffs)}件の差異と{len(violations)}件の履歴上の不整合があります。")
+
+    def _residents(self, options: dict[str, Any]) -> None:
+        try:
+            on = reading.parse_date(options["as_of"])
+            if on is None:
+                raise CommandError("基準日を指定してください（--as-of）。", returncode=2)
+            page = as_of_lists.list_as_of(on, status=options["status"], household_no=options.get("household"),
+                                          offset=options["offset"], limit=options["limit"],
+                                          purpose="基準日時点の住民一覧（コマンド）")
+        except LgcloudError as e:
+            raise CommandError(e.message, returncode=2) from None
+        if options["format"] == "json":
+            self.stdout.write(json.dumps({"as_of": page.on.isoformat(), "status": page.status, "total": page.total,
+                                          "offset": page.offset, "persons": page.rows},
+                                         ensure_ascii=False, default=str, indent=1))
+            return
+        writer = csv.writer(self.stdout)
+        writer.writerow([*as_of_lists.ROW_ITEMS, "household_no"])
+        for r in page.rows:
+            writer.writerow([r.get(k) if r.get(k) is not None else "" for k in (*as_of_lists.ROW_ITEMS, "household_no")])
+        self.stderr.write(f"{page.total}件中 {page.offset + 1}〜{page.offset + len(page.rows)}件目")
