@@ -106,3 +106,24 @@ def test_welfare_clerk_sees_the_payment_list_and_the_transfer_file(
     assert data.startswith(b"121") and len(data.split(b"\r\n")[0]) == 120
     r = client.post(f"/welfare/runs/{run.pk}/notices/{claim_id}/")
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
+def test_welfare_clerk_records_a_claim_at_the_counter(muni_a: Municipality, staff_of: dict[str, Staff]) -> None:
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        r = move_in(persons=[
+            {"family_name": "窓口", "given_name": "母", "family_name_kana": "マドグチ", "given_name_kana": "ハハ",
+             "birth_date": "1990-03-03", "sex": "female", "relationship": "世帯主"},
+            {"family_name": "窓口", "given_name": "子", "family_name_kana": "マドグチ", "given_name_kana": "コ",
+             "birth_date": "2026-11-25", "sex": "male", "relationship": "子"}],
+            address={"address": "埼玉県北足立郡伊奈町小室11-11"}, effective_on="2026-11-28",
+            notified_on="2026-11-28", previous_address="東京都新宿区西新宿2-8-1")
+        mother, child = sorted(r.persons, key=lambda p: p.birth_date)
+    client = logged_in(staff_of[Role.WELFARE])
+    form = {"recipient": str(mother.person_no), "children": str(child.person_no), "claimed_on": "令和8年12月4日",
+            "event_on": "2026-11-28", "bank_code": "0005", "branch_code": "456", "account_type": "1",
+            "account_number": "7654321", "account_holder_kana": "マドグチ　ハハ"}
+    bad = client.post("/welfare/", {**form, "bank_code": "5"})
+    assert bad.status_code == 200 and "bank_code は4桁の数字" in bad.content.decode()
+    r = client.post("/welfare/", form, follow=True)
+    body = r.content.decode()
+    assert "認定しました（2026年12月分から）" in body and "15,000円" in body  # 15日特例: counted as November

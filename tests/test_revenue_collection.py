@@ -150,3 +150,27 @@ def test_clerk_decides_a_refund_and_books_a_write_off_with_its_ground(revenue_st
         assert ledger.balances([over.pk, old.pk]) == {over.pk: 0, old.pk: 0}
     tax = logged_in(revenue_staff[Role.TAX])
     assert tax.post(f"/revenue/bills/{old.pk}/reduce/", {"kind": "remission", "amount": "1"}).status_code == 403
+
+
+def test_collection_rates_current_year_and_carried_over_for_a_member_and_the_group(muni_a, muni_b, staff_of):
+    from lgcloud.areas.revenue import figures
+
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        bill(50, 100_000, D(2025, 6, 30))
+        pay(50, 60_000, D(2025, 6, 30))
+        levies.submit_bills(levies.BillSet(levy="property_tax", fiscal_year=2024, person_no=51, reason="当初賦課",
+                                           effective_on=D(2024, 4, 1),
+                                           lines=(levies.BillLine(1, D(2024, 4, 30), 50_000),)))
+        pay(51, 10_000, D(2025, 5, 10))
+        rows = figures.collection_rates(2025, D(2025, 12, 31))
+        assert [(r.part, r.charged, r.received, str(r.rate)) for r in rows] == [
+            ("現年分", 100_000, 60_000, "60.00"), ("滞納繰越分", 50_000, 10_000, "20.00")]
+    clerk = logged_in(staff_of[Role.COLLECTION])
+    page = clerk.get("/revenue/rates/?fy=2025&on=2025-12-31").content.decode()
+    assert "60.00%" in page and "20.00%" in page
+    csv_text = clerk.get("/revenue/rates/?fy=2025&on=2025-12-31&format=csv").content.decode("utf-8-sig")
+    assert "固定資産税,滞納繰越分,50000,10000,40000,20.00" in csv_text
+    secretariat = logged_in(staff_of[Role.GROUP_SECRETARIAT])
+    side = secretariat.get("/revenue/group-rates/?fy=2025&on=2025-12-31").content.decode()
+    assert muni_a.name in side and muni_b.name in side and "60.00%" in side
+    assert clerk.get("/revenue/group-rates/").status_code == 403

@@ -14,6 +14,7 @@ from lgcloud.areas.taxation import assessment, incomes
 from lgcloud.areas.taxation.models import Assessment, IncomeRecord, ResidenceOnlyTaxpayer
 from lgcloud.platform import levies
 from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.worklists.models import WorkItem
 
 pytestmark = pytest.mark.django_db
 FY = 2026
@@ -30,6 +31,10 @@ def bills():
 
 @pytest.fixture
 def family(in_a):
+    return make_family()
+
+
+def make_family() -> dict[str, int]:
     persons = [
         {"family_name": "山田", "given_name": "太郎", "family_name_kana": "ヤマダ", "given_name_kana": "タロウ",
          "birth_date": "1980-04-02", "sex": "male", "relationship": "世帯主", "individual_number": "123456789018"},
@@ -57,8 +62,12 @@ def test_import_matches_by_individual_number_then_name_and_birth_date_and_queues
     assert IncomeRecord.objects.get(pension_revenue=2_000_000).matched_by == "name_birth_date"
     queue = incomes.unmatched(FY)
     assert [r.full_name for r in queue] == ["佐藤　次郎"]
+    item = WorkItem.objects.get(queue="taxation.unmatched_income")
+    assert item.status == "open" and item.payload["record_id"] == queue[0].pk and item.capability == "taxation"
     incomes.resolve_unmatched(queue[0].pk, family["一郎"])
     assert incomes.unmatched(FY) == []
+    item.refresh_from_db()
+    assert item.status == "accepted"
 
 
 def test_import_is_all_or_nothing_with_file_line_item_and_reason(family):

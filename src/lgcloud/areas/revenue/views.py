@@ -3,7 +3,9 @@ contacts, the arrears list, 督促状 (batch and PDF), unmatched payments and pa
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 from django.contrib import messages
 from django.db import transaction
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from lgcloud.areas.registry import public
-from lgcloud.areas.revenue import collection, forms, imports, ledger, payments, reading
+from lgcloud.areas.revenue import collection, figures, forms, imports, ledger, payments, reading
 from lgcloud.areas.revenue.models import (
     ArrearsContact,
     Bill,
@@ -30,6 +32,8 @@ from lgcloud.areas.revenue.models import (
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import LgcloudError, NotFound, ValidationFailed
+from lgcloud.platform.common.wareki import fiscal_year_of
+from lgcloud.platform.tenancy.context import require_municipality
 from lgcloud.platform.web.decorators import require_cap, staff
 
 
@@ -169,6 +173,50 @@ def reduce_bill(request: HttpRequest, pk: int) -> HttpResponse:
     except LgcloudError as e:
         _fail(request, e)
     return redirect("revenue:account", person_no=bill.person_no)
+
+
+def _fiscal_year(request: HttpRequest) -> tuple[int, dt.date]:
+    on = _today()
+    fy = fiscal_year_of(on)
+    try:
+        fy = forms.integer(request.GET.get("fy") or fy, "fy", "年度", 2000, 2100)
+        on = forms.date(request.GET.get("on"), "on", "基準日", default=min(on, dt.date(fy + 1, 5, 31)))
+    except LgcloudError as e:
+        _fail(request, e)
+    return fy, on
+
+
+def _rates_csv(name: str, rows: list[tuple[str, list[figures.RateRow]]]) -> HttpResponse:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["団体", "税目", "区分", "調定額", "収入済額", "未納額", "収納率（%）"])
+    for member, member_rows in rows:
+        for r in member_rows:
+            w.writerow([member, r.label, r.part, r.charged, r.received, r.outstanding, r.rate if r.rate else ""])
+    response = HttpResponse(buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@require_cap(Cap.REVENUE_VIEW)
+def rates(request: HttpRequest) -> HttpResponse:
+    fy, on = _fiscal_year(request)
+    rows = figures.collection_rates(fy, on)
+    if request.GET.get("format") == "csv":
+        return _rates_csv(f"shuno_ritsu_{fy}", [(require_municipality().name, rows)])
+    return render(request, "revenue/rates.html", {"members": [("", rows)], "fy": fy, "on": on, "group": False})
+
+
+@require_cap(Cap.GROUP_REPORTS)
+def group_rates(request: HttpRequest) -> HttpResponse:
+    group = staff(request).group
+    if group is None:
+        raise NotFound("協議会が設定されていません。")
+    fy, on = _fiscal_year(request)
+    members = figures.group_rates(group, fy, on)
+    if request.GET.get("format") == "csv":
+        return _rates_csv(f"shuno_ritsu_group_{fy}", members)
+    return render(request, "revenue/rates.html", {"members": members, "fy": fy, "on": on, "group": True})
 
 
 @require_cap(Cap.REVENUE_VIEW)

@@ -3,27 +3,77 @@ Cap.WELFARE only; every read of personal data audited."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from lgcloud.areas.registry import public
 from lgcloud.areas.welfare import services
 from lgcloud.areas.welfare.models import AllowanceClaim, ClaimStatus, PaymentRun
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
-from lgcloud.platform.common.errors import LgcloudError
+from lgcloud.platform.common.errors import LgcloudError, ValidationFailed
+from lgcloud.platform.common.wareki import parse_japanese_date
 from lgcloud.platform.web.decorators import require_cap
 
 PAGE = 100
 
 
-@require_safe
+def _claim_from_form(request: HttpRequest) -> AllowanceClaim:
+    """認定請求 at the counter: the recipient and the children by 宛名番号 (birth dates read from the register)."""
+    post = request.POST
+
+    def number(name: str) -> int:
+        raw = post.get(name, "").strip()
+        if not raw.isdigit():
+            raise ValidationFailed("宛名番号は数字で入力してください。", field=name)
+        return int(raw)
+
+    def date(name: str, required: bool = True) -> dt.date | None:
+        raw = post.get(name, "").strip()
+        if not raw and not required:
+            return None
+        try:
+            return parse_japanese_date(raw)
+        except ValueError as e:
+            raise ValidationFailed(str(e), field=name) from None
+
+    recipient = number("recipient")
+    children = []
+    for raw in post.get("children", "").replace("、", ",").split(","):
+        if not raw.strip():
+            continue
+        if not raw.strip().isdigit():
+            raise ValidationFailed("児童の宛名番号はカンマ区切りの数字で入力してください。", field="children")
+        child = public.person(int(raw))
+        if child is None or child.birth_date is None:
+            raise ValidationFailed(f"宛名番号 {raw.strip()} の児童は登録されていません。", field="children")
+        children.append(services.ChildInput(child.birth_date, child.person_no))
+    claimed_on = date("claimed_on")
+    if claimed_on is None:
+        raise ValidationFailed("請求日を入力してください。", field="claimed_on")
+    account = services.Account(post.get("bank_code", "").strip(), post.get("branch_code", "").strip(),
+                               post.get("account_number", "").strip(), post.get("account_holder_kana", "").strip(),
+                               account_type=post.get("account_type", "1"))
+    return services.claim(recipient, claimed_on, children, account, event_on=date("event_on", required=False))
+
+
+@require_http_methods(["GET", "POST"])
 @require_cap(Cap.WELFARE)
 def index(request: HttpRequest) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        try:
+            created = _claim_from_form(request)
+            messages.success(request, f"認定しました（{created.first_month.year}年{created.first_month.month}月分から）。")
+            return redirect("welfare:claim", claim_id=created.pk)
+        except LgcloudError as e:
+            error = e.message
     with transaction.atomic():
         claims = list(AllowanceClaim.objects.filter(status=ClaimStatus.ACTIVE).order_by("recipient_person_no")[:PAGE])
         names = {c.recipient_person_no: public.person(c.recipient_person_no) for c in claims}
@@ -34,7 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "welfare/index.html", {
         "claims": [(c, names.get(c.recipient_person_no)) for c in claims],
         "total": AllowanceClaim.objects.filter(status=ClaimStatus.ACTIVE).count(),
-        "runs": PaymentRun.objects.all()[:12], "month": month,
+        "runs": PaymentRun.objects.all()[:12], "month": month, "error": error, "form": request.POST,
     })
 
 

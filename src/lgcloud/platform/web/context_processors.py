@@ -40,7 +40,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user.has_cap(Cap.MUNICIPALITY_ADMIN):
         nav += [("customization_requests", "カスタマイズ要望")]
     if user.has_cap(Cap.GROUP_REPORTS):
-        nav += [("costs_dashboard", "費用・負担")]
+        nav += [("costs_dashboard", "費用・負担"), ("revenue:group_rates", "収納率の比較")]
     elif user.has_cap(Cap.MUNICIPALITY_ADMIN):
         nav += [("costs_mine", "費用")]
     nav += [("password_change", "パスワード変更")]
