@@ -46,6 +46,7 @@ class ErrorOut(Schema):
 
 @api.exception_handler(LgcloudError)
 def on_service_error(request: HttpRequest, exc: LgcloudError) -> HttpResponse:
+    exc.settle()
     return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=exc.status_code)
 
 
