@@ -118,6 +118,11 @@ def test_a_collection_clerk_sees_the_whole_account_and_posts_a_payment(revenue_s
     assert found is not None and found.matches([pdf.content]) and "督促状" in found.title
     assert clerk.get("/revenue/arrears/?on=2025-07-31").status_code == 200
     with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        other = Bill.objects.get(person_no=30, levy="light_vehicle_tax")
+    slip = clerk.get(f"/revenue/bills/{other.pk}/slip/")
+    assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
+    assert "未納はありません" in clerk.get(f"/revenue/bills/{prop.pk}/slip/", follow=True).content.decode()
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
         assert ledger.balances([prop.pk])[prop.pk] == 0
         assert AuditRecord.objects.filter(action="revenue.account_read").count() >= 2
     # tax reads revenue but cannot post; a counter clerk does not see it at all
