@@ -217,6 +217,8 @@ rt += [
                ["6-9-11-1", "6月・9月・11月・1月"], ["6", "6月（一括）"]]),
     p(R + "ordinary.due_day", "普通徴収 納期限の日（月末は 31）", "integer", {2021: 31}, min_=1, max_=31),
     yen(R + "withholding.monthly_unit", "特別徴収 月割額の端数単位（端数は6月へ）", {2021: 100}, min_=1, max_=10000),
+    yen(R + "certificate_fee", "所得・課税証明書の手数料（1通）", {2021: 300}, max_=10000,
+        law="地方自治法第227条、各団体の手数料条例"),
     p(R + "pension_withholding.age", "公的年金からの特別徴収の対象年齢", "integer", {2021: 65}, min_=60, max_=75, **NATIONAL),
 ]
 

@@ -117,6 +117,53 @@ def seed_worklists(m: Municipality) -> Seeded:
     return s
 
 
+def seed_taxation(m: Municipality) -> Seeded:
+    """A taxpayer of B with income records, an unmatched record on the queue, a 家屋敷 taxpayer, an assessment
+    of FY2026 and a 更正 (two versions)."""
+    import datetime as dt
+
+    from lgcloud.areas.registry import public
+    from lgcloud.areas.taxation import assessment, incomes
+    from lgcloud.areas.taxation.models import IncomeRecord, ResidenceOnlyTaxpayer
+    from lgcloud.platform import levies
+
+    s = Seeded()
+    with municipality_scope(m, Actor("seed", Role.TAX, "system")):
+        person = next(iter(public.residents_as_of(dt.date(2026, 1, 1))))
+        payer, unmatched, villa = _marker("tax-payer"), _marker("tax-unmatched"), _marker("tax-villa")
+        record = IncomeRecord.objects.create(fiscal_year=2026, kind="salary_report", person_no=person.person_no,
+                                             matched_by="individual_number", payer_name=payer, payer_no="E9",
+                                             full_name=person.full_name, birth_date=person.birth_date,
+                                             salary_revenue=7_123_456, social_insurance_paid=900_000)
+        incomes.enter_income(2026, {"kind": "tax_return", "full_name": unmatched, "birth_date": dt.date(1950, 1, 1),
+                                    "other_income": 2_000_000})
+        ResidenceOnlyTaxpayer.objects.create(fiscal_year=2026, full_name=villa, address=_marker("tax-villa-address"),
+                                             property_address=_marker("tax-villa-property"))
+        from decimal import Decimal
+
+        from lgcloud.areas.taxation import certificates, property_ledger
+
+        owner = property_ledger.add_owner("corporation", _marker("tax-owner"), address=_marker("tax-owner-address"))
+        land = property_ledger.add_land(2026, [(owner, 1, 1)], location=_marker("tax-land"), lot_number="1",
+                                        land_category="宅地", area_m2=Decimal(100), value=4_567_891)
+        previous = levies.register_receiver(levies.CollectingReceiver())
+        try:
+            assessment.assess_all(2026)
+            assessment.correct_income(record.pk, {"salary_revenue": 7_234_567}, _marker("tax-reason"))
+            property_ledger.assess_all(2026)
+            certificates.issue(2026, person.person_no, requester_name=_marker("tax-requester"),
+                               requester_relationship="本人", purpose=_marker("tax-purpose"))
+        finally:
+            levies.register_receiver(previous)
+        s.markers |= {owner.name, owner.address, land.location}
+        s.int_ids |= {owner.pk, land.pk}
+        s.markers |= {payer, unmatched, villa, "7,123,456", "7,234,567"}
+        s.markers |= set(ResidenceOnlyTaxpayer.objects.values_list("address", flat=True))
+        s.int_ids |= {2026, person.person_no} | set(IncomeRecord.objects.values_list("pk", flat=True))
+        s.str_ids.add("2026")
+    return s
+
+
 def seed_areas(m: Municipality) -> Seeded:
     """An insured household of B with its 国保税, a 国民年金 第1号 member and a 児童手当 recipient paid in a run."""
     import datetime as dt
@@ -209,7 +256,7 @@ def seed_documents(m: Municipality) -> Seeded:
 
 
 SEEDERS: list[Callable[[Municipality], Seeded]] = [seed_notes, seed_staff_and_audit, seed_residents, seed_worklists,
-                                                   seed_documents, seed_revenue, seed_areas]
+                                                   seed_documents, seed_revenue, seed_areas, seed_taxation]
 
 
 def seed_all(m: Municipality) -> Seeded:

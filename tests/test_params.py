@@ -297,3 +297,11 @@ def test_odd_fiscal_year_in_the_query_falls_back_not_500(staff_of: dict[str, Any
     assert r.status_code == 200
     r = logged_in(staff_of["municipal_admin"]).get("/municipality/parameters/", {"fy": fy})
     assert r.status_code == 200
+
+
+def test_parameters_page_lists_a_parameter_without_a_standard_value(staff_of, muni_a):
+    """Issue 15, item 8: a parameter the page cannot show is listed with what is wrong, not silently dropped."""
+    param = Parameter.objects.first()
+    StandardValue.objects.filter(parameter=param).delete()
+    page = logged_in(staff_of["municipal_admin"]).get("/municipality/parameters/")
+    assert page.status_code == 200 and "の標準値がありません" in page.content.decode()

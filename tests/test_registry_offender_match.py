@@ -147,3 +147,24 @@ def test_bad_input_is_refused_before_any_alert(world):
         death(person_no=victim.person_no, death_date=dt.date.today().isoformat(),
               notified_on=dt.date.today().isoformat())
     assert RegistryEvent.objects.count() == events and Person.objects.get(pk=victim.pk).status == "resident"
+
+
+def test_a_second_clerk_decides_through_the_api_and_the_screen(world, staff_of):
+    """The partial match waits for a decision on /registry/offender-reviews/ and in the API."""
+    from tests.conftest import api_client, logged_in
+
+    victim, _abuser, _m = world
+    clerk, admin = api_client(staff_of["counter_clerk"]), api_client(staff_of["municipal_admin"])
+    url = f"/api/v1/registry/persons/{victim.person_no}"
+    who = {"requester_name": "すずき いちろう", "acknowledge_alerts": "true", "purpose": "照会"}
+    r = clerk.get(url, who)
+    assert r.status_code == 403 and "別の職員" in r.json()["detail"] and "羽貫" not in r.content.decode()
+    assert clerk.get("/api/v1/registry/offender-reviews").status_code == 403  # no lift permission
+    screen = logged_in(staff_of["municipal_admin"]).get("/registry/offender-reviews/")
+    assert screen.status_code == 200 and "すずき いちろう" in screen.content.decode()
+    [review] = admin.get("/api/v1/registry/offender-reviews").json()
+    r = admin.post(f"/api/v1/registry/offender-reviews/{review['id']}/decide",
+                   {"offender": False, "note": "運転免許証で別人と確認"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["status"] == "cleared"
+    r = clerk.get(url, who)
+    assert r.status_code == 200 and "羽貫" in r.json()["items"]["address"]

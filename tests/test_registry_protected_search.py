@@ -97,3 +97,16 @@ def test_a_household_read_as_of_a_day_does_not_raise_a_former_members_alert(muni
         assert file.alerts == [] and [m["person_no"] for m in file.members] == [taro.person_no]
         with pytest.raises(RestrictionAlert):  # while she was a member, her alert stands
             reading.open_household(household.household_no, as_of=dt.date(2024, 6, 1))
+
+
+def test_a_cancelled_entry_is_not_found_as_a_blank_removed_record(muni_a):
+    """Issue 15, item 8: a 転入 cancelled (取消し) leaves no blank 除票 row in search."""
+    from lgcloud.areas.registry.actions.cancel import cancel_event
+
+    with municipality_scope(muni_a, Actor("test", "system", "system")):
+        r = move_in(persons=[{"family_name": "誤記", "given_name": "入力", "birth_date": "1990-01-01", "sex": "male",
+                              "relationship": "世帯主"}], address={"address": "伊奈町小室77"},
+                    effective_on="2024-04-01", notified_on="2024-04-01", previous_address="東京都")
+        cancel_event(event_id=r.event.pk, reason="別人の届出を誤って入力")
+        assert search.search(search.SearchQuery(person_no=str(r.persons[0].person_no))).total == 0
+        assert search.search(search.SearchQuery(address="小室77")).total == 0

@@ -197,3 +197,48 @@ def test_the_destination_is_not_prefixed_twice(muni_b):
     assert transfer.destination_text(muni_b, "埼玉県入間郡越生町越生900番地") == "埼玉県入間郡越生町越生900番地"
     assert transfer.destination_text(muni_b, "入間郡越生町越生900番地") == "埼玉県入間郡越生町越生900番地"
     assert transfer.destination_text(muni_b, "越生900番地") == f"{muni_b}越生900番地"
+
+
+def test_a_warning_on_a_notice_is_acknowledged_in_the_inbox_and_the_api(muni_a, muni_b, as_municipality, staff_of):
+    """Issue 15, item 8: a warning-mode 抑止 no longer blocks every 転入通知: the clerk acknowledges it."""
+    from tests.conftest import api_client, logged_in
+
+    a_hanako, _b = _move(muni_a, muni_b, as_municipality, process_notice=False)
+    with as_municipality(muni_a):
+        restrictions.set_restriction(action="change", mode="alert", starts_on=dt.date(2024, 1, 1), reason="要確認",
+                                     person_no=a_hanako.person_no)
+    api = api_client(staff_of["counter_clerk"])
+    r = api.post("/api/v1/registry/inbox/move-in-notices")
+    assert r.status_code == 409 and r.json()["alerts"]
+    web = logged_in(staff_of["counter_clerk"])
+    web.post("/registry/inbox/move-in-notices/")
+    page = web.get("/registry/inbox/").content.decode()
+    assert "確認済みとして転入通知を処理する" in page and "要確認" in page
+    r = web.post("/registry/inbox/move-in-notices/", {"acknowledge_alerts": "1"})
+    assert r.status_code == 302
+    with as_municipality(muni_a):
+        assert Person.objects.get(pk=a_hanako.pk).move_out_state == "confirmed"
+    r = api.post("/api/v1/registry/inbox/move-in-notices?acknowledge_alerts=true")
+    assert r.status_code == 200 and r.json()["confirmed"] == 0
+
+
+def test_refusal_when_a_worklist_item_is_accepted_is_recorded_after_the_rollback(muni_a, muni_b, as_municipality,
+                                                                                 staff_of):
+    """Item 5: the 転入通知 accepted from the 処理待ち一覧 (the worklist's own transaction) is refused by a 抑止:
+    the refusal's audit record is written once that transaction has rolled back (the entry point settles it)."""
+    from lgcloud.platform.worklists.models import WorkItem
+    from tests.conftest import api_client, logged_in
+
+    a_hanako, _b = _move(muni_a, muni_b, as_municipality, process_notice=False)
+    with as_municipality(muni_a):
+        restrictions.set_restriction(action="change", mode="refuse", starts_on=dt.date(2024, 1, 1), reason="調査中",
+                                     person_no=a_hanako.person_no)
+        item = WorkItem.objects.get(status="open", payload__message_id__isnull=False)
+    r = api_client(staff_of["counter_clerk"]).post(f"/api/v1/worklists/{item.pk}/decide", {"accept": True},
+                                                  content_type="application/json")
+    assert r.status_code == 403
+    logged_in(staff_of["counter_clerk"]).post(f"/worklists/{item.pk}/decide/", {"decision": "accept"})
+    with as_municipality(muni_a):
+        assert AuditRecord.objects.filter(action="registry.refused.change").count() == 2
+        assert Person.objects.get(pk=a_hanako.pk).move_out_state == "planned"
+        assert WorkItem.objects.get(pk=item.pk).status == "open"

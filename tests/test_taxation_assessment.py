@@ -14,6 +14,7 @@ from lgcloud.areas.taxation import assessment, incomes
 from lgcloud.areas.taxation.models import Assessment, IncomeRecord, ResidenceOnlyTaxpayer
 from lgcloud.platform import levies
 from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.worklists.models import WorkItem
 
 pytestmark = pytest.mark.django_db
 FY = 2026
@@ -30,6 +31,10 @@ def bills():
 
 @pytest.fixture
 def family(in_a):
+    return make_family()
+
+
+def make_family() -> dict[str, int]:
     persons = [
         {"family_name": "山田", "given_name": "太郎", "family_name_kana": "ヤマダ", "given_name_kana": "タロウ",
          "birth_date": "1980-04-02", "sex": "male", "relationship": "世帯主", "individual_number": "123456789018"},
@@ -57,8 +62,12 @@ def test_import_matches_by_individual_number_then_name_and_birth_date_and_queues
     assert IncomeRecord.objects.get(pension_revenue=2_000_000).matched_by == "name_birth_date"
     queue = incomes.unmatched(FY)
     assert [r.full_name for r in queue] == ["佐藤　次郎"]
+    item = WorkItem.objects.get(queue="taxation.unmatched_income")
+    assert item.status == "open" and item.payload["record_id"] == queue[0].pk and item.capability == "taxation"
     incomes.resolve_unmatched(queue[0].pk, family["一郎"])
     assert incomes.unmatched(FY) == []
+    item.refresh_from_db()
+    assert item.status == "accepted"
 
 
 def test_import_is_all_or_nothing_with_file_line_item_and_reason(family):
@@ -147,3 +156,18 @@ def test_tax_assess_command_with_progress(family, bills, muni_a):
     call_command("tax", "assess", "--municipality", muni_a.code, "--fiscal-year", str(FY), stdout=out, stderr=err)
     assert "納税義務者 3 人" in out.getvalue()
     assert "3/3" in err.getvalue()
+
+
+def test_a_member_override_is_used_shown_in_the_deviation_report_and_makes_a_new_version(family, bills, muni_a,
+                                                                                          group):
+    from lgcloud.platform.params import services as params
+
+    incomes.import_csv(FY, "kyuyo.csv", CSV.encode("utf-8"))
+    assessment.assess_all(FY)
+    params.set_override(muni_a, "resident_tax.per_capita.prefectural_surcharge", FY, "500", "県の森林環境税（超過課税）")
+    run = assessment.assess_all(FY)
+    assert run.written == 3  # a new parameter version is a new version for everyone (the record names it)
+    taro = Assessment.objects.get(person_no=family["太郎"], is_current=True)
+    assert taro.version == 2 and taro.total == 257_000 and taro.result["prefectural_per_capita"] == 1_500
+    report = params.deviation_report(group, FY)
+    assert any(r.parameter.name == "resident_tax.per_capita.prefectural_surcharge" for r in report.rows)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("verify/", include("lgcloud.platform.documents.urls")),
     path("registry/statistics/", include("lgcloud.areas.registry.statistics_urls")),
     path("registry/", include("lgcloud.areas.registry.urls")),
+    path("tax/", include("lgcloud.areas.taxation.urls")),
     path("insurance/", include("lgcloud.areas.insurance.urls")),
     path("pension/", include("lgcloud.areas.pension.urls")),
     path("welfare/", include("lgcloud.areas.welfare.urls")),

@@ -37,6 +37,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             m.payload.get("planned_on"))), "destination": m.payload.get("destination", "")})
     return render(request, "registry/inbox.html", {
         "rows": rows, "notices": notices, "can_process": staff(request).has_cap(Cap.REGISTRY_CHANGE),
+        "notice_alerts": request.session.pop("registry_notice_alerts", None) if notices else None,
     })
 
 
@@ -44,7 +45,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def process_notices(request: HttpRequest) -> HttpResponse:
     try:
-        count = transfer.process_move_in_notices()
+        count = transfer.process_move_in_notices(acknowledge_alerts=request.POST.get("acknowledge_alerts") == "1")
+    except RestrictionAlert as e:  # a warning 抑止 or a 支援措置: the clerk acknowledges it here and goes on
+        request.session["registry_notice_alerts"] = e.alerts
+        messages.warning(request, "転入通知の処理の前に確認が必要です。内容を確認して、確認済みとして処理してください。")
     except LgcloudError as e:
         messages.error(request, e.message)
     else:

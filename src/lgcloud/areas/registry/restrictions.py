@@ -46,6 +46,9 @@ class RestrictionRefused(PermissionDenied):
         self._write = write
         self.recorded = write is None
 
+    def settle(self) -> None:
+        self.persist()
+
     def persist(self) -> bool:
         if self.recorded or self._write is None or in_callers_transaction():
             return self.recorded

@@ -121,7 +121,8 @@ def _without_protected(qs: QuerySet[Person], query: SearchQuery) -> QuerySet[Per
 def build(query: SearchQuery) -> QuerySet[Person]:
     if query.is_empty():
         raise ValidationFailed("検索条件を1つ以上入力してください。", field="name")
-    qs = Person.objects.all()
+    # A record whose only event was cancelled (取消し) was never a resident: it is not a 除票 to be found.
+    qs = Person.objects.exclude(status=Status.REMOVED, removed_on__isnull=True)
     if query.status in (Status.RESIDENT, Status.REMOVED):
         qs = qs.filter(status=query.status)
     for kind, value in (("name", query.name), ("kana", query.kana), ("address", query.address)):

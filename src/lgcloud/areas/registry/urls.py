@@ -8,6 +8,7 @@ from lgcloud.areas.registry import (
     event_views,
     inbox_views,
     restriction_views,
+    review_views,
     views,
 )
 
@@ -39,4 +40,6 @@ urlpatterns = [
     path("support-measures/<int:pk>/confirm/", restriction_views.support_confirm, name="support_confirm"),
     path("support-measures/<int:pk>/extend/", restriction_views.support_extend, name="support_extend"),
     path("support-measures/<int:pk>/end/", restriction_views.support_end, name="support_end"),
+    path("offender-reviews/", review_views.review_list, name="offender_reviews"),
+    path("offender-reviews/<int:pk>/decide/", review_views.review_decide, name="offender_review_decide"),
 ]

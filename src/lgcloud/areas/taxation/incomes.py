@@ -20,6 +20,8 @@ from django.db import transaction
 
 from lgcloud.areas.registry import public
 from lgcloud.areas.taxation.models import IncomeKind, IncomeRecord, MatchedBy
+from lgcloud.platform import worklists
+from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.common.wareki import parse_japanese_date
@@ -151,23 +153,42 @@ def parse(file_name: str, data: bytes) -> list[tuple[int, dict[str, Any]]]:
     return out
 
 
-def match(values: dict[str, Any]) -> tuple[int | None, str]:
-    """宛名番号 and how it was found: 個人番号, then name + birth date (+ address) if exactly one."""
+UNMATCHED_QUEUE = "taxation.unmatched_income"
+
+
+def match(values: dict[str, Any]) -> tuple[int | None, str, list[int]]:
+    """宛名番号 and how it was found: 個人番号, then name + birth date (+ address) if exactly one; else the
+    candidates (several persons of that name and birth date) for a person to choose from."""
     number = values.get("individual_number") or ""
     if number:
         found = public.find_by_individual_number(number)
         if found is not None:
-            return found.person_no, MatchedBy.INDIVIDUAL_NUMBER
+            return found.person_no, MatchedBy.INDIVIDUAL_NUMBER, []
+    candidates: list[int] = []
     if values.get("full_name") and values.get("birth_date"):
-        candidates = public.find_by_name_and_birth_date(values["full_name"], values["birth_date"],
-                                                        values.get("address", ""))
-        if len(candidates) == 1:
-            return candidates[0].person_no, MatchedBy.NAME_AND_BIRTH_DATE
-    return None, MatchedBy.UNMATCHED
+        views = public.find_by_name_and_birth_date(values["full_name"], values["birth_date"], values.get("address", ""))
+        if len(views) == 1:
+            return views[0].person_no, MatchedBy.NAME_AND_BIRTH_DATE, []
+        candidates = [v.person_no for v in views]
+    return None, MatchedBy.UNMATCHED, candidates
+
+
+def _queue(record: IncomeRecord, candidates: list[int]) -> None:
+    """An unmatched record goes on the 処理待ち一覧 of the tax division (accept = match the proposed person)."""
+    kind = IncomeKind(record.kind).label
+    proposed = candidates[0] if len(candidates) == 1 else None
+    worklists.raise_item(
+        UNMATCHED_QUEUE, subject_ref=f"taxation.income:{record.pk}",
+        title=f"所得データの照合: {record.full_name}（{kind}）",
+        reason=f"{record.source_file or '画面入力'} {record.line_no or ''}行目: 個人番号・氏名と生年月日で住民を特定できません",
+        proposed_action="宛名番号を指定して照合する" if proposed is None else f"宛名番号 {proposed} と照合する",
+        payload={"record_id": record.pk, "candidates": candidates, "person_no": proposed},
+        capability=Cap.TAXATION, dedupe_key=f"income:{record.pk}", link=f"/tax/unmatched/{record.pk}/",
+    )
 
 
 def _record(fiscal_year: int, values: dict[str, Any], source: str = "", line_no: int | None = None) -> IncomeRecord:
-    person_no, matched_by = match(values)
+    person_no, matched_by, _candidates = match(values)
     spouse = None
     if values.get("spouse_age") is not None:
         spouse = {"income": values.get("spouse_income", 0), "age": values["spouse_age"]}
@@ -196,7 +217,11 @@ def import_csv(fiscal_year: int, file_name: str, data: bytes) -> ImportResult:
         raise ValidationFailed("年度は 2021 以降を西暦で指定してください。", field="fiscal_year")
     lines = parse(file_name, data)
     records = [_record(fiscal_year, values, file_name, line_no) for line_no, values in lines]
-    IncomeRecord.objects.bulk_create(records)
+    for record in records:
+        record.save()
+    for record, (_line, values) in zip(records, lines, strict=True):
+        if record.person_no is None:
+            _queue(record, match(values)[2])
     matched = sum(1 for r in records if r.person_no is not None)
     audit.record("taxation.income_imported", object_type="IncomeRecord", object_id=file_name[:64],
                  detail={"fiscal_year": fiscal_year, "lines": len(records), "matched": matched})
@@ -211,6 +236,8 @@ def enter_income(fiscal_year: int, values: dict[str, Any]) -> IncomeRecord:
             raise ValidationFailed(f"必須の項目 {name} がありません。", field=name)
     record = _record(fiscal_year, values)
     record.save()
+    if record.person_no is None:
+        _queue(record, match(values)[2])
     audit.record("taxation.income_entered", obj=record, detail={"fiscal_year": fiscal_year, "kind": record.kind})
     return record
 
@@ -232,6 +259,7 @@ def resolve_unmatched(record_id: int, person_no: int) -> IncomeRecord:
     record.person_no, record.matched_by = person_no, MatchedBy.MANUAL
     record.save(update_fields=["person_no", "matched_by"])
     audit.record("taxation.income_matched", obj=record, detail={"person_no": person_no})
+    worklists.resolve(UNMATCHED_QUEUE, f"income:{record.pk}", outcome=f"宛名番号 {person_no} と照合しました")
     return record
 
 

@@ -99,3 +99,13 @@ class Assessment(ScopedModel):
         constraints = [models.UniqueConstraint(fields=["municipality", "fiscal_year", "person_no", "version"],
                                                name="taxation_assessment_version")]
         indexes = [models.Index(fields=["municipality", "fiscal_year", "is_current"], name="taxation_assess_current")]
+
+from lgcloud.areas.taxation.property_models import (  # noqa: E402,F401  (one models module for Django)
+    Building,
+    CoOwnerGroup,
+    LandParcel,
+    LedgerChange,
+    Ownership,
+    PropertyAssessment,
+    PropertyOwner,
+)

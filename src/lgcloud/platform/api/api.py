@@ -13,6 +13,8 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lgcloud.areas.registry.api import router as registry_router
+from lgcloud.areas.revenue.api import router as revenue_router
+from lgcloud.areas.taxation.api import router as taxation_router
 from lgcloud.group.costs.api import router as costs_router
 from lgcloud.group.customization.api import router as customization_router
 from lgcloud.platform.accounts.roles import Cap
@@ -44,6 +46,7 @@ class ErrorOut(Schema):
 
 @api.exception_handler(LgcloudError)
 def on_service_error(request: HttpRequest, exc: LgcloudError) -> HttpResponse:
+    exc.settle()
     return api.create_response(request, {"detail": exc.message, "field": exc.field}, status=exc.status_code)
 
 
@@ -299,4 +302,6 @@ def audit_verify(request: HttpRequest) -> dict[str, Any]:
 api.add_router("/customization", customization_router)
 api.add_router("/costs", costs_router)
 api.add_router("/registry", registry_router)
+api.add_router("/taxation", taxation_router)
 api.add_router("/worklists", worklists_router)
+api.add_router("/revenue", revenue_router)

@@ -17,6 +17,11 @@ class LgcloudError(Exception):
         self.message = message
         self.field = field
 
+    def settle(self) -> None:
+        """Called by an entry point (the API, the screens) once the request's transactions have unwound: an
+        error that owes a record — a refusal's audit record, which a rolled-back transaction would have lost —
+        writes it now. Nothing by default."""
+
 
 class ValidationFailed(LgcloudError):
     status_code = 400

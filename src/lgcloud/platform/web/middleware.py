@@ -31,6 +31,7 @@ class ContentSecurityPolicyMiddleware:
                 "message": "数値が大きすぎるか、範囲外の値があります。入力した番号・年度・金額を確かめてください。"},
                 status=400)
         if isinstance(exception, LgcloudError):
+            exception.settle()
             return render(
                 request, "web/error.html", {"title": "処理できませんでした", "message": exception.message},
                 status=exception.status_code,

@@ -212,16 +212,18 @@ def municipality_parameters(request: HttpRequest) -> HttpResponse:
     overrides = {o.parameter_id: o for o in Override.objects.filter(municipality=municipality, fiscal_year=fy)}
     rows = []
     for param in Parameter.objects.all():
+        o = overrides.get(param.pk)
         try:
             std = params.standard_raw(param, fy)
-        except LgcloudError:
-            continue
-        o = overrides.get(param.pk)
-        rows.append({
-            "p": param, "standard": params.format_value(param, std),
-            "override": params.format_value(param, o.value) if o else None, "raw": o.value if o else std,
-            "error": error_for.get(param.name),
-        })
+            rows.append({
+                "p": param, "standard": params.format_value(param, std),
+                "override": params.format_value(param, o.value) if o else None, "raw": o.value if o else std,
+                "error": error_for.get(param.name),
+            })
+        except (LgcloudError, ArithmeticError, ValueError) as e:  # listed with what is wrong, never left out
+            problem = e.message if isinstance(e, LgcloudError) else f"値を表示できません（{e}）"
+            rows.append({"p": param, "standard": f"（{problem}）", "raw": o.value if o else "",
+                         "override": o.value if o else None, "error": error_for.get(param.name)})
     return render(request, "web/municipality_parameters.html",
                   {"rows": rows, "fy": fy, "fy_label": format_fiscal_year(fy)}, status=400 if error_for else 200)
 

@@ -47,6 +47,7 @@ def item_decide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         item = services.decide(pk, accept, request.POST.get("note", ""))
     except LgcloudError as e:
+        e.settle()
         if e.status_code in (403, 404):
             raise
         messages.error(request, e.message)

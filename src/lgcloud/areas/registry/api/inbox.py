@@ -65,9 +65,14 @@ class ProcessedOut(Schema):
 
 
 @router.post("/inbox/move-in-notices", response={200: ProcessedOut, **ERRORS}, summary="転入通知の処理（転出確定）")
-def process_notices(request: HttpRequest) -> dict[str, Any]:
+def process_notices(request: HttpRequest, acknowledge_alerts: bool = False) -> Any:
+    """Every pending 転入通知; a warning 抑止 or 支援措置 answers 409 with the alerts until it is sent again with
+    ?acknowledge_alerts=true."""
     need(request, Cap.REGISTRY_CHANGE)
-    return {"confirmed": transfer.process_move_in_notices()}
+    try:
+        return {"confirmed": transfer.process_move_in_notices(acknowledge_alerts=acknowledge_alerts)}
+    except RestrictionAlert as e:
+        return alert(e)
 
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from lgcloud.areas.registry import (
+    offender,
     restrictions,
 )
 from lgcloud.areas.registry.api.common import (
@@ -81,6 +82,7 @@ class SupportMeasureIn(Schema):
     offender_address: str = ""
     addresses: str = ""
     note: str = ""
+    offender_other_names: str = ""  # 旧氏名・別名・フリガナ, one a line
 
 
 class SupportMeasureOut(Schema):
@@ -115,3 +117,41 @@ def support_measure_action(request: HttpRequest, measure_id: int, action: str) -
     if action not in actions:
         raise ValidationFailed("操作は confirm・extend・end のいずれかです。", field="action")
     return _measure_out(actions[action](measure_id))
+
+
+# --- a partial match with the offender: a second clerk decides ----------------------------------------------
+
+
+class ReviewOut(Schema):
+    id: int
+    action: str
+    persons: list[int]
+    requester: dict[str, Any]
+    reason: str
+    requested_by: str
+    requested_at: dt.datetime
+    status: str
+
+
+def _review_out(r: Any) -> dict[str, Any]:
+    return {"id": r.pk, "action": r.action, "persons": r.persons, "requester": r.requester, "reason": r.reason,
+            "requested_by": r.requested_by, "requested_at": r.requested_at, "status": r.status}
+
+
+@router.get("/offender-reviews", response={200: list[ReviewOut], **ERRORS},
+            summary="加害者とされる者と一部一致した請求（判断待ち）")
+def offender_reviews(request: HttpRequest) -> list[dict[str, Any]]:
+    need(request, Cap.RESTRICTION_LIFT)
+    return [_review_out(r) for r in offender.pending_reviews()]
+
+
+class DecideIn(Schema):
+    offender: bool = True
+    note: str = ""
+
+
+@router.post("/offender-reviews/{review_id}/decide", response={200: ReviewOut, **ERRORS},
+             summary="一部一致の判断（受付とは別の、解除の権限を持つ職員）")
+def decide_review(request: HttpRequest, review_id: int, payload: DecideIn) -> dict[str, Any]:
+    need(request, Cap.RESTRICTION_LIFT)
+    return _review_out(offender.decide(review_id, offender=payload.offender, note=payload.note))
