@@ -3,6 +3,7 @@ body is accepted, a bad one answers 400 naming the field; one catalogue feeds th
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import pytest
@@ -85,5 +86,9 @@ def test_one_catalogue_for_screens_api_and_approvals():
     assert set(EventKind.values) - covered == {EventKind.MOVE_OUT_CONFIRMED, EventKind.MIGRATION}
     # approvals prepare exactly what the catalogue lets a contractor prepare, plus 証明書の交付
     assert set(approvals._operations()) == {s for s, op in ops.items() if op.contractor} | {"issue_certificate"}
-    assert ops["cancellation"].acknowledge is None and ops["move_in"].acknowledge is not None
+    # an entry with an acknowledgement rule has a service that takes acknowledge_alerts
+    for op in ops.values():
+        if op.acknowledge is not None:
+            params = inspect.signature(op.service, follow_wrapped=False).parameters
+            assert "acknowledge_alerts" in params or any(p.kind == p.VAR_KEYWORD for p in params.values()), op.slug
     assert all(op.schema is not None and op.build is not None for op in ops.values())

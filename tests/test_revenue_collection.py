@@ -118,6 +118,11 @@ def test_a_collection_clerk_sees_the_whole_account_and_posts_a_payment(revenue_s
     assert found is not None and found.matches([pdf.content]) and "督促状" in found.title
     assert clerk.get("/revenue/arrears/?on=2025-07-31").status_code == 200
     with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        other = Bill.objects.get(person_no=30, levy="light_vehicle_tax")
+    slip = clerk.get(f"/revenue/bills/{other.pk}/slip/")
+    assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
+    assert "未納はありません" in clerk.get(f"/revenue/bills/{prop.pk}/slip/", follow=True).content.decode()
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
         assert ledger.balances([prop.pk])[prop.pk] == 0
         assert AuditRecord.objects.filter(action="revenue.account_read").count() >= 2
     # tax reads revenue but cannot post; a counter clerk does not see it at all
@@ -174,3 +179,30 @@ def test_collection_rates_current_year_and_carried_over_for_a_member_and_the_gro
     side = secretariat.get("/revenue/group-rates/?fy=2025&on=2025-12-31").content.decode()
     assert muni_a.name in side and muni_b.name in side and "60.00%" in side
     assert clerk.get("/revenue/group-rates/").status_code == 403
+
+
+def test_api_account_payment_arrears_and_rates(muni_a, staff_of):
+    import json
+
+    from tests.conftest import api_client
+
+    with municipality_scope(muni_a, Actor("seed", "system", "system")):
+        b = bill(60, 45_000, D(2025, 6, 30))
+    clerk = api_client(staff_of[Role.COLLECTION])
+    got = clerk.get("/api/v1/revenue/accounts/60").json()
+    assert got["outstanding"] == 45_000 and got["lines"][0]["payment_ref"] == b.payment_ref
+    r = clerk.post("/api/v1/revenue/accounts/60/payments", data=json.dumps(
+        {"amount": 45_000, "paid_on": "2025-06-29", "reference": b.payment_ref}), content_type="application/json")
+    assert r.status_code == 201 and r.json()["status"] == "applied"
+    assert clerk.get("/api/v1/revenue/accounts/60?as_of=2025-06-28").json()["outstanding"] == 45_000
+    assert clerk.get("/api/v1/revenue/accounts/60").json()["outstanding"] == 0
+    bad = clerk.post("/api/v1/revenue/accounts/60/payments", data=json.dumps({"amount": -1, "paid_on": "2025-06-29"}),
+                     content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["field"] == "amount"
+    assert clerk.get("/api/v1/revenue/arrears?on=2025-07-31").json() == []
+    rates = clerk.get("/api/v1/revenue/rates?fiscal_year=2025&on=2025-12-31").json()
+    assert rates[0]["rate_percent"] == "100.00"
+    tax = api_client(staff_of[Role.TAX])
+    assert tax.get("/api/v1/revenue/accounts/60").status_code == 200
+    assert tax.post("/api/v1/revenue/accounts/60/payments", data=json.dumps(
+        {"amount": 1, "paid_on": "2025-06-29"}), content_type="application/json").status_code == 403

@@ -32,3 +32,17 @@ def test_demo_treasury(group, muni_a):
     assert seconds < 60
     demo_data.treasury(ctx)  # a second run leaves the member alone
     assert "省略しました" in ctx.out.getvalue()  # type: ignore[union-attr]
+
+
+def test_demo_treasury_pays_the_levies_own_bills_too(group, muni_a):
+    from lgcloud.areas.taxation import demo_data as taxation_demo
+
+    ctx = DemoContext(group=group, members=[muni_a], scale=1, out=io.StringIO())
+    registry_demo.residents(ctx)
+    taxation_demo.taxation(ctx)
+    with municipality_scope(muni_a, Actor("test", "system", "system")):
+        levies_before = set(Bill.objects.values_list("levy", flat=True))
+    demo_data.treasury(ctx)
+    with municipality_scope(muni_a, Actor("test", "system", "system")):
+        assert levies_before and Payment.objects.filter(entries__bill__levy__in=levies_before).exists()
+        assert PaymentPlan.objects.count() == 1

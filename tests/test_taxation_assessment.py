@@ -156,3 +156,18 @@ def test_tax_assess_command_with_progress(family, bills, muni_a):
     call_command("tax", "assess", "--municipality", muni_a.code, "--fiscal-year", str(FY), stdout=out, stderr=err)
     assert "納税義務者 3 人" in out.getvalue()
     assert "3/3" in err.getvalue()
+
+
+def test_a_member_override_is_used_shown_in_the_deviation_report_and_makes_a_new_version(family, bills, muni_a,
+                                                                                          group):
+    from lgcloud.platform.params import services as params
+
+    incomes.import_csv(FY, "kyuyo.csv", CSV.encode("utf-8"))
+    assessment.assess_all(FY)
+    params.set_override(muni_a, "resident_tax.per_capita.prefectural_surcharge", FY, "500", "県の森林環境税（超過課税）")
+    run = assessment.assess_all(FY)
+    assert run.written == 3  # a new parameter version is a new version for everyone (the record names it)
+    taro = Assessment.objects.get(person_no=family["太郎"], is_current=True)
+    assert taro.version == 2 and taro.total == 257_000 and taro.result["prefectural_per_capita"] == 1_500
+    report = params.deviation_report(group, FY)
+    assert any(r.parameter.name == "resident_tax.per_capita.prefectural_surcharge" for r in report.rows)

@@ -65,14 +65,14 @@ def _digest(obj: Any) -> str:
 
 
 def _store(run: AssessmentRun, household: NhiHousehold, result: NhiTaxResult, previous: Assessment | None,
-           from_month: dt.date | None, reason: str) -> Assessment:
+           from_month: dt.date | None, reason: str, breakdown: dict[str, Any] | None = None) -> Assessment:
     return Assessment(
         run=run, household=household, fiscal_year=run.fiscal_year,
         version=(previous.version + 1) if previous else 1, head_person_no=household.head_person_no,
         from_month=from_month, reason=reason, medical=result.amount("medical"),
         elderly_support=result.amount("elderly_support"), long_term_care=result.amount("long_term_care"),
         child_support=result.amount("child_support"), reduction=result.reduction.reduction, total=result.total,
-        breakdown=result.as_dict()["breakdown"], current=True,
+        breakdown=breakdown if breakdown is not None else result.as_dict()["breakdown"], current=True,
     )
 
 
@@ -117,8 +117,9 @@ def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.
         inputs.append([household.household_no, [m.__dict__ for m in facts.facts.members], facts.facts.specified])
         outputs.append([household.household_no, result.total, result.reduction.reduction])
         before = previous.get(household.pk)
-        if before is None or before.total != result.total or before.breakdown != result.as_dict()["breakdown"]:
-            new.append(_store(run, household, result, before, None, "当初賦課"))
+        breakdown = result.as_dict()["breakdown"]
+        if before is None or before.total != result.total or before.breakdown != breakdown:
+            new.append(_store(run, household, result, before, None, "当初賦課", breakdown))
         if progress:
             progress(i, len(households))
     superseded = [previous[a.household_id].pk for a in new if a.household_id in previous]

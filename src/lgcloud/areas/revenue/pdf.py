@@ -11,6 +11,7 @@ verification URL is printed on every page.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 
@@ -21,18 +22,65 @@ from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
-from lgcloud.areas.revenue.models import ReminderNotice, levy_label
+from lgcloud.areas.revenue.models import Bill, ReminderNotice, levy_label
 from lgcloud.platform.common.wareki import format_fiscal_year, format_wareki
 from lgcloud.platform.documents import pdf as documents_pdf
 from lgcloud.platform.tenancy.models import Municipality
 
 
-def qr_text(municipality: Municipality, notice: ReminderNotice) -> str:
-    return f"LGQR1|{municipality.code}|{notice.bill.payment_ref}|{notice.principal}|{notice.pay_by:%Y%m%d}"
+def qr_text(municipality: Municipality, ref: str, amount: int, pay_by: dt.date) -> str:
+    return f"LGQR1|{municipality.code}|{ref}|{amount}|{pay_by:%Y%m%d}"
 
 
-def barcode_text(municipality: Municipality, notice: ReminderNotice) -> str:
-    return f"91{municipality.code[:6]}{notice.bill.payment_ref}{min(notice.principal, 99_999_999):08d}"
+def barcode_text(municipality: Municipality, ref: str, amount: int) -> str:
+    return f"91{municipality.code[:6]}{ref}{min(amount, 99_999_999):08d}"
+
+
+def _slip(c: Canvas, municipality: Municipality, b: Bill, amount: int, pay_by: dt.date, title: str,
+          note: str) -> None:
+    """The 納付書 part (below the cut line at y=330): 納付番号, QR code and bar code."""
+    name = documents_pdf.register_font()
+    w, _h = A4
+    c.setDash(4, 3)
+    c.line(30, 330, w - 30, 330)
+    c.setDash()
+    c.setFont(name, 13)
+    c.drawString(50, 300, title)
+    c.setFont(name, 10)
+    c.drawString(50, 280, f"{levy_label(b.levy)}　{format_fiscal_year(b.fiscal_year)} 第{b.installment}期")
+    c.drawString(50, 264, f"金額 {amount:,}円{note}　納付番号 {b.payment_ref}")
+    c.drawString(50, 248, f"納期限 {format_wareki(pay_by)}　{municipality.name}")
+    qr = QrCodeWidget(qr_text(municipality, b.payment_ref, amount, pay_by))
+    x0, y0, x1, y1 = qr.getBounds()
+    d = Drawing(90, 90, transform=[90 / (x1 - x0), 0, 0, 90 / (y1 - y0), 0, 0])
+    d.add(qr)
+    renderPDF.draw(d, c, w - 150, 220)
+    c.drawString(w - 150, 208, "地方税統一QR方式")
+    text = barcode_text(municipality, b.payment_ref, amount)
+    code128.Code128(text, barHeight=40, barWidth=0.9).drawOn(c, 50, 150)
+    c.setFont(name, 8)
+    c.drawString(50, 138, text)
+
+
+def payment_slip_pdf(municipality: Municipality, b: Bill, amount: int, taxpayer: str) -> bytes:
+    """A 納付書 for one instalment's outstanding amount (再発行 at the counter)."""
+    name = documents_pdf.register_font()
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=A4, pageCompression=1, invariant=1)
+    c.setTitle("納付書")
+    c.setAuthor(documents_pdf.author(municipality))
+    w, h = A4
+    c.setFont(name, 16)
+    c.drawCentredString(w / 2, h - 70, "納付書（再発行）")
+    c.setFont(name, 11)
+    c.drawString(50, h - 110, f"{taxpayer}　様（宛名番号 {b.person_no}）")
+    c.drawString(50, h - 140, f"{levy_label(b.levy)}　{format_fiscal_year(b.fiscal_year)} 第{b.installment}期"
+                              f"　納期限 {format_wareki(b.due_on)}　未納額 {amount:,}円")
+    c.drawString(50, h - 158, "納期限を過ぎている場合は、別途延滞金を納めていただくことがあります。")
+    _slip(c, municipality, b, amount, b.due_on, "納　付　書", "")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
 
 
 def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice], names: dict[int, str],
@@ -69,25 +117,7 @@ def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice],
             c.drawString(56, y, label)
             c.drawString(226, y, value)
             y -= 20
-        c.setDash(4, 3)
-        c.line(30, 330, w - 30, 330)
-        c.setDash()
-        c.setFont(name, 13)
-        c.drawString(50, 300, "納　付　書（督促分）")
-        c.setFont(name, 10)
-        c.drawString(50, 280, f"{levy_label(b.levy)}　{format_fiscal_year(b.fiscal_year)} 第{b.installment}期")
-        c.drawString(50, 264, f"金額 {n.principal:,}円（延滞金は別途計算）　納付番号 {b.payment_ref}")
-        c.drawString(50, 248, f"指定納期限 {format_wareki(n.pay_by)}　{municipality.name}")
-        qr = QrCodeWidget(qr_text(municipality, n))
-        x0, y0, x1, y1 = qr.getBounds()
-        d = Drawing(90, 90, transform=[90 / (x1 - x0), 0, 0, 90 / (y1 - y0), 0, 0])
-        d.add(qr)
-        renderPDF.draw(d, c, w - 150, 220)
-        c.drawString(w - 150, 208, "地方税統一QR方式")
-        bar = code128.Code128(barcode_text(municipality, n), barHeight=40, barWidth=0.9)
-        bar.drawOn(c, 50, 150)
-        c.setFont(name, 8)
-        c.drawString(50, 138, barcode_text(municipality, n))
+        _slip(c, municipality, b, n.principal, n.pay_by, "納　付　書（督促分）", "（延滞金は別途計算）")
         if verification_url:
             c.drawString(50, 60, f"この督促状は次のページで照合できます: {verification_url}")
         c.showPage()

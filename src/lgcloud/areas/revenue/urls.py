@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/<int:person_no>/plans/", views.create_plan, name="create_plan"),
     path("accounts/<int:person_no>/contacts/", views.record_contact, name="record_contact"),
     path("refunds/<int:pk>/decide/", views.decide_refund, name="decide_refund"),
+    path("bills/<int:pk>/slip/", views.payment_slip, name="payment_slip"),
     path("bills/<int:pk>/reduce/", views.reduce_bill, name="reduce_bill"),
     path("rates/", views.rates, name="rates"),
     path("group-rates/", views.group_rates, name="group_rates"),

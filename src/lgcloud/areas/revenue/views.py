@@ -152,6 +152,24 @@ def decide_refund(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("revenue:account", person_no=refund.person_no)
 
 
+@require_cap(Cap.REVENUE_VIEW)
+def payment_slip(request: HttpRequest, pk: int) -> HttpResponse:
+    from lgcloud.areas.revenue import pdf
+
+    bill = Bill.objects.filter(pk=pk).first()
+    if bill is None:
+        raise NotFound("指定の期別はありません。")
+    owed = ledger.balances([bill.pk]).get(bill.pk, 0)
+    if owed <= 0:
+        messages.error(request, f"{bill} に未納はありません。納付書は作成しません。")
+        return redirect("revenue:account", person_no=bill.person_no)
+    content = pdf.payment_slip_pdf(require_municipality(), bill, owed, _name(bill.person_no))
+    audit.record("revenue.payment_slip_printed", obj=bill, detail={"amount": owed, "person_no": bill.person_no})
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="nofusho_{bill.payment_ref}.pdf"'
+    return response
+
+
 @require_POST
 @require_cap(Cap.REVENUE_CHANGE)
 def reduce_bill(request: HttpRequest, pk: int) -> HttpResponse:

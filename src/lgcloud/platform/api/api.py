@@ -13,6 +13,7 @@ from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lgcloud.areas.registry.api import router as registry_router
+from lgcloud.areas.revenue.api import router as revenue_router
 from lgcloud.areas.taxation.api import router as taxation_router
 from lgcloud.group.costs.api import router as costs_router
 from lgcloud.group.customization.api import router as customization_router
@@ -303,3 +304,4 @@ api.add_router("/costs", costs_router)
 api.add_router("/registry", registry_router)
 api.add_router("/taxation", taxation_router)
 api.add_router("/worklists", worklists_router)
+api.add_router("/revenue", revenue_router)

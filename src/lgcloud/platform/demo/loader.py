@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import functools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -140,6 +141,8 @@ def load(scale: int = 1, out: TextIO | None = None) -> DemoContext:
     autodiscover_modules("demo_data")
     for _order, key, step in sorted(_steps):
         ctx.say(f"デモデータ: {key} …")
+        started = time.perf_counter()
         with transaction.atomic():
             step(ctx)
+        ctx.say(f"デモデータ: {key} {time.perf_counter() - started:.1f} 秒")
     return ctx

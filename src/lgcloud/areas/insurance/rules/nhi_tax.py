@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 PARTS = ("medical", "elderly_support", "long_term_care", "child_support")
@@ -264,9 +265,15 @@ def reduction_test(household: Household, p: NhiParameters) -> ReductionTest:
     return test
 
 
+@lru_cache(maxsize=256)
+def _percent(rate_percent: Decimal | int) -> Fraction:
+    return Fraction(Decimal(rate_percent)) / 100
+
+
+@lru_cache(maxsize=4096)
 def reduce(amount: int, rate_percent: Decimal | int, rounding: str) -> int:
     """`amount` less `rate_percent`% of it, yen fractions handled by the member's rounding method."""
-    rate = Fraction(Decimal(rate_percent)) / 100
+    rate = _percent(rate_percent)
     if rate == 0:
         return amount
     if rounding == "truncate_after_reduction":
@@ -295,11 +302,14 @@ def assess(household: Household, p: NhiParameters) -> NhiTaxResult:
         if not members:
             result.parts[part] = r
             continue
+        income_rate, asset_rate = _percent(rates.income_rate), _percent(rates.asset_rate)
         for m, months in members:
             share = Fraction(months, 12)
             base = max(0, m.aggregate_income - p.basic_deduction)
-            r.income_levy += Fraction(rates.income_rate) / 100 * base * share
-            r.asset_levy += Fraction(rates.asset_rate) / 100 * m.property_tax * share
+            if base:
+                r.income_levy += income_rate * base * share
+            if m.property_tax:
+                r.asset_levy += asset_rate * m.property_tax * share
             per_capita = reduce(rates.per_capita, statutory, p.rounding)
             if m.preschool and part in ("medical", "elderly_support"):
                 per_capita = reduce(per_capita, p.preschool_reduction_rate, p.rounding)

@@ -1,0 +1,128 @@
+"""国保税 assessment benchmark: N insured households on PostgreSQL, the annual assessment (`assess_all`) beside a
+COPY of the same number of result rows measured in the same run (target: assessment ≤ 3× the COPY).
+
+    scripts/bench.sh nhi --households 300000
+
+The register is loaded through the standard-layout import (as the registry benchmark does); every person of the
+first N households is made insured with an income, by bulk insert (setup, not measured). The 調定 go to a
+receiver that only counts them, so that the figure is the assessment's own (revenue's ledger is measured by its
+own benchmark).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lgcloud.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from gen_layout import generate  # noqa: E402
+
+from lgcloud.areas.insurance import assessment  # noqa: E402
+from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage, IncomeFact, NhiHousehold  # noqa: E402
+from lgcloud.areas.registry.models import Person  # noqa: E402
+from lgcloud.platform import levies  # noqa: E402
+from lgcloud.platform.interchange.importer import import_municipality  # noqa: E402
+from lgcloud.platform.tenancy.context import Actor, municipality_scope  # noqa: E402
+from lgcloud.platform.tenancy.models import Group, Membership  # noqa: E402
+from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
+
+FY = 2026
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--households", type=int, default=300_000)
+    args = ap.parse_args()
+    assert connection.vendor == "postgresql", "the benchmark runs on PostgreSQL (scripts/bench.sh starts one)"
+    call_command("migrate", verbosity=0)
+    residents = int(args.households * 2.6)
+    work = Path(tempfile.mkdtemp(prefix="lgcloud-nhibench-"))
+    counted = 0
+
+    def count(_bills: levies.BillSet) -> None:
+        nonlocal counted
+        counted += 1
+
+    previous = levies.register_receiver(count)
+    try:
+        group, _ = Group.objects.get_or_create(name="ベンチマーク協議会")
+        m = ensure_municipality("113018", residents)
+        Membership.objects.get_or_create(group=group, municipality=m, defaults={"joined_on": dt.date(2014, 4, 1)})
+        with municipality_scope(m, Actor("bench", "system", "system")):
+            t = time.perf_counter()
+            if Person.objects.count() < residents:
+                generate(work / "in", residents)
+                result = import_municipality(work / "in", replace=True)
+                assert result.written, result.problems[:3]
+            print(f"register: {Person.objects.count():,} residents ({time.perf_counter() - t:.0f} s)", flush=True)
+            if not Coverage.objects.exists():
+                t = time.perf_counter()
+                rows = list(Person.objects.filter(status="resident").values_list("person_no", "household__household_no",
+                                                                                  "relationship"))
+                heads: dict[int, int] = {}
+                for no, hh, rel in rows:
+                    if hh is not None and (rel == "世帯主" or hh not in heads):
+                        heads[hh] = no
+                chosen = sorted(heads)[: args.households]
+                households = {h.household_no: h for h in NhiHousehold.objects.bulk_create(
+                    [NhiHousehold(household_no=hh, head_person_no=heads[hh]) for hh in chosen], batch_size=5000)}
+                start = dt.date(FY - 1, 4, 1)
+                Coverage.objects.bulk_create([
+                    Coverage(household=households[hh], person_no=no, coverage_start=start, start_reason="move_in",
+                             recorded_by="bench") for no, hh, _rel in rows if hh in households], batch_size=5000)
+                IncomeFact.objects.bulk_create([
+                    IncomeFact(person_no=no, income_year=FY - 1, aggregate_income=(no * 7919) % 6_000_000,
+                               salary_revenue=(no * 7919) % 8_000_000) for no, hh, _rel in rows if hh in households],
+                    batch_size=5000)
+                print(f"insured: {len(households):,} households ({time.perf_counter() - t:.0f} s setup)", flush=True)
+            with connection.cursor() as cur:
+                cur.execute("ANALYZE")
+            Assessment.objects.all().delete()  # a fresh 当初賦課 every run
+            AssessmentRun.objects.all().delete()
+            t = time.perf_counter()
+            run = assessment.assess_all(FY)
+            assess_s = time.perf_counter() - t
+            n = Assessment.objects.filter(run=run).count()
+            buffer = io.BytesIO()
+            with connection.cursor() as cur:
+                with cur.cursor.copy("COPY (SELECT household_id, fiscal_year, version, head_person_no, medical, "
+                                     "elderly_support, long_term_care, child_support, reduction, total, breakdown "
+                                     "FROM insurance_assessment WHERE run_id = %s) TO STDOUT", (run.pk,)) as copy:
+                    for chunk in copy:
+                        buffer.write(chunk)
+                cur.execute("CREATE TEMP TABLE bench_nhi AS SELECT household_id, fiscal_year, version, head_person_no, "
+                            "medical, elderly_support, long_term_care, child_support, reduction, total, breakdown "
+                            "FROM insurance_assessment WITH NO DATA")
+                data = buffer.getvalue()
+                t = time.perf_counter()
+                with cur.cursor.copy("COPY bench_nhi (household_id, fiscal_year, version, head_person_no, medical, "
+                                     "elderly_support, long_term_care, child_support, reduction, total, breakdown) "
+                                     "FROM STDIN") as copy:
+                    copy.write(data)
+                copy_s = time.perf_counter() - t
+        print(f"assessment: {run.households:,} households, {n:,} result rows, {counted:,} bill sets, "
+              f"total {run.total:,} yen in {assess_s:.1f} s")
+        print(f"COPY of the same {n:,} rows: {copy_s:.1f} s → ratio {assess_s / max(copy_s, 1e-9):.1f}× (target ≤ 3×)")
+    finally:
+        levies.register_receiver(previous)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
