@@ -125,3 +125,25 @@ def test_revenue_command_imports_a_file_and_issues_reminders(muni_a, tmp_path):
     call_command("revenue", "reminders", "--on", "2025-07-20", "--pdf", str(pdf), "--municipality", muni_a.code,
                  stdout=out)
     assert "督促状 1件" in out.getvalue() and pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_refund_transfer_file_pays_a_decided_refund_with_its_interest(in_a):
+    from lgcloud.areas.revenue import payments
+    from lgcloud.areas.revenue.models import PaymentChannel, Refund
+
+    b = bill(6001, 300_000)
+    payments.post_payment(payments.Incoming(D(2025, 6, 30), 300_000, PaymentChannel.BANK, reference=b.payment_ref))
+    levies.submit_bills(levies.BillSet(levy="property_tax", fiscal_year=2025, person_no=6001, reason="更正（減額）",
+                                       effective_on=D(2025, 12, 1), lines=(levies.BillLine(1, JUNE_30, 0),)))
+    ledger.decide_refund(Refund.objects.get().pk, D(2026, 6, 30))
+    DirectDebitAccount.objects.create(person_no=6001, bank_code="0005", bank_name="ミツビシUFJ", branch_code="001",
+                                      branch_name="ホンテン", account_no="7654321", holder="ヤマダ タロウ",
+                                      valid_from=D(2024, 4, 1))
+    content = imports.refund_transfer_file(D(2026, 7, 10), CONSIGNOR)
+    records = content.split(b"\r\n")[:-1]
+    assert [len(r) for r in records] == [120] * 4 and records[0][1:3] == b"21" and records[0][54:58] == b"0710"
+    assert records[1][80:90] == b"0000303200"  # 300,000 + 還付加算金 3,200
+    assert records[2][:19] == b"8000001000000303200"
+    assert Refund.objects.get().transferred_on == D(2026, 7, 10)
+    again = imports.refund_transfer_file(D(2026, 7, 11), CONSIGNOR).split(b"\r\n")
+    assert again[1][:7] == b"8000000"  # nothing left to transfer

@@ -228,3 +228,33 @@ def import_debit_results(content: bytes, filename: str, year: int) -> ImportResu
         result = ImportResult(batch, [payments.receive_payment(i) for i in incoming])
         _finish(batch, result)
     return result
+
+
+def refund_transfer_file(transfer_date: dt.date, consignor: Consignor) -> bytes:
+    """全銀協 総合振込 for every decided refund not yet transferred whose taxpayer has an account on file
+    (口座振替の口座); refund plus 還付加算金. Each refund is marked with the transfer date."""
+    from lgcloud.areas.revenue.models import Refund, RefundStatus
+
+    with transaction.atomic():
+        refunds = list(Refund.objects.select_for_update().filter(status=RefundStatus.DECIDED,
+                                                                 transferred_on__isnull=True).order_by("pk"))
+        accounts = {a.person_no: a for a in DirectDebitAccount.objects.filter(
+            person_no__in={r.person_no for r in refunds}).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=transfer_date))}
+        transfers = []
+        for r in refunds:
+            acct = accounts.get(r.person_no)
+            if acct is None:
+                continue  # no account: paid at the counter (還付金の窓口払い)
+            transfers.append(zengin.Transfer(acct.bank_code, acct.bank_name, acct.branch_code, acct.branch_name,
+                                             acct.account_type, acct.account_no, acct.holder,
+                                             r.amount + r.interest, f"{r.pk:010d}"))
+            r.transferred_on = transfer_date
+            r.save(update_fields=["transferred_on"])
+        f = zengin.DebitFile(consignor.code, consignor.name, transfer_date, consignor.bank_code, consignor.bank_name,
+                             consignor.branch_code, consignor.branch_name, consignor.account_type,
+                             consignor.account_no)
+        content = zengin.write_transfers(f, transfers)
+        audit.record("revenue.refund_transfer_written", object_type="Refund", object_id=transfer_date.isoformat(),
+                     detail={"count": len(transfers), "total": sum(t.amount for t in transfers)})
+    return content

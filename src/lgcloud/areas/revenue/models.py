@@ -127,6 +127,7 @@ class Refund(ScopedModel):
     status = models.CharField("状態", max_length=10, choices=RefundStatus.choices, default=RefundStatus.PENDING)
     decided_on = models.DateField("還付決定日", null=True, blank=True)
     interest = models.PositiveBigIntegerField("還付加算金", default=0)
+    transferred_on = models.DateField("振込指定日", null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
 

@@ -5,6 +5,7 @@
     lgcloud revenue import-cvs FILE --municipality CODE                            コンビニ速報・確報
     lgcloud revenue import-debit-results FILE --year YYYY --municipality CODE      口座振替結果（全銀）
     lgcloud revenue debit-request --date YYYY-MM-DD --consignor-code … --out FILE   口座振替依頼（全銀）
+    lgcloud revenue refund-transfer --date YYYY-MM-DD --consignor-code … --out FILE 還付金の総合振込（全銀）
     lgcloud revenue light-vehicle-assess --fiscal-year YYYY --municipality CODE    軽自動車税の当初賦課
 """
 
@@ -55,6 +56,13 @@ class Command(TenantCommand):
                      "account-no"):
             p.add_argument(f"--{name}", required=True)
         p.add_argument("--account-type", default="1")
+        p = sub.add_parser("refund-transfer", help="還付金の総合振込（全銀協 120バイト）を書き出します")
+        p.add_argument("--date", required=True)
+        p.add_argument("--out", required=True)
+        for name in ("consignor-code", "consignor-name", "bank-code", "bank-name", "branch-code", "branch-name",
+                     "account-no"):
+            p.add_argument(f"--{name}", required=True)
+        p.add_argument("--account-type", default="1")
         p = sub.add_parser("light-vehicle-assess", help="軽自動車税（種別割）を賦課して収納の台帳に送ります")
         p.add_argument("--fiscal-year", type=int, required=True)
         for p in sub.choices.values():
@@ -89,12 +97,14 @@ class Command(TenantCommand):
                 raise CommandError(f"{path.name} は取り込めません（{len(e.errors)}件の誤り、何も反映していません）。") from None
             b = result.batch
             self.stdout.write(f"{b.filename}: {b.lines}件（消込 {b.matched}件、未消込 {b.unmatched}件、合計 {b.total:,}円）")
-        elif cmd == "debit-request":
+        elif cmd in ("debit-request", "refund-transfer"):
             consignor = imports.Consignor(o["consignor_code"], o["consignor_name"], o["bank_code"], o["bank_name"],
                                           o["branch_code"], o["branch_name"], o["account_type"], o["account_no"])
-            content = imports.debit_request_file(_date(o["date"]), consignor)
+            write = imports.debit_request_file if cmd == "debit-request" else imports.refund_transfer_file
+            content = write(_date(o["date"]), consignor)
             Path(o["out"]).write_bytes(content)
-            self.stdout.write(f"{o['out']}: {len(content) // 122 - 3}件の口座振替依頼を書き出しました。")
+            what = "口座振替依頼" if cmd == "debit-request" else "還付金の振込"
+            self.stdout.write(f"{o['out']}: {len(content) // 122 - 3}件の{what}を書き出しました。")
         elif cmd == "light-vehicle-assess":
             n = light_vehicle.assess(o["fiscal_year"])
             self.stdout.write(f"{n}人の納税義務者の軽自動車税を賦課しました。")
