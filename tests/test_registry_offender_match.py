@@ -162,6 +162,8 @@ def test_a_second_clerk_decides_through_the_api_and_the_screen(world, staff_of):
     assert clerk.get("/api/v1/registry/offender-reviews").status_code == 403  # no lift permission
     screen = logged_in(staff_of["municipal_admin"]).get("/registry/offender-reviews/")
     assert screen.status_code == 200 and "すずき いちろう" in screen.content.decode()
+    home = logged_in(staff_of["municipal_admin"]).get("/registry/").content.decode()
+    assert "判断待ち 1件" in home
     [review] = admin.get("/api/v1/registry/offender-reviews").json()
     r = admin.post(f"/api/v1/registry/offender-reviews/{review['id']}/decide",
                    {"offender": False, "note": "運転免許証で別人と確認"}, content_type="application/json")

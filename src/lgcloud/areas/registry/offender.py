@@ -181,6 +181,11 @@ def _require_lift() -> None:
         raise PermissionDenied("この判断には抑止・支援措置の解除の権限が必要です。")
 
 
+def pending_count() -> int:
+    """How many requests wait for a decision (a number only, for the home page)."""
+    return OffenderReview.objects.filter(status=ReviewStatus.PENDING).count()
+
+
 def pending_reviews() -> list[OffenderReview]:
     _require_lift()
     with transaction.atomic():

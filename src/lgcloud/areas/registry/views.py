@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from lgcloud.areas.registry import approvals, display, engine, reading, restrictions, search, transfer
+from lgcloud.areas.registry import approvals, display, engine, offender, reading, restrictions, search, transfer
 from lgcloud.areas.registry.catalogue import available, on_page
 from lgcloud.areas.registry.forms import (
     AsOfForm,
@@ -102,6 +102,7 @@ def home(request: HttpRequest) -> HttpResponse:
                                                       Cap.RESTRICTION_TEMP_LIFT)),
         "can_support": user.has_cap(Cap.SUPPORT_MEASURE),
         "can_issue": user.has_cap(Cap.CERTIFICATE_ISSUE),
+        "offender_reviews": offender.pending_count() if user.has_cap(Cap.RESTRICTION_LIFT) else None,
     })
 
 
