@@ -278,7 +278,7 @@ def test_every_route_needs_a_capability(staff_of, client):
         for path, method in routes:
             url = path.replace("{person_no}", "1").replace("{household_no}", "1").replace("{request_id}", "1") \
                 .replace("{issue_no}", "1").replace("{restriction_id}", "1").replace("{measure_id}", "1") \
-                .replace("{action}", "end")
+                .replace("{action}", "end").replace("{review_id}", "1")
             r = getattr(c, method)(url, data="{}", content_type="application/json") if method == "post" \
                 else c.get(url)
             assert r.status_code == 403, (role, method, path, r.status_code)

@@ -15,4 +15,11 @@ not_carried({
     "taxation.ResidenceOnlyTaxpayer": GAP,
     "taxation.IncomeRecord": GAP,
     "taxation.Assessment": GAP,
+    "taxation.LandParcel": GAP,
+    "taxation.Building": GAP,
+    "taxation.PropertyOwner": GAP,
+    "taxation.Ownership": GAP,
+    "taxation.CoOwnerGroup": GAP,
+    "taxation.LedgerChange": GAP,
+    "taxation.PropertyAssessment": GAP,
 })

@@ -13,12 +13,13 @@ from lgcloud.areas.registry import as_of_lists, display
 from lgcloud.areas.registry.api.common import ERRORS, need
 from lgcloud.areas.registry.schemas import WarekiDate
 from lgcloud.platform.accounts.roles import Cap
+from lgcloud.platform.common.errors import ValidationFailed
 
 router = Router()
 
 
 class AsOfListIn(Schema):
-    as_of: WarekiDate
+    as_of: WarekiDate | None = Field(None, description="基準日（必須。西暦または和暦）")
     status: str = Field("resident", description="resident（住民）または removed（除票）")
     household_no: int | None = Field(None, ge=1, le=2**63 - 1, description="世帯番号（省略すると団体全体）")
     offset: int = Field(0, ge=0, le=10_000_000)
@@ -68,6 +69,8 @@ def residents_as_of(request: HttpRequest, q: Query[AsOfListIn]) -> dict[str, Any
     """Who was resident (or removed) on `as_of`, of the municipality or of one household, by 宛名番号, one page.
     Persons under a 支援措置 are left out unless the caller may lift it."""
     need(request, Cap.REGISTRY_VIEW)
+    if q.as_of is None:
+        raise ValidationFailed("基準日（as_of）を指定してください。", field="as_of")
     page = as_of_lists.list_as_of(q.as_of, status=q.status, household_no=q.household_no, offset=q.offset,
                                   limit=q.limit)
     return page_out(page)
