@@ -116,20 +116,22 @@ def load_member(m: Municipality, today: dt.date) -> dict[str, int] | None:
                 on = d + dt.timedelta(days=20)
                 if on <= today:
                     counts["reminders"] += len(collection.issue_reminders(on))
-        rows = collection.arrears(today)
+        # The plan is agreed five days ago, for what was overdue that day (a 納期限 may have passed since).
+        agreed = today - dt.timedelta(days=5)
+        rows = collection.arrears(agreed)
         if rows:
             worst = rows[0]
-            debts = ledger.open_debts(worst.person_no, today, due_only=True)
+            debts = ledger.open_debts(worst.person_no, agreed, due_only=True)
             owed = sum(p + f for _, p, f in debts)
-            per = -(-owed // 6 // 100) * 100
-            start = today.replace(day=1)
-            schedule = []
-            for k in range(6):
-                month = start.month - 1 + k + 1
-                schedule.append((dt.date(start.year + month // 12, month % 12 + 1, 10), per))
-            collection.create_plan(worst.person_no, today - dt.timedelta(days=5), schedule, "デモ: 分納相談の結果")
-            collection.record_contact(worst.person_no, today - dt.timedelta(days=5), "納付相談",
-                                      "収入減のため6回の分納を誓約")
+            if owed > 0:
+                per = -(-owed // 6 // 100) * 100
+                start = today.replace(day=1)
+                schedule = []
+                for k in range(6):
+                    month = start.month - 1 + k + 1
+                    schedule.append((dt.date(start.year + month // 12, month % 12 + 1, 10), per))
+                collection.create_plan(worst.person_no, agreed, schedule, "デモ: 分納相談の結果")
+                collection.record_contact(worst.person_no, agreed, "納付相談", "収入減のため6回の分納を誓約")
     return counts
 
 
