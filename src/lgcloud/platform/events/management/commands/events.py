@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from lgcloud.platform.events.catalog import subscribers
 from lgcloud.platform.events.processing import process_pending, replay
@@ -61,7 +61,8 @@ class Command(TenantCommand):
             signal.signal(signal.SIGINT, stop)
             self.stdout.write(f"イベント配信を {interval:g} 秒ごとに行います。")
         while not stopping:
-            close_old_connections()
+            if not connection.in_atomic_block:  # called inside a transaction (a test, a caller's batch): keep it
+                close_old_connections()
             try:
                 for progress in process_pending():
                     if progress.delivered or progress.failed:
