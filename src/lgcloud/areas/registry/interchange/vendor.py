@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from lgcloud.areas.registry.interchange import dated_history
+from lgcloud.areas.registry.interchange.dated_history import check_last_event
 from lgcloud.areas.registry.interchange.staging import Batch, check_person
 from lgcloud.areas.registry.models import Status
 from lgcloud.areas.registry.relationships import HEAD, validate_relationship
@@ -49,7 +49,7 @@ def _last_event(file: str, line: int, rec: dict[str, Any], columns: Mapping[str,
     if not kind:
         return None
     where = columns.get("last_event_kind", "異動事由")
-    reason = dated_history.check_last_event(str(kind), on, rec)
+    reason = check_last_event(str(kind), on, rec)
     if reason:
         problems.append(Problem(file, line, where, str(kind), reason))
         return False
