@@ -225,7 +225,6 @@ def test_removed_without_date_or_reason_is_refused(muni_a, tmp_path):
     assert "JUMIN.CSV,5,消除事由,,除票は消除事由が必須です" in report
 
 
-@pytest.mark.xfail(strict=True, reason="dated history lands next")
 def test_imported_history_stands_on_its_dates(muni_a, as_municipality, tmp_path, capsys):
     """Item 12: resident from 住民となった年月日, a 除票 removed on its 消除日, for every as-of read."""
     rows = [*FAMILY,
@@ -256,7 +255,6 @@ EVENT_VALUES = """
 """
 
 
-@pytest.mark.xfail(strict=True, reason="dated history lands next")
 def test_moving_reason_column_gives_the_event_kinds(muni_a, as_municipality, tmp_path):
     rows = [{"異動事由": "01"},
             {**FAMILY[1], "異動事由": "21", "異動日": "R3.6.1"},
@@ -288,3 +286,29 @@ def test_moving_reason_that_contradicts_the_row_is_an_error(muni_a, tmp_path):
     assert "JUMIN.CSV,2,異動事由,move_out,住民の異動事由が消除の異動（転出）です" in report
     assert "JUMIN.CSV,3,異動事由,move_within,異動事由「転居」には異動日が必要です" in report
     assert "JUMIN.CSV,4,異動事由,99,この値は対応定義の「last_event_kind」の対応表にありません" in report
+
+
+def test_household_heads_follow_each_other_and_verify_stays_ok(muni_a, as_municipality, tmp_path):
+    """A 除票 世帯主 who died, his wife 世帯主 now, a child resident before either: one head on every day, and
+    every as-of read (public interface, lists, search) answers from the files' dates."""
+    from lgcloud.areas.registry import as_of_lists, public, search
+
+    rows = [{"状態": "1", "消除事由": "死亡", "消除日": "R6.1.10", "住民となった日": "H10.4.1"},
+            {"宛名番号": "102", "続柄": "01", "氏名": "小川 由美", "性別": "2", "住民となった日": "H12.5.5"},
+            {"宛名番号": "103", "続柄": "04", "氏名": "小川 翔", "住民となった日": "H5.1.1"}]
+    run(muni_a, *vendor(tmp_path, rows))
+    with as_municipality(muni_a):
+        assert invariants.verify_history() == [] and engine.verify_projection() == []
+
+        def heads(on: dt.date) -> list[tuple[int, bool]]:
+            return [(v.person_no, v.is_head) for v in public.household_members(501, on)]
+
+        assert heads(dt.date(1995, 1, 1)) == []  # 翔 resident, but nobody headed 501 yet: no household then
+        assert heads(dt.date(2005, 1, 1)) == [(101, True), (102, False), (103, False)]
+        assert heads(dt.date(2024, 1, 10)) == [(102, True), (103, False)]
+        assert {v.person_no for v in public.residents_as_of(dt.date(1995, 1, 1))} == {103}
+        removed = as_of_lists.list_as_of(dt.date(2024, 2, 1), status="removed")
+        assert [r["person_no"] for r in removed.rows] == [101]
+        assert as_of_lists.list_as_of(dt.date(2024, 1, 9), status="removed").rows == []
+        found = as_of_lists.search_as_of(search.SearchQuery(name="小川"), dt.date(1999, 1, 1))
+        assert [r["person_no"] for r in found.rows] == [101, 103]  # 由美 from H12 only
