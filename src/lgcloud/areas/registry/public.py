@@ -26,6 +26,11 @@ from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.platform.tenancy.context import require_municipality
 
 
+# What `check_request` raises, for the areas that call it (they import nothing else of the registry).
+RestrictionAlert = restrictions.RestrictionAlert
+RestrictionRefused = restrictions.RestrictionRefused
+
+
 @dataclass(frozen=True)
 class ResidentView:
     person_no: int
