@@ -312,3 +312,32 @@ def test_household_heads_follow_each_other_and_verify_stays_ok(muni_a, as_munici
         assert as_of_lists.list_as_of(dt.date(2024, 1, 9), status="removed").rows == []
         found = as_of_lists.search_as_of(search.SearchQuery(name="小川"), dt.date(1999, 1, 1))
         assert [r["person_no"] for r in found.rows] == [101, 103]  # 由美 from H12 only
+
+
+def test_rules_without_a_file():
+    """The pure parts: partial dates as written, and a pattern's value built from its groups."""
+    from lgcloud.platform.interchange.mapping_rules import RuleError, parse_partial_date, parse_table
+
+    assert parse_partial_date("1945年不詳") == (dt.date(1945, 1, 1), "year")
+    assert parse_partial_date("19450000") == (dt.date(1945, 1, 1), "year")
+    assert parse_partial_date("昭和２０年頃") == (dt.date(1945, 1, 1), "approx")
+    assert parse_partial_date("年月日不詳") == (None, "unknown")
+    assert parse_partial_date("昭和20年5月1日") is None  # a full date: read as one
+    with pytest.raises(RuleError, match="元号の期間"):
+        parse_partial_date("昭和99年不詳")
+    with pytest.raises(RuleError, match="読み取れません"):
+        parse_partial_date("昭和の頃不詳")
+    table = parse_table("postal_code", {"patterns": [{"match": "([0-9]{3})-?([0-9]{4})", "value": "\\1-\\2"}]})
+    assert table.lookup("3550328") == "355-0328"
+    with pytest.raises(KeyError):
+        table.lookup("355")
+
+
+def test_partly_unknown_birth_date_on_the_person_screen(muni_a, staff_of, tmp_path):
+    from lgcloud.platform.accounts.roles import Role
+    from tests.conftest import logged_in
+
+    run(muni_a, *vendor(tmp_path, [{"生年月日": "昭和20年不詳"}]))
+    page = logged_in(staff_of[Role.COUNTER_CLERK]).get("/registry/persons/101/")
+    assert page.status_code == 200
+    assert "昭和20年月日不詳" in page.content.decode()
