@@ -25,6 +25,10 @@ from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.platform.tenancy.context import require_municipality
 
+# What `check_request` raises, for the areas that call it (they import nothing else of the registry).
+RestrictionAlert = restrictions.RestrictionAlert
+RestrictionRefused = restrictions.RestrictionRefused
+
 
 @dataclass(frozen=True)
 class ResidentView:
