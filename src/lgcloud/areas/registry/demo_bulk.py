@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from lgcloud.areas.registry.dates import Precision
 from lgcloud.areas.registry.demo_plan import HouseholdPlan
-from lgcloud.areas.registry.interchange import ADAPTER, history, staging
+from lgcloud.areas.registry.interchange import ADAPTER, dated_history, staging
 from lgcloud.areas.registry.models import EventKind, ResidentType, Status
 from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.platform.common.errors import ValidationFailed
@@ -78,7 +78,7 @@ def record_quiet(plans: list[tuple[HouseholdPlan, dt.date, list[dict[str, Any]]]
     if problems:
         raise ValidationFailed(f"デモの住民データに誤りがあります: {problems[0].as_row()}")
     # One 転入 per household with its whole state (the shape the import gives a migration), dated as planned.
-    history.synthesize_history(batch)
+    dated_history.synthesize_history(batch)
     now = timezone.now().replace(microsecond=0)
     for event in batch.events:
         plan, notified_on = when[event["changes"][0]["no"]]
