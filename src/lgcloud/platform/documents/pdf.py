@@ -34,8 +34,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from lgcloud.platform.common.errors import LgcloudError
 from lgcloud.platform.common.wareki import format_wareki
-from lgcloud.platform.documents import mj
 from lgcloud.platform.documents.codes import VerificationUrl, format_code
+from lgcloud.platform.documents.mj import printable, register_mj_font
 
 if TYPE_CHECKING:
     from lgcloud.platform.tenancy.models import Municipality
@@ -204,7 +204,7 @@ def _lay_row(cells: list[Cell]) -> Row:
     height = ROW_H + (4 if any(c.big for c in cells) else 0)
     for i, c in enumerate(cells):
         value_w = span - LABEL_W
-        font, value = (mj.register_mj_font(), mj.printable(c.label, c.value)) if c.mj else (FONT_NAME, c.value)
+        font, value = (register_mj_font(), printable(c.label, c.value)) if c.mj else (FONT_NAME, c.value)
         lf = _fit(c.label, LABEL_W - 2 * PAD, FONT_SIZE - 0.5)
         vf = _fit(value, value_w - 2 * PAD, BIG_FONT_SIZE if c.big else FONT_SIZE, font)
         for size, lines in (lf, vf):
