@@ -69,10 +69,10 @@ def export_municipality(out_dir: Path, *, layout: str | None = None, encoding: s
                     progress(fdef.name, n, len(definition.files))
                 path = out_dir / fdef.file
                 part = _part(path)
+                parts.append((part, path))  # removed on any failure, even one halfway through the file
                 count, problems = write_file(definition, fdef, data[fdef.code], part, encoding)
                 result.problems += problems
                 if not problems:
-                    parts.append((part, path))
                     result.files[fdef.file] = {"name": fdef.name, "rows": count, "sha256": _sha256(part)}
             if result.problems:
                 return result
