@@ -7,6 +7,7 @@
 # REPO          the repository (a directory; var/pgbackrest for one machine, a mount of the other site in production)
 # PASSPHRASE_FILE  the repository's encryption passphrase (aes-256-cbc); keep a copy away from the repository
 # PGDATA, PGPORT, PGSOCKETDIR  the cluster (as scripts/pg.sh or scripts/standby.sh started it)
+# The schema owner (LGCLOUD_BACKUP_ROLE, default lgcloud_owner) may write restore points (lgcloud backup create).
 # Retention: LGCLOUD_BACKUP_RETENTION_FULL full backups (default 2) and LGCLOUD_BACKUP_RETENTION_DIFF
 # differential ones (default 6) are kept, with the WAL needed to restore any of them to any moment after it.
 # Prints the environment for `lgcloud backup create|verify`. Needs superuser access over PGSOCKETDIR (trust or
@@ -50,7 +51,11 @@ psql -c "ALTER SYSTEM SET archive_mode = on" \
      -c "ALTER SYSTEM SET archive_command = 'pgbackrest --config=$conf --stanza=$stanza archive-push %p'" \
      -c "ALTER SYSTEM SET wal_level = replica"
 # The owner role marks the moments `lgcloud backup create` records (a named restore point in the WAL).
-psql -c "GRANT EXECUTE ON FUNCTION pg_create_restore_point(text) TO lgcloud_owner" 2>/dev/null || true
+# Function privileges live in each database: template1 (databases made later) and every existing one.
+for db in $(psql -c "SELECT datname FROM pg_database WHERE datallowconn"); do
+  as_pg "$PGBIN/psql" -h "$socket" -p "$port" -U postgres -d "$db" -v ON_ERROR_STOP=1 -qAt \
+    -c "GRANT EXECUTE ON FUNCTION pg_create_restore_point(text) TO ${LGCLOUD_BACKUP_ROLE:-lgcloud_owner}"
+done
 as_pg "$PGBIN/pg_ctl" -D "$pgdata" -l "$(dirname "$pgdata")/server.log" -w -t 60 restart >/dev/null
 as_pg pgbackrest --config="$conf" --stanza="$stanza" stanza-create
 as_pg pgbackrest --config="$conf" --stanza="$stanza" check

@@ -36,8 +36,8 @@ def backup(transactional_db, muni_a, muni_b, tmp_path, monkeypatch):
     connection.ensure_connection()
     connection.connection.backup(target)
     target.close()
-    for name, value in {"LGCLOUD_HOME": str(tmp_path), "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}.items():
-        monkeypatch.setenv(name, value)
+    # The same LGCLOUD_HOME as this process: the same key decrypts the 個人番号 for the exports.
+    monkeypatch.setenv("PYTHONPATH", f"{ROOT / 'src'}{os.pathsep}{ROOT}")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": f"sqlite:///{db}"}
     proc = subprocess.run([sys.executable, "-m", "lgcloud.cli", "backup", "create", "--dir", str(tmp_path / "b")],
                           env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)

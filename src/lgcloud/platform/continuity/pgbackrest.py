@@ -130,7 +130,7 @@ def verify(target_time: str | None) -> tuple[str, list[str]]:
         if not any(data.iterdir()):
             raise BackupFailed("復元したデータディレクトリが空です。")
         options = (f"-p {SCRATCH_PORT} -k {scratch} -c listen_addresses=127.0.0.1 -c archive_mode=off "
-                   f"-c synchronous_standby_names= -c fsync=off")
+                   f"-c synchronous_standby_names= -c fsync=off {_recovery_settings()}")
         proc = subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-l", str(scratch / "server.log"), "-w",  # noqa: S603
                                             "-t", "600", "-o", options, "start"]), capture_output=True, text=True)
         started = True
@@ -148,6 +148,15 @@ def verify(target_time: str | None) -> tuple[str, list[str]]:
     if "exports" in found:
         problems += checks.compare(chosen["reference"], found["exports"])
     return f"記録点 {chosen['name']}（{chosen['taken_at']}）", problems
+
+
+def _recovery_settings() -> str:
+    """Recovery refuses to run with a lower setting of these than the primary had: take the live database's."""
+    names = ["max_connections", "max_worker_processes", "max_wal_senders", "max_prepared_transactions",
+             "max_locks_per_transaction"]
+    with connection.cursor() as cur:
+        cur.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [names])
+        return " ".join(f"-c {name}={value}" for name, value in cur.fetchall())
 
 
 def _wait_promoted(scratch: Path) -> None:
