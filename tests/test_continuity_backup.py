@@ -82,7 +82,9 @@ def test_a_backup_restores_and_matches_the_live_exports_and_a_bad_one_fails_loud
     with pytest.raises(BackupFailed, match="空"):
         sqlite_backup.verify(backup)
     backup.unlink()
-    sqlite3.connect(backup).close()
+    with sqlite3.connect(backup) as conn:  # a valid SQLite file, but none of the platform's tables
+        conn.execute("CREATE TABLE unrelated (a)")
+    conn.close()
     _relabel(backup)
     with pytest.raises(BackupFailed, match="読めません"):
         sqlite_backup.verify(backup)
