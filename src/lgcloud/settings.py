@@ -77,6 +77,7 @@ INSTALLED_APPS += [a for a in os.environ.get("LGCLOUD_EXTRA_APPS", "").split(","
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lgcloud.platform.web.middleware.ContentSecurityPolicyMiddleware",
+    "lgcloud.platform.web.glyphs.PrivateUseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
