@@ -10,11 +10,9 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from django.utils import timezone
-
 from lgcloud.areas.registry.dates import Precision
 from lgcloud.areas.registry.demo_plan import HouseholdPlan
-from lgcloud.areas.registry.interchange import ADAPTER, history, staging
+from lgcloud.areas.registry.interchange import ADAPTER, dated_history, staging
 from lgcloud.areas.registry.models import EventKind, ResidentType, Status
 from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.platform.common.errors import ValidationFailed
@@ -28,6 +26,10 @@ def is_quiet(plan: HouseholdPlan) -> bool:
     """A household whose only event is its 転入."""
     return not (plan.moves_within or plan.split or plan.moves_out
                 or any(m.born_here or m.dies_on or m.leaves_on for m in plan.members))
+
+
+def kind_of(plan: HouseholdPlan) -> str:
+    return EventKind.MOVE_IN_FROM_ABROAD if plan.from_abroad else EventKind.MOVE_IN
 
 
 def _person_row(no: int, items: dict[str, Any], plan: HouseholdPlan, notified_on: dt.date) -> dict[str, Any]:
@@ -59,6 +61,7 @@ def record_quiet(plans: list[tuple[HouseholdPlan, dt.date, list[dict[str, Any]]]
     when: dict[int, tuple[HouseholdPlan, dt.date]] = {}
     for hno, (plan, notified_on, member_items) in enumerate(plans, start=1):
         head = None
+        kind = kind_of(plan)
         for order, (m, items) in enumerate(zip(plan.members, member_items, strict=True), start=1):
             no += 1
             m.number = no
@@ -70,6 +73,7 @@ def record_quiet(plans: list[tuple[HouseholdPlan, dt.date, list[dict[str, Any]]]
             batch.persons[no] = row
             batch.memberships[no] = {"person_no": no, "household_no": hno, "relationship": items["relationship"],
                                      "household_order": order, "_line": ("03_memberships.csv", no + 1)}
+            batch.last_events[no] = {"kind": kind, "on": plan.since}
             if items["relationship"] == HEAD:
                 head = no
         batch.households[hno] = {**plan.address, "household_no": hno, "status": "active", "head_person_no": head,
@@ -77,14 +81,14 @@ def record_quiet(plans: list[tuple[HouseholdPlan, dt.date, list[dict[str, Any]]]
         when[hno] = (plan, notified_on)
     if problems:
         raise ValidationFailed(f"デモの住民データに誤りがあります: {problems[0].as_row()}")
-    # One 転入 per household with its whole state (the shape the import gives a migration), dated as planned.
-    history.synthesize_history(batch)
-    now = timezone.now().replace(microsecond=0)
+    # The history the import gives files without one, from the rows' dates and 異動事由 (転入 on the day the
+    # household moved in): one 転入 per household with its whole state; then its 届出日.
+    dated_history.synthesize_history(batch)
     for event in batch.events:
-        plan, notified_on = when[event["changes"][0]["no"]]
-        event.update(kind=EventKind.MOVE_IN_FROM_ABROAD if plan.from_abroad else EventKind.MOVE_IN,
-                     effective_on=plan.since, notified_on=notified_on, processed_at=now, reason="",
-                     channel=current_actor().channel)
+        household = next(ch["no"] for ch in event["changes"] if ch["target"] == "household")
+        plan, notified_on = when[household]
+        assert event["kind"] == kind_of(plan) and event["effective_on"] == plan.since, event
+        event.update(notified_on=notified_on, reason="", channel=current_actor().channel)
     result = import_municipality(Path("/nonexistent-demo"), layout=ADAPTER.key, batch=batch,
                                  purpose="デモデータの作成（転入のみの世帯）")
     if not result.written:

@@ -144,6 +144,12 @@ def current_residents() -> list[ResidentView]:
     return _current(_values(Person.objects.filter(status=Status.RESIDENT).order_by("person_no")))
 
 
+def birth_dates() -> dict[int, dt.date | None]:
+    """宛名番号 → 生年月日 of everyone in the register (resident or removed), in one query: for a batch that
+    only needs ages (e.g. the annual 国保税 assessment), without building a view of each person."""
+    return dict(Person.objects.order_by().values_list("person_no", "birth_date"))
+
+
 def household_members(household_no: int, on: dt.date | None = None) -> list[ResidentView]:
     """The resident members of a household, head first, now or as of `on`."""
     household = Household.objects.filter(household_no=household_no).first()

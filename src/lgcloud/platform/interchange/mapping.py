@@ -22,6 +22,7 @@ import yaml
 from lgcloud.platform.common.wareki import parse_japanese_date
 from lgcloud.platform.interchange.adapters import Adapter, VendorItems, get_adapter
 from lgcloud.platform.interchange.codec import Problem, encoding_name
+from lgcloud.platform.interchange.gaiji import GaijiMap, GaijiMapError, load_gaiji_map, unmapped
 from lgcloud.platform.interchange.mapping_rules import (
     Column,
     RuleError,
@@ -52,6 +53,8 @@ class Mapping:
     layout: str | None = None  # the adapter's key (None: the only one)
     rules: dict[str, Column] = field(default_factory=dict)  # our item → how it is read (condition, padding)
     splits: list[Split] = field(default_factory=list)
+    gaiji_map: str | None = None  # the vendor's 外字 table (relative to the mapping file)
+    gaiji: GaijiMap | None = None  # that table, read (or the one the command names: --gaiji-map)
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ def _parse(doc: Any) -> Mapping:
             columns[item] = s.column
     return Mapping(name=doc["name"], file=doc["file"], encoding=encoding_name(doc.get("encoding", "utf-8")),
                    columns=columns, values={str(k): parse_table(str(k), v) for k, v in (doc.get("values") or {}).items()},
-                   constants=dict(doc.get("constants") or {}), layout=doc.get("layout"), rules=rules, splits=splits)
+                   constants=dict(doc.get("constants") or {}), layout=doc.get("layout"), rules=rules, splits=splits,
+                   gaiji_map=doc.get("gaiji_map"))
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -101,6 +105,11 @@ def load_mapping(path: Path) -> Mapping:
         _check(m)
     except MappingError as e:
         raise MappingError(f"対応定義ファイル {path.name}: {e}") from None
+    if m.gaiji_map:
+        try:
+            m.gaiji = load_gaiji_map(path.parent / m.gaiji_map)
+        except GaijiMapError as e:
+            raise MappingError(str(e)) from None
     return m
 
 
@@ -138,6 +147,9 @@ def _read_value(m: Mapping, spec: _Spec, item: str, column: str, text: str, rec:
     """One item of a row into `rec`; the reason when the value cannot be read (nothing set then)."""
     vendor = spec.vendor
     rule = m.rules.get(item)
+    refused = unmapped(text, m.gaiji)
+    if refused:
+        return refused
     raw = _clean(vendor, spec.dates, item, text)
     if rule is not None and rule.zero_pad and raw != "":
         try:
@@ -190,6 +202,8 @@ def read_records(m: Mapping, folder: Path, problems: list[Problem]) -> list[tupl
         return []
     try:
         text = path.read_bytes().decode(m.encoding).lstrip("\ufeff")
+        if m.gaiji is not None:
+            text = m.gaiji.apply(text)
     except UnicodeDecodeError:
         problems.append(Problem(m.file, 0, "", "", f"文字コード {m.encoding} として読めません"))
         return []
