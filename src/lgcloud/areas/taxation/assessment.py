@@ -49,8 +49,12 @@ class Taxpayer:
 
 def parameter_values(fiscal_year: int) -> dict[str, Any]:
     """Every taxation parameter in force for the municipality in context (standard or its override)."""
-    return {name: params.value(name, fiscal_year) for name in sorted(catalogue())
-            if _has_standard(name, fiscal_year)}
+    names = [name for name in sorted(catalogue()) if _has_standard(name, fiscal_year)]
+    found = params.values(names, fiscal_year)
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise NotFound(f"パラメータ「{missing[0]}」はカタログにありません。")
+    return {name: found[name] for name in names}
 
 
 def _has_standard(name: str, fiscal_year: int) -> bool:
@@ -197,21 +201,29 @@ def employer_of(records: Iterable[IncomeRecord], employers: list[str]) -> tuple[
     return employers[0], names.get(employers[0], "")
 
 
-def submit(a: Assessment, previous_method: str | None, records: Iterable[IncomeRecord], on: dt.date) -> None:
-    """Hand the 調定 to revenue through the levies seam: the 普通徴収 instalments, and the 12 monthly 特別徴収
-    amounts (levy resident_tax.payroll, naming the employer that withholds them). A method that no longer
-    applies after a 更正 is sent empty, so revenue cancels what it held."""
+def bill_sets(a: Assessment, previous_method: str | None, records: Iterable[IncomeRecord],
+              on: dt.date) -> list[levies.BillSet]:
+    """The 調定 for revenue: the 普通徴収 instalments, and the 12 monthly 特別徴収 amounts (levy
+    resident_tax.payroll, naming the employer that withholds them). A method that no longer applies after a 更正
+    is sent empty, so revenue cancels what it held."""
+    out = []
     ref = f"assessment:{a.pk}:v{a.version}"
     ordinary = _lines(a.installments, ORDINARY)
     if ordinary or previous_method is not None:
-        levies.submit_bills(levies.BillSet(levy=LEVY_ORDINARY, fiscal_year=a.fiscal_year, person_no=a.person_no,
-                                           lines=ordinary, reason=a.reason, effective_on=on, source_ref=ref))
+        out.append(levies.BillSet(levy=LEVY_ORDINARY, fiscal_year=a.fiscal_year, person_no=a.person_no,
+                                  lines=ordinary, reason=a.reason, effective_on=on, source_ref=ref))
     payroll = _lines(a.installments, PAYROLL)
     if payroll or previous_method == PAYROLL:
         employer_no, employer_name = employer_of(records, list(a.facts.get("employers", [])))
-        levies.submit_bills(levies.BillSet(
+        out.append(levies.BillSet(
             levy=LEVY_PAYROLL, fiscal_year=a.fiscal_year, person_no=a.person_no, lines=payroll, reason=a.reason,
             effective_on=on, source_ref=ref, detail={"employer_no": employer_no, "employer_name": employer_name}))
+    return out
+
+
+def submit(a: Assessment, previous_method: str | None, records: Iterable[IncomeRecord], on: dt.date) -> None:
+    """Hand one assessment's 調定 to revenue through the levies seam."""
+    levies.submit_many(bill_sets(a, previous_method, records, on))
 
 
 @dataclass
@@ -254,8 +266,8 @@ def assess_all(fiscal_year: int, *, on: dt.date | None = None,
         for k in range(0, len(replaced), 500):
             Assessment.objects.filter(pk__in=replaced[k:k + 500]).update(is_current=False)
         Assessment.objects.bulk_create([a for a, _p, _r in pending], batch_size=500)
-        for a, previous_method, records in pending:
-            submit(a, previous_method, records, on)
+        levies.submit_many([b for a, previous_method, records in pending
+                            for b in bill_sets(a, previous_method, records, on)])
         pending.clear()
 
     for i, t in enumerate(people, 1):
