@@ -8,8 +8,10 @@ LGCLOUD_DEBUG, LGCLOUD_ALLOWED_HOSTS, LGCLOUD_SECURE_COOKIES.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -68,12 +70,14 @@ INSTALLED_APPS = [
     "lgcloud.platform.web",
     "lgcloud.platform.api",
     "lgcloud.platform.demo",
+    "lgcloud.platform.continuity",
 ]
 INSTALLED_APPS += [a for a in os.environ.get("LGCLOUD_EXTRA_APPS", "").split(",") if a]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lgcloud.platform.web.middleware.ContentSecurityPolicyMiddleware",
+    "lgcloud.platform.web.glyphs.PrivateUseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -106,11 +110,26 @@ TEMPLATES = [
 ]
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'lgcloud.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60, conn_health_checks=True
-    )
-}
+
+
+def _database(url: str) -> dict[str, Any]:
+    """dj_database_url's parse, plus libpq's list of hosts (`postgres://u:p@db1:5432,db2:5432/lgcloud`):
+    the application connects to whichever of them is writable (target_session_attrs=read-write unless the
+    URL says otherwise), so a promoted standby is found after a failover without changing configuration."""
+    hosts = re.match(r"^(postgres(?:ql)?://(?:[^@/]*@)?)([^/?]*,[^/?]*)(.*)$", url)
+    if not hosts:
+        return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    db: dict[str, Any] = dict(dj_database_url.parse(hosts[1] + "placeholder" + hosts[3], conn_max_age=60,
+                                                    conn_health_checks=True))
+    pairs = [h.rsplit(":", 1) if re.search(r":\d+$", h) else [h, "5432"] for h in hosts[2].split(",")]
+    db["HOST"] = ",".join(h for h, _ in pairs)
+    db["PORT"] = ",".join(p for _, p in pairs)
+    db.setdefault("OPTIONS", {}).setdefault("target_session_attrs", "read-write")
+    db["OPTIONS"].setdefault("connect_timeout", 3)  # a dead site is skipped within seconds
+    return db
+
+
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL", _default_sqlite))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Our backend sets the tenant session setting that row-level security keys on.
     DATABASES["default"]["ENGINE"] = "lgcloud.platform.db.postgresql"

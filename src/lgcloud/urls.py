@@ -4,6 +4,7 @@ from lgcloud.platform.api.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("health/", include("lgcloud.platform.health")),
     path("open-data/", include("lgcloud.group.nationwide.urls")),
     path("customization/", include("lgcloud.group.customization.urls")),
     path("costs/", include("lgcloud.group.costs.urls")),

@@ -49,6 +49,9 @@ def check_last_event(kind: str, on: dt.date | None, rec: dict[str, Any]) -> str 
         began = began[0] if isinstance(began, tuple) else began
         if isinstance(began, dt.date) and on < began:
             return f"異動日（{on:%Y-%m-%d}）が住民となった年月日より前です"
+        removed_on = rec.get("removed_on")
+        if removed and isinstance(removed_on, dt.date) and on > removed_on:
+            return f"異動日（{on:%Y-%m-%d}）が消除日より後です"
     return None
 
 

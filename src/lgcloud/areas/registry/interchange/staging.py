@@ -98,6 +98,9 @@ def _check_lifetime(fdef: FileDef, line: int, row: dict[str, Any], problems: lis
             if not row.get(code):
                 problems.append(Problem(fdef.file, line, fdef.item(code).name, "", f"除票は{what}が必須です"))
     began, removed = row.get("became_resident_on"), row.get("removed_on")
+    if isinstance(began, dt.date) and began > timezone.localdate():
+        problems.append(Problem(fdef.file, line, fdef.item("became_resident_on").name, str(began),
+                                "住民となった年月日が未来の日付です"))
     if isinstance(began, dt.date) and isinstance(removed, dt.date) and removed < began:
         problems.append(Problem(fdef.file, line, fdef.item("removed_on").name, str(removed),
                                 "消除日が住民となった年月日より前です"))
