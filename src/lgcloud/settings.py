@@ -15,6 +15,8 @@ from typing import Any
 
 import dj_database_url
 
+from lgcloud.platform.observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("LGCLOUD_HOME", Path.cwd()))
 VAR_DIR = PROJECT_DIR / "var"
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 INSTALLED_APPS += [a for a in os.environ.get("LGCLOUD_EXTRA_APPS", "").split(",") if a]
 
 MIDDLEWARE = [
+    "lgcloud.platform.observability.request_id.RequestIdMiddleware",
+    "lgcloud.platform.observability.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lgcloud.platform.web.middleware.ContentSecurityPolicyMiddleware",
     "lgcloud.platform.web.glyphs.PrivateUseMiddleware",
@@ -209,11 +213,9 @@ LOGIN_LOCKOUT_MINUTES = 15
 LOGIN_MAX_FAILURES_PER_ADDRESS = 30  # any accounts, from one address, within the lockout period
 TOTP_MAX_FAILURES = 5
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LGCLOUD_LOG_LEVEL", "WARNING")},
-}
+LOGGING = logging_config()
+# Who may read /metrics: these client addresses, or a scraper presenting this bearer token.
+LGCLOUD_METRICS_ALLOW = tuple(os.environ.get("LGCLOUD_METRICS_ALLOW", "127.0.0.1,::1").split(","))
+LGCLOUD_METRICS_TOKEN = os.environ.get("LGCLOUD_METRICS_TOKEN", "")
 CSRF_FAILURE_VIEW = "lgcloud.platform.web.views.csrf_failure"
 LGCLOUD_PUBLIC_URL = os.environ.get("LGCLOUD_PUBLIC_URL", "http://127.0.0.1:8000")
