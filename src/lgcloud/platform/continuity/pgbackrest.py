@@ -65,8 +65,9 @@ def _marks_dir() -> Path:
     return _repo(conf).parent / "lgcloud-marks"
 
 
-def mark() -> dict[str, Any]:
-    """The moment a restore is compared against: reference exports and a restore point, writers held back."""
+def mark(after_backup: str) -> dict[str, Any]:
+    """The moment a restore is compared against: reference exports and a restore point, writers held back.
+    `after_backup` is the backup set a restore to this mark starts from (the last one finished before it)."""
     name = f"lgcloud-{timezone.now():%Y%m%dT%H%M%S%f}"
     tables = [m._meta.db_table for m in apps.get_app_config("registry").get_models()]
     with transaction.atomic(), connection.cursor() as cur:
@@ -75,7 +76,8 @@ def mark() -> dict[str, Any]:
         cur.execute("SELECT pg_create_restore_point(%s)::text", [name])
         lsn = cur.fetchone()[0]
         moment = timezone.now()
-    label = {"kind": "pgbackrest", "name": name, "taken_at": moment.isoformat(), "lsn": lsn, "reference": reference}
+    label = {"kind": "pgbackrest", "name": name, "taken_at": moment.isoformat(), "lsn": lsn, "set": after_backup,
+             "reference": reference}
     marks = _marks_dir()
     marks.mkdir(parents=True, exist_ok=True)
     (marks / f"{name}.json").write_text(json.dumps(label, ensure_ascii=False, indent=1), "utf-8")
@@ -87,10 +89,8 @@ def create(kind: str) -> str:
     info = json.loads(_pgbackrest("--output=json", "info").stdout)
     backups = info[0].get("backup", []) if info else []
     last = backups[-1] if backups else {}
-    label = mark()
-    with connection.cursor() as cur:  # the restore point's WAL segment goes to the repository now
-        cur.execute("SELECT 1")
-    _pgbackrest("check")
+    label = mark(last.get("label", ""))
+    _pgbackrest("check")  # switches the WAL: the segment holding the restore point goes to the repository now
     return (f"バックアップを作成しました: {last.get('label', '?')}（{last.get('type', kind)}、"
             f"{last.get('info', {}).get('repository', {}).get('delta', 0):,} バイト）、"
             f"照合用の記録点 {label['name']}（{label['lsn']}）。保持数を超えた古いバックアップは pgBackRest が削除します。")
@@ -125,8 +125,9 @@ def verify(target_time: str | None) -> tuple[str, list[str]]:
         data.mkdir(mode=0o700)
         if os.geteuid() == 0:
             shutil.chown(data, "postgres")
-        _pgbackrest(f"--pg1-path={data}", "--type=name", f"--target={chosen['name']}", "--target-action=promote",
-                    "restore")
+        backup_set = [f"--set={chosen['set']}"] if chosen.get("set") else []
+        _pgbackrest(f"--pg1-path={data}", *backup_set, "--type=name", f"--target={chosen['name']}",
+                    "--target-action=promote", "restore")
         if not any(data.iterdir()):
             raise BackupFailed("復元したデータディレクトリが空です。")
         options = (f"-p {SCRATCH_PORT} -k {scratch} -c listen_addresses=127.0.0.1 -c archive_mode=off "
@@ -137,7 +138,7 @@ def verify(target_time: str | None) -> tuple[str, list[str]]:
         if proc.returncode != 0:
             log = (scratch / "server.log").read_text(errors="replace")[-800:]
             raise BackupFailed(f"復元したクラスタが起動しません: {log}")
-        _wait_promoted(scratch)
+        _wait_promoted(scratch, data)
         found = run_inspect(_scratch_url(SCRATCH_PORT))
     finally:
         if started:
@@ -159,10 +160,14 @@ def _recovery_settings() -> str:
         return " ".join(f"-c {name}={value}" for name, value in cur.fetchall())
 
 
-def _wait_promoted(scratch: Path) -> None:
+def _wait_promoted(scratch: Path, data: Path) -> None:
     psql = str(_pgbin() / "psql")
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
+        if not (data / "postmaster.pid").exists():  # recovery failed and the server stopped
+            log = (scratch / "server.log").read_text(errors="replace").strip().splitlines()
+            fatal = [line for line in log if "FATAL" in line or "DETAIL" in line] or log[-3:]
+            raise BackupFailed("復元したクラスタのリカバリが失敗しました: " + " / ".join(fatal[-3:]))
         proc = subprocess.run(_as_postgres([psql, "-h", str(scratch), "-p", str(SCRATCH_PORT), "-U", "postgres",  # noqa: S603
                                             "-d", "postgres", "-Atc", "SELECT pg_is_in_recovery()"]),
                               capture_output=True, text=True)
