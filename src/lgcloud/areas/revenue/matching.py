@@ -216,7 +216,8 @@ class Matcher:
         """As the ledger determines it: the 延滞金 of an instalment whose principal is paid off on `paid_on`."""
         if paid_on <= b.due_on:
             return 0
-        self.load_histories([b.pk])
+        if b.history is None:
+            self.load_histories([b.pk])
         history = b.history or []
         charged = sum(a for k, a, on in history if k in (EntryKind.BILL, EntryKind.REMISSION) and on <= paid_on)
         if charged <= 0:
