@@ -126,3 +126,9 @@ def test_cancelled_move_in_round_trips(muni_a, muni_b, as_municipality, tmp_path
         second = export_municipality(tmp_path / "b", include_sensitive=True, purpose="移行試験")
         assert second.ok, second.problems
     assert data_files(tmp_path / "a") == data_files(tmp_path / "b")
+    # A blank required item is still refused on a record a live 異動 made (here the 除票 of the deceased).
+    removed = tmp_path / "a" / "02_removed.csv"
+    removed.write_text(removed.read_text(encoding="utf-8").replace(",19500500,1,1,", ",19500500,1,,"), encoding="utf-8")
+    with as_municipality(muni_b):
+        refused = import_municipality(tmp_path / "a", dry_run=True, include_sensitive=True, purpose="移行試験")
+    assert [(p.file, p.line, p.reason) for p in refused.problems] == [("02_removed.csv", 2, "性別は必須です")]
