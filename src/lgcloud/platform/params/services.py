@@ -6,6 +6,7 @@ serves: the difference lives in the Override rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -99,6 +100,21 @@ def value(name: str, fiscal_year: int, municipality: Municipality | None = None)
     param = get_parameter(name)
     override = Override.objects.filter(parameter=param, municipality=municipality, fiscal_year=fiscal_year).first()
     return parse_value(param, override.value if override else standard_raw(param, fiscal_year))
+
+
+def values(names: Iterable[str], fiscal_year: int, municipality: Municipality | None = None) -> dict[str, Value]:
+    """`value` of many parameters at once, in three queries (a batch reads its whole parameter set this way).
+    A name without a standard value for the year (and no override) is left out."""
+    municipality = municipality or require_municipality()
+    params = {p.name: p for p in Parameter.objects.filter(name__in=list(names))}
+    raw: dict[str, str] = {}
+    for name, value_ in (StandardValue.objects.filter(parameter__name__in=list(params), fiscal_year__lte=fiscal_year)
+                         .order_by("fiscal_year").values_list("parameter__name", "value")):
+        raw[name] = value_  # the latest year ≤ fiscal_year wins
+    for name, value_ in Override.objects.filter(parameter__name__in=list(params), municipality=municipality,
+                                                fiscal_year=fiscal_year).values_list("parameter__name", "value"):
+        raw[name] = value_
+    return {name: parse_value(params[name], raw[name]) for name in sorted(raw)}
 
 
 @transaction.atomic
