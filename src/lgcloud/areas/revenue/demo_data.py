@@ -24,7 +24,7 @@ from lgcloud.platform.tenancy.models import Municipality
 
 DEMO_ACTOR = Actor("demo", "system", "system")
 TAXPAYERS_PER_MEMBER = 24
-MAX_TAXPAYERS = 80  # taxpayers whose payments are simulated per member (the levies' demos bill more at scale)
+MAX_TAXPAYERS = 1000  # taxpayers whose payments are simulated per member (all of them at demo scale: one batch)
 
 
 def _dues(fy: int) -> dict[str, list[dt.date]]:
@@ -116,12 +116,11 @@ def load_member(m: Municipality, today: dt.date) -> dict[str, int] | None:
         over = billed[0]
         payments.receive_payment(payments.Incoming(today - dt.timedelta(days=2), 150_000, PaymentChannel.COUNTER,
                                                    person_no=over, identified=True, dedupe_key=f"demo:over:{over}"))
-        # 督促状 20 days after each due date that has passed
-        for dues in _dues(fy).values():
-            for d in dues:
-                on = d + dt.timedelta(days=20)
-                if on <= today:
-                    counts["reminders"] += len(collection.issue_reminders(on))
+        # 督促状 on the last day one was due (20 days after a 納期限): one batch, for what was still unpaid then
+        passed = [d + dt.timedelta(days=20) for dues in _dues(fy).values() for d in dues
+                  if d + dt.timedelta(days=20) <= today]
+        if passed:
+            counts["reminders"] += len(collection.issue_reminders(max(passed)))
         # The plan is agreed five days ago, for what was overdue that day (a 納期限 may have passed since).
         agreed = today - dt.timedelta(days=5)
         rows = collection.arrears(agreed)
