@@ -90,7 +90,7 @@ def postgres_backends() -> dict[int, str]:
 
     with connection.cursor() as cur:
         cur.execute("SELECT pid, backend_type FROM pg_stat_activity WHERE pid <> pg_backend_pid()")
-        return {pid: kind for pid, kind in cur.fetchall()}
+        return {pid: kind or "other" for pid, kind in cur.fetchall()}
 
 
 def sample(master: int) -> dict:
@@ -145,7 +145,7 @@ def row(label: str, rows: list, s: dict | None) -> str:
     ms = [r[2] for r in rows]
     errors = sum(1 for r in rows if r[3])
     memory = "" if s is None else (f" {mib(s['workers_rss']):>10} {mib(s['clients_rss']):>10} {s['clients']:>3}")
-    return f"{label:>9} {len(rows):>8} {errors:>6} {pct(ms, 50):>8.0f} {pct(ms, 95):>8.0f}{memory}"
+    return f"{label:>12} {len(rows):>8} {errors:>6} {pct(ms, 50):>8.0f} {pct(ms, 95):>8.0f}{memory}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,13 +180,15 @@ def main(argv: list[str] | None = None) -> int:
                "PYTHONPATH": str(ROOT / "bench"), "PROMETHEUS_MULTIPROC_DIR": str(prom),
                "LGCLOUD_STATIC_MANIFEST": "0", "BENCH_REQUEST_LOG": str(log)}
         # As scripts/run.sh (make run): the events worker beside gunicorn with the project's gunicorn configuration.
+        # Their logs (a JSON line per request, as in production) go to a file: the tail of its errors is printed.
+        server_log = (work / "server.log").open("w", encoding="utf-8")
         procs.append(subprocess.Popen([str(ROOT / ".venv/bin/lgcloud"), "events", "worker", "--interval", "5"],
-                                      env=env, cwd=ROOT))
+                                      env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT))
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "lgcloud.wsgi:application", "-c",
              "python:lgcloud.platform.observability.gunicorn_conf", "--bind", f"127.0.0.1:{args.port}",
              "--workers", str(args.workers), "--threads", str(args.threads), "--forwarded-allow-ips", "127.0.0.1",
-             "--log-level", "warning"], env=env, cwd=ROOT)
+             "--log-level", "warning"], env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT)
         procs.append(server)
         time.sleep(5)
         users = max(1, round(args.rate / 5))
@@ -206,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         began = time.time()
         offset, all_rows, window = 0, [], []
         start = None
-        print(f"\n{'minute':>9} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'workers MiB':>10} "
+        print(f"\n{'minute':>12} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'workers MiB':>10} "
               f"{'PG cl. MiB':>10} {'n':>3}  (load average)", flush=True)
         boundary = began + args.warmup
         label = "warm-up"
@@ -240,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         errors = [r for r in rows if r[3]]
         print(row("measured", measured, None) + f"  ({len(measured) / max(1, args.duration):.1f} req/s achieved)")
         for kind in sorted({r[1] for r in measured}):
-            print(row(kind[:9], [r for r in measured if r[1] == kind], None) + f"  {kind}")
+            print(row(kind, [r for r in measured if r[1] == kind], None))
         print()
         assert start is not None
         print_memory("start (after the warm-up)", start)
@@ -251,8 +253,18 @@ def main(argv: list[str] | None = None) -> int:
                 shown[f"{r[1]}: {r[3]}"] = shown.get(f"{r[1]}: {r[3]}", 0) + 1
             for what, count in sorted(shown.items(), key=lambda kv: -kv[1])[:10]:
                 print(f"  error ×{count}: {what}")
+        problems = [line for line in (work / "server.log").read_text(encoding="utf-8", errors="replace").splitlines()
+                    if '"level": "INFO"' not in line]
+        if problems:
+            print(f"servers' log: {len(problems)} lines other than INFO; the last ones:")
+            for line in problems[-10:]:
+                print("  " + line[:300])
         grow_w = 100 * (end["workers_rss"] - start["workers_rss"]) / max(1, start["workers_rss"])
         grow_pg = 100 * (end["clients_anon_mean"] - start["clients_anon_mean"]) / max(1, start["clients_anon_mean"])
+        achieved = len(measured) / max(1, args.duration)
+        if achieved < 0.9 * args.rate:
+            print(f"NOTE: {achieved:.1f} req/s achieved of {args.rate:g} offered: the server (or the machine) was "
+                  f"saturated; latency figures are of a saturated server")
         ok = not errors and grow_w <= args.max_growth and grow_pg <= args.max_growth and locust.returncode in (0, 1)
         print(f"\nVERDICT {'PASS' if ok else 'FAIL'}: {len(rows):,} requests, {len(errors)} errors; gunicorn workers' "
               f"RSS {mib(start['workers_rss'])} → {mib(end['workers_rss'])} MiB ({grow_w:+.1f} %), PostgreSQL "
