@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 INSTALLED_APPS += [a for a in os.environ.get("LGCLOUD_EXTRA_APPS", "").split(",") if a]
 
 MIDDLEWARE = [
+    "lgcloud.platform.audit.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lgcloud.platform.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

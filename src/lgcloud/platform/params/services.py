@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, PermissionDenied, ValidationFailed
@@ -95,10 +96,31 @@ def standard_raw(param: Parameter, fiscal_year: int) -> str:
 
 def value(name: str, fiscal_year: int, municipality: Municipality | None = None) -> Value:
     """The value in force for the municipality in context (or the one given) in a fiscal year."""
+    return values([name], fiscal_year, municipality)[name]
+
+
+def values(names: list[str], fiscal_year: int, municipality: Municipality | None = None) -> dict[str, Value]:
+    """Several values in force at once, in one statement (the parameter, its override and its standard value)."""
     municipality = municipality or require_municipality()
-    param = get_parameter(name)
-    override = Override.objects.filter(parameter=param, municipality=municipality, fiscal_year=fiscal_year).first()
-    return parse_value(param, override.value if override else standard_raw(param, fiscal_year))
+    override = Override.objects.filter(parameter=OuterRef("pk"), municipality=municipality, fiscal_year=fiscal_year)
+    standard = StandardValue.objects.filter(parameter=OuterRef("pk"), fiscal_year__lte=fiscal_year)
+    found = {
+        p.name: p
+        for p in Parameter.objects.filter(name__in=names).annotate(
+            override_value=Subquery(override.values("value")[:1]),
+            standard_value=Subquery(standard.order_by("-fiscal_year").values("value")[:1]),
+        )
+    }
+    out: dict[str, Value] = {}
+    for name in names:
+        param = found.get(name)
+        if param is None:
+            raise NotFound(f"パラメータ「{name}」はカタログにありません。")
+        raw = param.override_value if param.override_value is not None else param.standard_value
+        if raw is None:
+            raise NotFound(f"{param.label}には{format_fiscal_year(fiscal_year)}の標準値がありません。")
+        out[name] = parse_value(param, raw)
+    return out
 
 
 @transaction.atomic
