@@ -67,7 +67,7 @@ class SealedHead(models.Model):
     """A signed head as sealed (append-only). The copy that counts for `audit verify` is the one in the
     external store (LGCLOUD_AUDIT_HEADS_DIR), out of the database role's reach; this one is for the screens."""
 
-    chain = models.CharField(max_length=16, db_index=True)
+    chain = models.CharField(max_length=16)
     municipality = models.ForeignKey(
         "tenancy.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -79,6 +79,7 @@ class SealedHead(models.Model):
 
     class Meta:
         ordering = ["chain", "last_seq"]
+        indexes = [models.Index(fields=["chain", "last_seq"], name="audit_sealedhead_chain_seq")]
         verbose_name = "署名済みチェーン先頭"
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from lgcloud.platform.audit.models import AuditChainHead, AuditRecord, SealedHead
@@ -43,10 +44,9 @@ def chains_to_seal() -> list[str]:
     """Chains with unsealed records, and chains whose current head was never signed (data sealed by the
     former in-request chaining, before signed heads existed)."""
     pending = set(AuditRecord.objects.filter(seq__isnull=True).values_list("chain", flat=True).distinct())
-    signed = {(c, s) for c, s in SealedHead.objects.values_list("chain", "last_seq")}
-    for chain, last_seq in AuditChainHead.objects.values_list("chain", "last_seq"):
-        if last_seq and (chain, last_seq) not in signed:
-            pending.add(chain)
+    signed = SealedHead.objects.filter(chain=OuterRef("chain"), last_seq=OuterRef("last_seq"))
+    pending |= set(AuditChainHead.objects.filter(last_seq__gt=0).exclude(Exists(signed))
+                   .values_list("chain", flat=True))
     return sorted(pending)
 
 
