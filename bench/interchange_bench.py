@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -27,7 +28,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from gen_layout import generate  # noqa: E402
+from gen_layout import generated  # noqa: E402
 
 from lgcloud.areas.registry.models import Person  # noqa: E402
 from lgcloud.platform.interchange.adapters import layout as standard_layout  # noqa: E402
@@ -37,6 +38,22 @@ from lgcloud.platform.tenancy.context import municipality_scope  # noqa: E402
 from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
 
 FILES = ("persons", "removed", "households", "memberships", "events")
+
+
+def durability() -> str:
+    if connection.vendor != "postgresql":
+        return "SQLite"
+    with connection.cursor() as cur:
+        values = {}
+        for name in ("fsync", "synchronous_commit", "full_page_writes"):
+            cur.execute(f"SHOW {name}")
+            values[name] = cur.fetchone()[0]
+    label = "durable" if all(v == "on" for v in values.values()) else "RELAXED"
+    return f"{label}: " + ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def raw_load(folder: Path) -> float:
@@ -99,15 +116,16 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="lgcloud-bench-"))
     try:
         t = time.perf_counter()
-        counts = generate(work / "in", args.residents)
-        print(f"database: {connection.vendor}; generated {counts} in {time.perf_counter() - t:.1f} s", flush=True)
+        source = generated(args.residents)
+        print(f"database: {connection.vendor} ({durability()}); files for {args.residents:,} residents ready in "
+              f"{time.perf_counter() - t:.1f} s ({source}); load average {os.getloadavg()[0]:.2f}", flush=True)
         municipality = ensure_municipality("113018")
         raws, imports, exports, dumps = [], [], [], []
         for run in range(args.runs):
-            raws.append(raw_load(work / "in"))
+            raws.append(raw_load(source))
             with municipality_scope(municipality):
                 t = time.perf_counter()
-                result = import_municipality(work / "in", replace=True)
+                result = import_municipality(source, replace=True)
                 imports.append(time.perf_counter() - t)
                 assert result.written, result.problems[:5]
                 assert Person.objects.count() == args.residents
@@ -117,12 +135,14 @@ def main() -> None:
                 exports.append(time.perf_counter() - t)
                 dumps.append(raw_dump(out, municipality.pk))
             print(f"run {run + 1}: raw load {raws[-1]:.2f} s, import {imports[-1]:.2f} s, "
-                  f"export {exports[-1]:.2f} s, raw dump {dumps[-1]:.2f} s", flush=True)
+                  f"export {exports[-1]:.2f} s, raw dump {dumps[-1]:.2f} s; peak memory {peak_mib():,.0f} MiB; "
+                  f"load average {os.getloadavg()[0]:.2f}", flush=True)
         raw, imp = statistics.median(raws), statistics.median(imports)
         dump, exp = statistics.median(dumps), statistics.median(exports)
-        print(f"\n{args.residents:,} residents on {connection.vendor} (median of {args.runs})")
+        print(f"\n{args.residents:,} residents on {connection.vendor}, {durability()} (median of {args.runs})")
         print(f"  import  {imp:8.2f} s   raw load {raw:8.2f} s   ratio {imp / raw:5.2f}x   (target ≤ 3x)")
         print(f"  export  {exp:8.2f} s   raw dump {dump:8.2f} s   ratio {exp / dump:5.2f}x")
+        print(f"  peak memory of the importing process {peak_mib():,.0f} MiB (ru_maxrss)")
         print(f"  import rate {args.residents / imp:,.0f} residents/s; export rate {args.residents / exp:,.0f} residents/s")
     finally:
         shutil.rmtree(work, ignore_errors=True)

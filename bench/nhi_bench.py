@@ -45,9 +45,30 @@ from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
 FY = 2026
 
 
+def _status_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _reset_peak_rss() -> int:
+    """Reset the kernel's peak RSS (VmHWM) of this process so that the peak of the assessment alone is read."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    return _status_kib("VmRSS")
+
+
+def _peak_rss() -> int:
+    return _status_kib("VmHWM")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=300_000)
+    ap.add_argument("--setup-only", action="store_true", help="load the register and the insured, then stop")
     args = ap.parse_args()
     assert connection.vendor == "postgresql", "the benchmark runs on PostgreSQL (scripts/bench.sh starts one)"
     call_command("migrate", verbosity=0)
@@ -93,11 +114,22 @@ def main() -> None:
                 print(f"insured: {len(households):,} households ({time.perf_counter() - t:.0f} s setup)", flush=True)
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")
+            if args.setup_only:
+                return
             Assessment.objects.all().delete()  # a fresh 当初賦課 every run
             AssessmentRun.objects.all().delete()
-            t = time.perf_counter()
+            with connection.cursor() as cur:
+                cur.execute("SELECT current_setting('fsync'), current_setting('synchronous_commit'), "
+                            "current_setting('full_page_writes')")
+                settings = cur.fetchone()
+            print(f"PostgreSQL fsync={settings[0]} synchronous_commit={settings[1]} full_page_writes={settings[2]}"
+                  f"{'' if settings == ('on', 'on', 'on') else ' (NOT durable)'}; load average "
+                  f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+            base_rss = _reset_peak_rss()
+            t, cpu = time.perf_counter(), time.process_time()
             run = assessment.assess_all(FY)
-            assess_s = time.perf_counter() - t
+            assess_s, assess_cpu = time.perf_counter() - t, time.process_time() - cpu
+            peak_rss = _peak_rss()
             n = Assessment.objects.filter(run=run).count()
             buffer = io.BytesIO()
             with connection.cursor() as cur:
@@ -117,8 +149,11 @@ def main() -> None:
                     copy.write(data)
                 copy_s = time.perf_counter() - t
         print(f"assessment: {run.households:,} households, {n:,} result rows, {counted:,} bill sets, "
-              f"total {run.total:,} yen in {assess_s:.1f} s")
+              f"total {run.total:,} yen in {assess_s:.1f} s ({assess_cpu:.1f} s CPU of this process)")
         print(f"COPY of the same {n:,} rows: {copy_s:.1f} s → ratio {assess_s / max(copy_s, 1e-9):.1f}× (target ≤ 3×)")
+        print(f"peak memory (RSS) during the assessment: {peak_rss / 2**20:,.0f} MiB "
+              f"(+{(peak_rss - base_rss) / 2**20:,.0f} MiB over the {base_rss / 2**20:,.0f} MiB before it); "
+              f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         levies.register_receiver(previous)
         shutil.rmtree(work, ignore_errors=True)

@@ -33,18 +33,21 @@ import datetime as dt  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from gen_layout import FAMILY_KANA, generate  # noqa: E402
+from gen_layout import generate  # noqa: E402
+from names import NameMaker  # noqa: E402
 
+from lgcloud.areas.registry.models import Household, Person  # noqa: E402
 from lgcloud.platform.accounts.models import ApiToken, Staff  # noqa: E402
 from lgcloud.platform.interchange.importer import import_municipality  # noqa: E402
-from lgcloud.areas.registry.models import Household, Person  # noqa: E402
 from lgcloud.platform.tenancy.context import municipality_scope  # noqa: E402
 from lgcloud.platform.tenancy.models import Group, Membership  # noqa: E402
 from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
 
+_NAMES = NameMaker(random.Random(11))
+
 
 def requests(residents: int, households: int) -> dict[str, tuple[str, str, dict | None]]:
-    kana = random.choice(FAMILY_KANA)
+    kana = _NAMES.full_kana()  # a full name drawn like the residents' (matches a few to tens)
     return {
         "search": ("post", "/api/v1/registry/search", {"kana": kana}),
         "person": ("get", f"/api/v1/registry/persons/{random.randint(1, residents)}", None),

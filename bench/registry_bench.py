@@ -1,16 +1,22 @@
-"""Registry benchmark: N residents in PostgreSQL, a mixed load of R requests/s for D seconds (80% reads:
-search and person view; 20% 転居 writes) through gunicorn, driven by locust; prints p50/p95/p99 for reads
-and writes, errors, and the raw-SQL time of the same lookups measured in the same run as baseline.
+"""Registry benchmark: N residents in PostgreSQL spread over the 18 demo members by their real populations
+(names drawn from a few thousand 氏 and 名, bench/names.py), a mixed load of R requests/s for D seconds
+(80% reads: full-name kana search and person view; 20% 転居 writes) through gunicorn, spread over the members
+by size, driven by locust's FastHttpUser; prints p50/p95/p99 per request kind and errors, the CPU seconds
+used by the load generator and by the server while the load ran, the load average, the database's
+durability settings, and the raw-SQL time of the same lookups measured in the same run as baseline.
 
-    scripts/bench.sh registry --residents 1000000 --rate 100 --duration 60
+    scripts/bench.sh registry --residents 1000000 --rate 100 --duration 60            # durable PostgreSQL
+    scripts/bench.sh registry --residents 1000000 --rate 100 --duration 60 --relaxed  # fsync etc. off
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -30,11 +36,12 @@ import datetime as dt  # noqa: E402
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from gen_layout import FAMILY_KANA, generate  # noqa: E402
+from gen_layout import generated, member_sizes, place_of  # noqa: E402
+from names import NameMaker  # noqa: E402
 
+from lgcloud.areas.registry.models import Household, Person  # noqa: E402
 from lgcloud.platform.accounts.models import ApiToken, Staff  # noqa: E402
 from lgcloud.platform.interchange.importer import import_municipality  # noqa: E402
-from lgcloud.areas.registry.models import Household, Person  # noqa: E402
 from lgcloud.platform.tenancy.context import municipality_scope  # noqa: E402
 from lgcloud.platform.tenancy.models import Group, Membership  # noqa: E402
 from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
@@ -45,27 +52,81 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def raw_sql_baseline(municipality_id: int, residents: int, n: int = 400) -> tuple[list[float], list[float]]:
+def durability() -> str:
+    """The database's durability settings, as the figures' label."""
+    with connection.cursor() as cur:
+        values = {}
+        for name in ("fsync", "synchronous_commit", "full_page_writes"):
+            cur.execute(f"SHOW {name}")
+            values[name] = cur.fetchone()[0]
+    label = "durable" if all(v == "on" for v in values.values()) else "RELAXED (not production settings)"
+    return f"{label}: " + ", ".join(f"{k}={v}" for k, v in values.items())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (gunicorn's master and workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def raw_sql_baseline(municipality_id: int, residents: int, n: int = 400) -> tuple[list[float], list[float], list[int]]:
     """The same lookups in plain SQL on one connection: the API's kana search (partial match over current and
     past kana, the API's default page of 50 in 宛名番号 order and one more to know there are more, with the
-    household number) and a person by number."""
-    search, person = [], []
+    household number) and a person by number; also how many residents each search matched."""
+    search, person, matched = [], [], []
+    names = NameMaker(random.Random(3))
     with connection.cursor() as cur:
         cur.execute("SELECT set_config('lgcloud.municipality_id', %s, false)", [str(municipality_id)])
         for _ in range(n):
+            kana = names.full_kana()
             t = time.perf_counter()
-            kana = random.choice(FAMILY_KANA[:10]) + random.choice(["", "ヒロト", "ミサキ", "レン"])
             cur.cursor.execute("SELECT p.*, h.household_no FROM registry_person p LEFT JOIN registry_household h "
                                "ON h.id = p.household_id WHERE p.municipality_id = %s AND p.search_kanas LIKE %s "
                                "ORDER BY p.person_no LIMIT 51", [municipality_id, f"%{kana}%"])
-            cur.cursor.fetchall()
+            matched.append(len(cur.cursor.fetchall()))
             search.append(time.perf_counter() - t)
             t = time.perf_counter()
             cur.cursor.execute("SELECT * FROM registry_person WHERE municipality_id = %s AND person_no = %s",
                                [municipality_id, random.randint(1, residents)])
             cur.cursor.fetchall()
             person.append(time.perf_counter() - t)
-    return search, person
+    return search, person, matched
+
+
+def load_members(total: int, work: Path) -> list[dict]:
+    """Every demo member with its share of `total` residents (imported unless already there), a clerk and a token."""
+    group, _ = Group.objects.get_or_create(name="ベンチマーク協議会")
+    targets = []
+    for code, name, size in member_sizes(total):
+        m = ensure_municipality(code)
+        Membership.objects.get_or_create(group=group, municipality=m, defaults={"joined_on": dt.date(2014, 4, 1)})
+        clerk, _ = Staff.objects.get_or_create(username=f"bench-{code}",
+                                               defaults={"role": "counter_clerk", "municipality": m})
+        _token, raw = ApiToken.issue(clerk, "bench")
+        t = time.perf_counter()
+        with municipality_scope(m):
+            held = Person.objects.count()
+            if held >= size:  # run directly on a database loaded before
+                print(f"{name}: reusing the {held:,} residents already loaded", flush=True)
+            else:
+                folder = generated(size, seed=int(code), place=place_of(code))
+                result = import_municipality(folder, replace=True)
+                assert result.written, result.problems[:3]
+                print(f"{name}: loaded {size:,} residents in {time.perf_counter() - t:.0f} s", flush=True)
+            households = Household.objects.count()
+        targets.append({"code": code, "id": m.pk, "token": raw, "residents": size, "households": households,
+                        "place": place_of(code)})
+    return targets
 
 
 def main() -> None:
@@ -82,26 +143,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="lgcloud-rbench-"))
     server = None
     try:
-        group, _ = Group.objects.get_or_create(name="ベンチマーク協議会")
-        m = ensure_municipality("113018", args.residents)
-        Membership.objects.get_or_create(group=group, municipality=m, defaults={"joined_on": dt.date(2014, 4, 1)})
-        clerk, _ = Staff.objects.get_or_create(username="bench-clerk",
-                                               defaults={"role": "counter_clerk", "municipality": m})
-        _token, raw = ApiToken.issue(clerk, "bench")
-        t = time.perf_counter()
-        with municipality_scope(m):
-            if Person.objects.count() >= args.residents:  # run directly on a database loaded before
-                print(f"reusing the {Person.objects.count():,} residents already loaded", flush=True)
-            else:
-                generate(work / "in", args.residents)
-                result = import_municipality(work / "in", replace=True)
-                assert result.written, result.problems[:3]
-                print(f"loaded {args.residents:,} residents in {time.perf_counter() - t:.0f} s", flush=True)
-            households = Household.objects.count()
+        targets = load_members(args.residents, work)
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
-        env = {**os.environ, "BENCH_TOKEN": raw, "BENCH_RESIDENTS": str(args.residents),
-               "BENCH_HOUSEHOLDS": str(households), "LGCLOUD_ALLOWED_HOSTS": "127.0.0.1,localhost"}
+        env = {**os.environ, "BENCH_TARGETS": json.dumps(targets), "LGCLOUD_ALLOWED_HOSTS": "127.0.0.1,localhost",
+               "PYTHONPATH": str(ROOT / "bench")}
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "lgcloud.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
              "--workers", str(args.workers), "--threads", str(args.threads), "--log-level", "warning"],
@@ -109,14 +155,32 @@ def main() -> None:
         time.sleep(4)
         users = max(1, args.rate // 5)
         stats = work / "locust"
+        load_before = os.getloadavg()
+        server_cpu = cpu_seconds(server.pid)
+        own = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
         subprocess.run(
             [str(ROOT / ".venv/bin/locust"), "-f", str(ROOT / "bench/locustfile.py"), "--headless", "-u", str(users),
              "-r", str(users), "-t", f"{args.duration}s", "--host", f"http://127.0.0.1:{args.port}", "--csv", str(stats),
              "--only-summary", "--loglevel", "WARNING"], env={**env, "BENCH_PER_USER_RPS": str(args.rate / users)},
             check=False)
-        search, person = raw_sql_baseline(m.pk, args.residents)
-        print(f"\n{args.residents:,} residents, {args.rate} req/s offered for {args.duration} s (80% reads, 20% writes), "
+        elapsed = time.perf_counter() - started
+        server_cpu = cpu_seconds(server.pid) - server_cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        locust_cpu = (after.ru_utime - own.ru_utime) + (after.ru_stime - own.ru_stime)
+        load_after = os.getloadavg()
+        biggest = max(targets, key=lambda t: t["residents"])
+        search, person, matched = raw_sql_baseline(biggest["id"], biggest["residents"])
+        print(f"\n{args.residents:,} residents over {len(targets)} members (largest {biggest['residents']:,}), "
+              f"{args.rate} req/s offered for {args.duration} s (80% reads, 20% writes), "
               f"gunicorn {args.workers} workers × {args.threads} threads")
+        print(f"database: {durability()}")
+        print(f"CPU during the load ({elapsed:.0f} s wall, 2 cores = {2 * elapsed:.0f} core-s): load generator "
+              f"{locust_cpu:.1f} s ({100 * locust_cpu / elapsed:.0f}% of a core), gunicorn {server_cpu:.1f} s "
+              f"({100 * server_cpu / elapsed:.0f}% of a core); load average {load_before[0]:.2f} before, "
+              f"{load_after[0]:.2f} after")
+        print(f"full-name kana search matches (largest member, {len(matched)} draws): median "
+              f"{pct(matched, 50)}, p95 {pct(matched, 95)}, max {max(matched)} (page of 51)")
         print(f"{'request':24} {'count':>7} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}")
         with (stats.with_name("locust_stats.csv")).open(encoding="utf-8") as f:
             for row in csv.DictReader(f):

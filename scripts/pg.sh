@@ -3,6 +3,9 @@
 # `scripts/pg.sh stop DIR` stops it. Roles: lgcloud_owner (owns the schema, no superuser,
 # bound by FORCE ROW LEVEL SECURITY), lgcloud_app (what the application would connect as),
 # postgres (superuser, only for tests that tamper behind the application's back).
+# Durability: the tests' throwaway cluster runs relaxed (fsync, synchronous_commit and full_page_writes off)
+# unless LGCLOUD_PG_DURABLE=1, which keeps PostgreSQL's durable defaults (what production runs, and what
+# scripts/bench.sh uses unless told --relaxed).
 set -euo pipefail
 cmd=$1; dir=$2
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
@@ -21,8 +24,13 @@ start)
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   port=${PGPORT_TEST:-55432}
+  if [ "${LGCLOUD_PG_DURABLE:-0}" = 1 ]; then
+    settings="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+  else
+    settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  fi
   as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $settings -c max_connections=200 ${LGCLOUD_PG_OPTIONS:-}" start >/dev/null
   psql() { "$PGBIN/psql" -h "$dir" -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
   # Row-level security hides statistics from, and keeps index scans away from, operators not marked
   # LEAKPROOF; LIKE is not, so partial-match search would scan every resident. textlike raises errors only

@@ -4,13 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-# Certificates (住民票の写し) embed the IPAex Mincho font.
-if [ ! -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf ]; then
-  echo "== Debian packages: fonts-ipaexfont-mincho"
+# Certificates (住民票の写し) embed the IPAex Mincho font, and IPAmj Mincho (文字情報基盤) for names and addresses.
+fonts=()
+[ -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf ] || fonts+=(fonts-ipaexfont-mincho)
+[ -f /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || fonts+=(fonts-ipamj-mincho)
+if [ ${#fonts[@]} -gt 0 ]; then
+  echo "== Debian packages: ${fonts[*]}"
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipaexfont-mincho >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${fonts[@]}" >/dev/null
   else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-ipaexfont-mincho >/dev/null
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${fonts[@]}" >/dev/null
   fi
 fi
 export LGCLOUD_HOME="$PWD"

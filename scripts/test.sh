@@ -11,6 +11,7 @@ need=()
 fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf ] || need+=(fonts-ipaexfont-mincho)
+[ -f /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || need+=(fonts-ipamj-mincho)  # names and addresses (文字情報基盤)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # the certificate tests read the PDF text
 if [ ${#need[@]} -gt 0 ]; then
   echo "== Debian packages: ${need[*]}"

@@ -152,7 +152,12 @@ def seed_taxation(m: Municipality) -> Seeded:
             assessment.correct_income(record.pk, {"salary_revenue": 7_234_567}, _marker("tax-reason"))
             property_ledger.assess_all(2026)
             certificates.issue(2026, person.person_no, requester_name=_marker("tax-requester"),
-                               requester_relationship="本人", purpose=_marker("tax-purpose"))
+                               requester_relationship="本人", purpose=_marker("tax-purpose"), acknowledge_alerts=True)
+            from lgcloud.areas.taxation import notices, property_certificates
+
+            notices.property_notice(2026, owner.taxpayer_no)
+            property_certificates.issue("valuation", 2026, owner.pk, requester_name=_marker("tax-requester"),
+                                        requester_relationship="代理人", purpose=_marker("tax-purpose"))
         finally:
             levies.register_receiver(previous)
         s.markers |= {owner.name, owner.address, land.location}

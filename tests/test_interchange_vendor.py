@@ -28,7 +28,10 @@ def test_vendor_a_cp932_wareki_halfwidth_kana(muni_a, as_municipality, capsys, t
         sho = Person.objects.get(person_no=103)
         assert sho.status == "removed" and sho.removed_on == dt.date(2025, 4, 1) and sho.relationship == "子"
         assert Household.objects.get(household_no=502).head.given_name == "花"
-        assert set(RegistryEvent.objects.values_list("kind", flat=True)) == {EventKind.MIGRATION}
+        # resident from 住民となった日 (H31.4.30), 翔 removed on his 消除日 by a 転出 (his 消除事由)
+        assert set(RegistryEvent.objects.values_list("kind", "effective_on")) == {
+            (EventKind.MIGRATION, dt.date(2019, 4, 30)), (EventKind.MIGRATION, dt.date(2020, 10, 1)),
+            (EventKind.MOVE_OUT, dt.date(2025, 4, 1))}
         assert engine.verify_projection() == []
     assert "取り込みました" in capsys.readouterr().out
 

@@ -86,7 +86,7 @@ def test_migration_fills_the_search_columns_from_the_keys(residents):
 
     migration = importlib.import_module("lgcloud.areas.registry.migrations.0008_person_search_columns")
     before = {p.pk: (p.search_names, p.search_kanas, p.search_addresses) for p in Person.objects.all()}
-    assert "髙橋サクラ" in before[get_person(1).pk][0] and "高橋サクラ" in before[get_person(1).pk][0]
+    assert "高橋サクラ" in before[get_person(1).pk][0]  # 髙橋 (the past name) folds onto 高橋 (異体字)
     Person.objects.update(search_names="", search_kanas="", search_addresses="")
     assert names(search.search(SearchQuery(address="小室"))) == []
 

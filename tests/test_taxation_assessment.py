@@ -145,6 +145,16 @@ def test_payroll_and_pension_withholding(family, bills):
     amounts = [i["amount"] for i in taro.installments]
     assert len(amounts) == 12 and sum(amounts) == 256_500 and amounts[1:] == [21_300] * 11
     assert ("resident_tax.ordinary", FY, family["太郎"]) not in bills.current()
+    payroll = bills.current()[("resident_tax.payroll", FY, family["太郎"])]
+    assert [line.amount for line in payroll.lines] == amounts and payroll.total == 256_500
+    assert payroll.detail == {"employer_no": "E001", "employer_name": "伊奈工業"}
+    assert [(line.installment, line.due_on.isoformat()) for line in payroll.lines][:2] == [
+        (1, "2026-06-10"), (2, "2026-07-10")]
+    # a 更正 that leaves 特別徴収 (here: the salary is gone) cancels the monthly amounts and bills 普通徴収
+    record = IncomeRecord.objects.get(person_no=family["太郎"])
+    assessment.correct_income(record.pk, {"salary_revenue": 0, "other_income": 5_000_000}, "退職")
+    assert bills.current()[("resident_tax.payroll", FY, family["太郎"])].total == 0
+    assert bills.current()[("resident_tax.ordinary", FY, family["太郎"])].total > 0
     hanako = Assessment.objects.get(person_no=family["花子"])
     assert hanako.collection_method == "pension_withholding"
     assert sum(i["amount"] for i in hanako.installments) == hanako.total > 0

@@ -124,10 +124,26 @@ def test_income_tax_certificate_is_a_real_pdf_verifiable_and_refused_for_a_prote
     with municipality_scope(muni_a, Actor("t", "system", "system")):
         restrictions.register_support_measure(applicant_person_no=taro, starts_on=dt.date(2026, 4, 1),
                                                offender_name="加害　者")
+    # the register's check, as for the registry's certificates: alerts to acknowledge first …
     r = client.post(f"/tax/{FY}/{taro}/certificate/", form)
+    assert r.status_code == 409 and "支援措置" in r.content.decode() and "上記を確認しました" in r.content.decode()
+    # … and a requester who is the person the measure protects from is refused (audited), even acknowledged
+    r = client.post(f"/tax/{FY}/{taro}/certificate/", {**form, "requester_name": "加害　者", "acknowledge_alerts": "1"})
     assert r.status_code == 302
     with municipality_scope(muni_a, Actor("t", "system", "system")):
         assert IssuedDocument.objects.filter(kind="taxation.income_tax_certificate").count() == 1
         assert AuditRecord.objects.filter(action="taxation.refused.income_tax_certificate").count() == 1
-    r = client.post(f"/tax/{FY}/{taro}/certificate/", {**form, "requester_relationship": "本人"})
+    r = client.post(f"/tax/{FY}/{taro}/certificate/", {**form, "acknowledge_alerts": "1"})
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
+
+
+def test_an_administrator_reads_tax_data_but_does_not_change_it(assessed, staff_of, muni_a):
+    taro = assessed["太郎"]
+    admin = logged_in(staff_of[Role.MUNICIPAL_ADMIN])
+    assert admin.get(f"/tax/?fy={FY}&q=山田").status_code == 200
+    page = admin.get(f"/tax/{FY}/{taro}/")
+    assert page.status_code == 200 and "所得を訂正して更正する" not in page.content.decode()
+    assert api_client(staff_of[Role.MUNICIPAL_ADMIN]).get(f"/api/v1/taxation/assessments/{FY}/{taro}").status_code == 200
+    with municipality_scope(muni_a, Actor("t", "system", "system")):
+        record = IncomeRecord.objects.get(person_no=taro)
+    assert admin.post(f"/tax/income/{record.pk}/correct/", {"salary_revenue": "1", "reason": "x"}).status_code == 403

@@ -13,21 +13,22 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage, IncomeFact, NhiHousehold
-from lgcloud.areas.insurance.rules.nhi_tax import NhiParameters, NhiTaxResult, assess
+from lgcloud.areas.insurance.rules.nhi_tax import PARTS, NhiParameters, NhiTaxResult, assess
 from lgcloud.areas.insurance.services import household_facts
 from lgcloud.areas.registry import public
 from lgcloud.platform import levies
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.interchange import bulk
 from lgcloud.platform.params.standard import values_in_force
-from lgcloud.platform.tenancy.context import current_actor
+from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 LEVY = "nhi_tax"
 Progress = Callable[[int, int], None]
@@ -38,30 +39,52 @@ def parameters_for(fiscal_year: int) -> tuple[NhiParameters, dict[str, Any]]:
     return NhiParameters.from_values(fiscal_year, values), values
 
 
-def installments(total: int, fiscal_year: int, count: int, first_month: int) -> tuple[levies.BillLine, ...]:
-    """Equal instalments in 100 yen, the remainder in the first; due on the last day of each month."""
-    each = total // count // 100 * 100
-    lines = []
+@lru_cache(maxsize=64)
+def _due_dates(fiscal_year: int, count: int, first_month: int) -> tuple[dt.date, ...]:
+    """The last day of each instalment's month."""
+    dues = []
     for i in range(count):
         month = first_month + i
         year = fiscal_year + (month - 1) // 12
         month = (month - 1) % 12 + 1
         following = dt.date(year + (1 if month == 12 else 0), 1 if month == 12 else month + 1, 1)
-        lines.append(levies.BillLine(i + 1, following - dt.timedelta(days=1),
-                                     each + (total - each * count if i == 0 else 0)))
-    return tuple(lines)
+        dues.append(following - dt.timedelta(days=1))
+    return tuple(dues)
 
 
-def _households(fiscal_year: int) -> list[NhiHousehold]:
-    start, end = dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
-    ids = (Coverage.objects.filter(coverage_start__lte=end)
-           .filter(Q(coverage_end__isnull=True) | Q(coverage_end__gt=start))
-           .values_list("household_id", flat=True).distinct())
-    return list(NhiHousehold.objects.filter(pk__in=list(ids)).order_by("household_no"))
+def installments(total: int, fiscal_year: int, count: int, first_month: int) -> tuple[levies.BillLine, ...]:
+    """Equal instalments in 100 yen, the remainder in the first; due on the last day of each month."""
+    each = total // count // 100 * 100
+    return tuple(levies.BillLine(i + 1, due, each + (total - each * count if i == 0 else 0))
+                 for i, due in enumerate(_due_dates(fiscal_year, count, first_month)))
 
 
-def _digest(obj: Any) -> str:
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+class _Coverage(NamedTuple):
+    person_no: int
+    coverage_start: dt.date
+    coverage_end: dt.date | None
+    former_insured: bool
+
+
+class _Income(NamedTuple):
+    aggregate_income: int
+    salary_revenue: int
+    pension_revenue: int
+    declared: bool
+
+
+class _Household(NamedTuple):
+    pk: int
+    household_no: int
+    head_person_no: int
+    specified_since: dt.date | None
+
+
+class _Previous(NamedTuple):
+    pk: int
+    version: int
+    total: int
+    breakdown: dict[str, Any]
 
 
 def _store(run: AssessmentRun, household: NhiHousehold, result: NhiTaxResult, previous: Assessment | None,
@@ -76,64 +99,119 @@ def _store(run: AssessmentRun, household: NhiHousehold, result: NhiTaxResult, pr
     )
 
 
-def _bills(a: Assessment, values: dict[str, Any], reason: str, on: dt.date) -> levies.BillSet:
-    lines = installments(a.total, a.fiscal_year, int(values["nhi_tax.installments"]),
+def _bill_set(pk: int, version: int, fiscal_year: int, head_person_no: int, amounts: tuple[int, ...],
+              reduction: int | None, total: int, values: dict[str, Any], reason: str, on: dt.date) -> levies.BillSet:
+    lines = installments(total, fiscal_year, int(values["nhi_tax.installments"]),
                          int(values["nhi_tax.first_installment_month"]))
-    return levies.BillSet(levy=LEVY, fiscal_year=a.fiscal_year, person_no=a.head_person_no, lines=lines,
-                          reason=reason, effective_on=on, source_ref=f"nhi_assessment:{a.pk}:v{a.version}",
-                          detail={"medical": a.medical, "elderly_support": a.elderly_support,
-                                  "long_term_care": a.long_term_care, "child_support": a.child_support,
-                                  "reduction": a.reduction})
+    return levies.BillSet(levy=LEVY, fiscal_year=fiscal_year, person_no=head_person_no, lines=lines,
+                          reason=reason, effective_on=on, source_ref=f"nhi_assessment:{pk}:v{version}",
+                          detail={**dict(zip(PARTS, amounts, strict=True)), "reduction": reduction})
+
+
+def _bills(a: Assessment, values: dict[str, Any], reason: str, on: dt.date) -> levies.BillSet:
+    return _bill_set(a.pk, a.version, a.fiscal_year, a.head_person_no,
+                     (a.medical, a.elderly_support, a.long_term_care, a.child_support), a.reduction, a.total,
+                     values, reason, on)
+
+
+_COLUMNS = ("id", "municipality_id", "run_id", "household_id", "fiscal_year", "version", "head_person_no",
+            "from_month", "reason", "medical", "elderly_support", "long_term_care", "child_support", "reduction",
+            "total", "breakdown", "current", "created_at")
+CHUNK = 20_000  # result rows written (COPY on PostgreSQL, one executemany on SQLite) per statement
+
+
+def _write(rows: list[tuple[Any, ...]], values: dict[str, Any], today: dt.date) -> None:
+    """Write a chunk of new versions (rows in _COLUMNS order without the id) in one bulk statement, then hand
+    their 調定 to revenue."""
+    if not rows:
+        return
+    first = bulk.allocate_ids(Assessment, len(rows))
+    numbered = [(first + i, *row) for i, row in enumerate(rows)]
+    bulk.insert(Assessment, _COLUMNS, numbered)
+    for row in numbered:
+        pk, fiscal_year, version, head, amounts, reduction, total = (row[0], row[4], row[5], row[6], row[9:13],
+                                                                     row[13], row[14])
+        levies.submit_bills(_bill_set(pk, version, fiscal_year, head, amounts, reduction, total, values, "当初賦課",
+                                      today))
+
+
+def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]], dict[int, _Income],
+                                     dict[int, dt.date | None], dict[int, _Previous]]:
+    """Everything the batch reads, in a few set-based queries (no query per household)."""
+    start, end = dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
+    coverages: dict[int, list[_Coverage]] = {}
+    active: set[int] = set()
+    for hid, no, begins, ends, former in Coverage.objects.order_by().values_list(
+            "household_id", "person_no", "coverage_start", "coverage_end", "former_insured").iterator(10_000):
+        coverages.setdefault(hid, []).append(_Coverage(no, begins, ends, former))
+        if begins <= end and (ends is None or ends > start):
+            active.add(hid)
+    households = [_Household(*row) for row in NhiHousehold.objects.order_by("household_no").values_list(
+        "pk", "household_no", "head_person_no", "specified_since").iterator(10_000) if row[0] in active]
+    incomes = {row[0]: _Income(*row[1:]) for row in IncomeFact.objects.filter(income_year=fiscal_year - 1)
+               .order_by().values_list("person_no", "aggregate_income", "salary_revenue", "pension_revenue",
+                                       "declared").iterator(10_000)}
+    previous = {row[0]: _Previous(*row[1:]) for row in Assessment.objects.filter(
+        fiscal_year=fiscal_year, current=True).order_by().values_list(
+        "household_id", "pk", "version", "total", "breakdown").iterator(10_000)}
+    return households, coverages, incomes, public.birth_dates(), previous
 
 
 @transaction.atomic
 def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.date | None = None) -> AssessmentRun:
-    """当初賦課 of every 国保 household of the municipality in context for the fiscal year."""
+    """当初賦課 of every 国保 household of the municipality in context for the fiscal year.
+
+    Set-based: the households, coverages, incomes, birth dates and current versions are read in a few queries,
+    every household is computed with the pure rules, and the changed ones are written in bulk (COPY on
+    PostgreSQL) chunk by chunk, each followed by its 調定; one run record with the digests of input and output.
+    """
     if not 2024 <= fiscal_year <= 2100:
         raise ValidationFailed("年度は2024年度以降を西暦4桁で指定してください。", field="fiscal_year")
     today = today or timezone.localdate()
     params, values = parameters_for(fiscal_year)
-    households = _households(fiscal_year)
-    coverages: dict[int, list[Coverage]] = {}
-    for c in Coverage.objects.filter(household_id__in=[h.pk for h in households]):
-        coverages.setdefault(c.household_id, []).append(c)
-    incomes = {f.person_no: f for f in IncomeFact.objects.filter(income_year=fiscal_year - 1)}
-    people = {p.person_no: p for p in public.current_residents()}
-    previous = {a.household_id: a for a in Assessment.objects.filter(fiscal_year=fiscal_year, current=True)}
+    households, coverages, incomes, births, previous = _load(fiscal_year)
     run = AssessmentRun.objects.create(fiscal_year=fiscal_year, kind="initial", actor=current_actor().username,
                                        parameters={k: str(v) for k, v in sorted(values.items())})
-    new: list[Assessment] = []
-    inputs: list[Any] = []
-    outputs: list[Any] = []
+    municipality, now = require_municipality().pk, timezone.now()
+    inputs, outputs = hashlib.sha256(), hashlib.sha256()
+    rows: list[tuple[Any, ...]] = []
+    superseded: list[int] = []
+    changed = total = 0
     for i, household in enumerate(households, 1):
-        own = coverages.get(household.pk, [])
-        for no in {c.person_no for c in own} | {household.head_person_no}:
-            if no not in people:
-                found = public.person(no)
-                if found is not None:
-                    people[no] = found
-        facts = household_facts(household, fiscal_year, coverages=own, incomes=incomes, people=people)
-        result = assess(facts.facts, params)
-        inputs.append([household.household_no, [m.__dict__ for m in facts.facts.members], facts.facts.specified])
-        outputs.append([household.household_no, result.total, result.reduction.reduction])
-        before = previous.get(household.pk)
+        facts = household_facts(household, fiscal_year, coverages=coverages.get(household.pk, ()),
+                                incomes=incomes, births=births).facts
+        result = assess(facts, params)
         breakdown = result.as_dict()["breakdown"]
+        reduction = result.reduction.reduction
+        inputs.update(json.dumps([household.household_no, [list(vars(m).values()) for m in facts.members],
+                                  facts.specified]).encode())
+        outputs.update(f"{household.household_no}:{result.total}:{reduction};".encode())
+        total += result.total
+        before = previous.get(household.pk)
         if before is None or before.total != result.total or before.breakdown != breakdown:
-            new.append(_store(run, household, result, before, None, "当初賦課", breakdown))
-        if progress:
+            version = before.version + 1 if before else 1
+            amounts = tuple(result.amount(part) for part in PARTS)
+            rows.append((municipality, run.pk, household.pk, fiscal_year, version, household.head_person_no, None,
+                         "当初賦課", *amounts, reduction, result.total, breakdown, True, now))
+            if before is not None:
+                superseded.append(before.pk)
+        if len(rows) >= CHUNK:
+            changed += len(rows)
+            _write(rows, values, today)
+            rows = []
+        if progress and (i % 1000 == 0 or i == len(households)):
             progress(i, len(households))
-    superseded = [previous[a.household_id].pk for a in new if a.household_id in previous]
-    Assessment.objects.filter(pk__in=superseded).update(current=False)
-    Assessment.objects.bulk_create(new, batch_size=2000)
-    for a in new:
-        levies.submit_bills(_bills(a, values, "当初賦課", today))
+    for at in range(0, len(superseded), CHUNK):
+        Assessment.objects.filter(pk__in=superseded[at:at + CHUNK]).update(current=False)
+    changed += len(rows)
+    _write(rows, values, today)
     run.households = len(households)
-    run.total = sum(o[1] for o in outputs)
-    run.input_digest, run.output_digest = _digest(inputs), _digest(outputs)
+    run.total = total
+    run.input_digest, run.output_digest = inputs.hexdigest(), outputs.hexdigest()
     run.finished_at = timezone.now()
     run.save()
     audit.record("insurance.assessed", obj=run,
-                 detail={"fiscal_year": fiscal_year, "households": run.households, "changed": len(new),
+                 detail={"fiscal_year": fiscal_year, "households": run.households, "changed": changed,
                          "total": run.total, "output_digest": run.output_digest})
     return run
 

@@ -7,7 +7,10 @@ registry.public only.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
 
 from django.db import transaction
 
@@ -123,18 +126,69 @@ def _birthday(birth: dt.date, years: int) -> dt.date:
         return dt.date(birth.year + years, 3, 1)
 
 
+def _month_index(d: dt.date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _date_of(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+class CoverageRow(Protocol):
+    @property
+    def person_no(self) -> int: ...
+    @property
+    def coverage_start(self) -> dt.date: ...
+    @property
+    def coverage_end(self) -> dt.date | None: ...
+    @property
+    def former_insured(self) -> bool: ...
+
+
+class IncomeRow(Protocol):
+    @property
+    def aggregate_income(self) -> int: ...
+    @property
+    def salary_revenue(self) -> int: ...
+    @property
+    def pension_revenue(self) -> int: ...
+    @property
+    def declared(self) -> bool: ...
+
+
+class HouseholdRow(Protocol):
+    @property
+    def pk(self) -> int: ...
+    @property
+    def household_no(self) -> int: ...
+    @property
+    def head_person_no(self) -> int: ...
+    @property
+    def specified_since(self) -> dt.date | None: ...
+
+
+def _covered(coverages: Iterable[CoverageRow], fiscal_year: int, from_month: dt.date | None) -> list[int]:
+    """Month indexes (year × 12 + month − 1) of the fiscal year covered, in order."""
+    first = fiscal_year * 12 + 3
+    if from_month is not None:
+        first = max(first, _month_index(from_month))
+    last = fiscal_year * 12 + 15  # exclusive: April of the next fiscal year
+    covered: set[int] = set()
+    for c in coverages:
+        start = max(first, _month_index(c.coverage_start))
+        end = last if c.coverage_end is None else min(last, _month_index(c.coverage_end))
+        covered.update(range(start, end))
+    return sorted(covered)
+
+
 def covered_months(coverages: list[Coverage], fiscal_year: int, from_month: dt.date | None = None) -> list[dt.date]:
     """Months of the fiscal year covered: from the month of joining; to the month before the month of leaving."""
-    months: list[dt.date] = []
-    for month in fiscal_months(fiscal_year):
-        if from_month is not None and month < from_month:
-            continue
-        for c in coverages:
-            start = c.coverage_start.replace(day=1)
-            if month >= start and (c.coverage_end is None or month < c.coverage_end.replace(day=1)):
-                months.append(month)
-                break
-    return months
+    return [_date_of(i) for i in _covered(coverages, fiscal_year, from_month)]
+
+
+@lru_cache(maxsize=65536)
+def _care_range(birth: dt.date) -> tuple[int, int]:
+    return _month_index(_birthday(birth, 40) - ONE_DAY), _month_index(_birthday(birth, 65) - ONE_DAY)
 
 
 def care_months(birth: dt.date | None, months: list[dt.date]) -> int:
@@ -142,11 +196,11 @@ def care_months(birth: dt.date | None, months: list[dt.date]) -> int:
     containing the day before the 65th birthday."""
     if birth is None:
         return 0
-    start = (_birthday(birth, 40) - ONE_DAY).replace(day=1)
-    end = (_birthday(birth, 65) - ONE_DAY).replace(day=1)
-    return sum(1 for m in months if start <= m < end)
+    start, end = _care_range(birth)
+    return sum(1 for m in months if start <= _month_index(m) < end)
 
 
+@lru_cache(maxsize=65536)
 def is_preschool(birth: dt.date | None, fiscal_year: int) -> bool:
     """未就学児 for the whole fiscal year: still before 31 March after turning 6 at its start."""
     if birth is None:
@@ -156,54 +210,63 @@ def is_preschool(birth: dt.date | None, fiscal_year: int) -> bool:
     return end >= dt.date(fiscal_year + 1, 3, 31)
 
 
+def _age_on(birth: dt.date | None, on: dt.date) -> int:
+    if birth is None:
+        return 0
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
 @dataclass
 class HouseholdFacts:
-    household: NhiHousehold
+    household: HouseholdRow
     facts: Household
     person_nos: list[int]
 
 
-def household_facts(household: NhiHousehold, fiscal_year: int, *,
-                    coverages: list[Coverage] | None = None,
-                    incomes: dict[int, IncomeFact] | None = None,
-                    people: dict[int, public.ResidentView] | None = None,
+def household_facts(household: HouseholdRow, fiscal_year: int, *,
+                    coverages: Sequence[CoverageRow] | None = None,
+                    incomes: Mapping[int, IncomeRow] | None = None,
+                    births: Mapping[int, dt.date | None] | None = None,
                     from_month: dt.date | None = None) -> HouseholdFacts:
-    """The rules' facts of one household for a fiscal year (the batch passes preloaded rows)."""
+    """The rules' facts of one household for a fiscal year (the batch passes preloaded rows: coverages, incomes
+    of the previous year and birth dates by 宛名番号)."""
     if coverages is None:
-        coverages = list(Coverage.objects.filter(household=household))
-    by_person: dict[int, list[Coverage]] = {}
+        coverages = list(Coverage.objects.filter(household_id=household.pk))
+    by_person: dict[int, list[CoverageRow]] = {}
     for c in coverages:
         by_person.setdefault(c.person_no, []).append(c)
     person_nos = sorted(set(by_person) | {household.head_person_no})
     if incomes is None:
         incomes = {f.person_no: f for f in IncomeFact.objects.filter(person_no__in=person_nos,
                                                                      income_year=fiscal_year - 1)}
-    if people is None:
-        people = {}
+    if births is None:
+        births = {}
         for no in person_nos:
             found = public.person(no)
             if found is not None:
-                people[no] = found
+                births[no] = found.birth_date
     start = dt.date(fiscal_year, 4, 1)
     members: list[Member] = []
     for no in person_nos:
-        own = by_person.get(no, [])
-        months = covered_months(own, fiscal_year, from_month)
-        person = people.get(no)
-        birth = person.birth_date if person else None
-        age = (person.age_on(start) or 0) if person else 0
+        own = by_person.get(no, ())
+        months = _covered(own, fiscal_year, from_month)
+        birth = births.get(no)
+        if birth is None:
+            care = 0
+        else:
+            care_start, care_end = _care_range(birth)
+            care = sum(1 for m in months if care_start <= m < care_end)
         income = incomes.get(no)
-        former = any(c.former_insured for c in own) and not months
         members.append(Member(
-            age=age, insured=bool(months), months_insured=len(months),
+            age=_age_on(birth, start), insured=bool(months), months_insured=len(months),
             salary_revenue=income.salary_revenue if income else 0,
             pension_revenue=income.pension_revenue if income else 0,
             aggregate_income=income.aggregate_income if income else 0,
             income_declared=income.declared if income else False,
             preschool=is_preschool(birth, fiscal_year),
-            long_term_care_months=care_months(birth, months),
+            long_term_care_months=care,
             household_head=no == household.head_person_no,
-            former_insured=former,
+            former_insured=not months and any(c.former_insured for c in own),
         ))
     specified = ""
     if household.specified_since is not None:

@@ -1,10 +1,12 @@
-"""Search normalisation: full-/half-width and hiragana/katakana insensitive, spaces ignored."""
+"""Search normalisation: full-/half-width, hiragana/katakana and 異体字 insensitive, spaces ignored."""
 
 from __future__ import annotations
 
 import unicodedata
 
 import jaconv
+
+from lgcloud.platform.common.itaiji import fold
 
 _SPACES = str.maketrans("", "", " \u3000\t\r\n")
 # Long-vowel marks and dashes that people type interchangeably.
@@ -13,9 +15,10 @@ _DASHES = str.maketrans({"－": "-", "ー": "ー", "―": "-", "‐": "-", "−"
 
 def normalize(text: str | None) -> str:
     """NFKC (half-width kana → full-width, full-width ASCII → ASCII), hiragana → katakana, upper case,
-    no spaces. Applied to stored search keys and to what the clerk types, so both meet in the middle."""
+    no spaces, 異体字 folded (髙橋 → 高橋, 齋藤 → 斉藤; selectors dropped). Applied to stored search keys and to
+    what the clerk types, so both meet in the middle."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", text)
     text = jaconv.hira2kata(text)
-    return text.translate(_SPACES).translate(_DASHES).upper()
+    return fold(text.translate(_SPACES).translate(_DASHES).upper())

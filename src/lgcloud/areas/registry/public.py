@@ -25,6 +25,10 @@ from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.platform.tenancy.context import require_municipality
 
+# What `check_request` raises, for the areas that call it (they import nothing else of the registry).
+RestrictionAlert = restrictions.RestrictionAlert
+RestrictionRefused = restrictions.RestrictionRefused
+
 
 @dataclass(frozen=True)
 class ResidentView:
@@ -138,6 +142,12 @@ def residents_as_of(on: dt.date) -> Iterator[ResidentView]:
 def current_residents() -> list[ResidentView]:
     """Everyone resident now, from the current projection (fast; no history fold)."""
     return _current(_values(Person.objects.filter(status=Status.RESIDENT).order_by("person_no")))
+
+
+def birth_dates() -> dict[int, dt.date | None]:
+    """宛名番号 → 生年月日 of everyone in the register (resident or removed), in one query: for a batch that
+    only needs ages (e.g. the annual 国保税 assessment), without building a view of each person."""
+    return dict(Person.objects.order_by().values_list("person_no", "birth_date"))
 
 
 def household_members(household_no: int, on: dt.date | None = None) -> list[ResidentView]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Q
 
-from lgcloud.areas.revenue import ledger, payments, zengin
+from lgcloud.areas.revenue import ledger, matching, payments, zengin
 from lgcloud.areas.revenue.models import (
     Bill,
     DirectDebitAccount,
@@ -96,6 +96,7 @@ def import_cvs(content: bytes, filename: str) -> ImportResult:
     errors: list[LineError] = []
     parsed: list[tuple[int, str, payments.Incoming]] = []
     seen: dict[tuple[str, str], int] = {}
+    already = _existing([f"cvs:{r[3].strip()}:{r[5].strip()}" for r in rows[1:] if len(r) == len(CVS_HEADER)])
     for n, row in enumerate(rows[1:], 2):
         if not any(c.strip() for c in row):
             continue
@@ -122,9 +123,9 @@ def import_cvs(content: bytes, filename: str) -> ImportResult:
             errors.append(LineError(n, f"{seen[(kind, key)]}行目と同じ収納です（取扱番号 {handling}）"))
             continue
         seen[(kind, key)] = n
-        existing = Payment.objects.filter(dedupe_key=key).first()
-        if existing is not None and (kind == "速報" or existing.status != PaymentStatus.PRELIMINARY):
-            errors.append(LineError(n, f"取扱番号 {handling} の収納は取込済みです（{existing.source}）"))
+        existing = already.get(key)
+        if existing is not None and (kind == "速報" or existing[0] != PaymentStatus.PRELIMINARY):
+            errors.append(LineError(n, f"取扱番号 {handling} の収納は取込済みです（{existing[1]}）"))
             continue
         parsed.append((n, kind, payments.Incoming(paid_on, int(amount), PaymentChannel.CONVENIENCE_STORE,
                                                   reference=ref, payer=f"{chain}-{store}", source=filename,
@@ -134,19 +135,26 @@ def import_cvs(content: bytes, filename: str) -> ImportResult:
     with transaction.atomic():
         batch = ImportBatch.objects.create(kind="cvs", filename=filename[:200], sha256=digest, lines=len(parsed),
                                            created_by=current_actor().username)
-        result = ImportResult(batch)
-        for n, kind, incoming in parsed:
-            if kind == "速報":
-                result.payments.append(Payment.objects.create(
-                    paid_on=incoming.paid_on, amount=incoming.amount, channel=incoming.channel,
-                    reference=incoming.reference, payer=incoming.payer, status=PaymentStatus.PRELIMINARY,
-                    source=filename[:200], line_no=n, dedupe_key=incoming.dedupe_key,
-                    created_by=current_actor().username))
-                continue
-            Payment.objects.filter(dedupe_key=incoming.dedupe_key, status=PaymentStatus.PRELIMINARY).delete()
-            result.payments.append(payments.receive_payment(incoming))
+        final = [i for _, kind, i in parsed if kind == "確報"]
+        superseded = {i.dedupe_key for i in final}
+        actor = current_actor().username
+        preliminary = Payment.objects.bulk_create([
+            Payment(paid_on=i.paid_on, amount=i.amount, channel=i.channel, reference=i.reference, payer=i.payer,
+                    status=PaymentStatus.PRELIMINARY, source=filename[:200], line_no=n, dedupe_key=i.dedupe_key,
+                    created_by=actor)
+            for n, kind, i in parsed if kind == "速報" and i.dedupe_key not in superseded], batch_size=5000)
+        result = ImportResult(batch, preliminary + payments.receive_many(final, replaces_preliminary=True))
         _finish(batch, result)
     return result
+
+
+def _existing(keys: list[str]) -> dict[str, tuple[str, str]]:
+    """The payments already in under these keys: key → (status, source)."""
+    out: dict[str, tuple[str, str]] = {}
+    for batch in matching.chunks(keys):
+        out.update((k, (st, src)) for k, st, src in Payment.objects.filter(dedupe_key__in=batch)
+                   .values_list("dedupe_key", "status", "source"))
+    return out
 
 
 def _finish(batch: ImportBatch, result: ImportResult) -> None:
@@ -206,11 +214,12 @@ def import_debit_results(content: bytes, filename: str, year: int) -> ImportResu
     errors: list[LineError] = []
     seen: set[str] = set()
     incoming: list[payments.Incoming] = []
+    already = _existing([f"debit:{f.debit_date.isoformat()}:{d.customer_no}" for d in f.debits if d.result == "0"])
     for n, d in enumerate(f.debits, 2):
         if d.result != "0":
             continue
         key = f"debit:{f.debit_date.isoformat()}:{d.customer_no}"
-        if key in seen or Payment.objects.filter(dedupe_key=key).exists():
+        if key in seen or key in already:
             errors.append(LineError(n, f"顧客番号 {d.customer_no} の振替は取込済みか重複しています"))
             continue
         seen.add(key)
@@ -225,7 +234,7 @@ def import_debit_results(content: bytes, filename: str, year: int) -> ImportResu
     with transaction.atomic():
         batch = ImportBatch.objects.create(kind="zengin_debit_result", filename=filename[:200], sha256=digest,
                                            lines=len(f.debits), created_by=current_actor().username)
-        result = ImportResult(batch, [payments.receive_payment(i) for i in incoming])
+        result = ImportResult(batch, payments.receive_many(incoming))
         _finish(batch, result)
     return result
 

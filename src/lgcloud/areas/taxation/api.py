@@ -48,15 +48,15 @@ class CorrectionIn(Schema):
     reason: str
 
 
-def _need(request: HttpRequest) -> None:
-    if not request.auth.has_cap(Cap.TAXATION):  # type: ignore[attr-defined]
+def _need(request: HttpRequest, cap: str = Cap.TAXATION) -> None:
+    if not request.auth.has_cap(cap):  # type: ignore[attr-defined]
         raise PermissionDenied("この操作を行う権限がありません。")
 
 
 @router.get("/assessments/{fiscal_year}/{person_no}", response={200: FileOut, **ERRORS},
             summary="個人住民税の賦課（内訳つき、現在の版または version の版）")
 def get_assessment(request: HttpRequest, fiscal_year: int, person_no: int, version: int = 0) -> dict[str, Any]:
-    _need(request)
+    _need(request, Cap.TAXATION_VIEW)
     file = reading.open_file(fiscal_year, person_no, version or None)
     return {"assessment": reading.assessment_dict(file.assessment), "versions": [v.version for v in file.versions]}
 

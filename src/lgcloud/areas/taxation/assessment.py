@@ -32,6 +32,7 @@ from lgcloud.platform.common.errors import NotFound
 from lgcloud.platform.params import services as params
 
 LEVY_ORDINARY = "resident_tax.ordinary"
+LEVY_PAYROLL = "resident_tax.payroll"  # 特別徴収: the employer pays the 12 monthly amounts
 PAYROLL = "payroll_withholding"
 ORDINARY = "ordinary_collection"
 PENSION = "pension_withholding"
@@ -173,15 +174,38 @@ def _assess_one(t: Taxpayer, fiscal_year: int, values: dict[str, Any], version_h
         input_hash=input_hash, parameter_version=version_hash, facts=f, result=result, total=result["total"],
         collection_method=method, installments=rows,
     )
-    ordinary = [r for r in rows if r["method"] == ORDINARY]
-    if ordinary or current is not None:
-        levies.submit_bills(levies.BillSet(
-            levy=LEVY_ORDINARY, fiscal_year=fiscal_year, person_no=t.person_no,
-            lines=tuple(levies.BillLine(r["installment"], dt.date.fromisoformat(r["due_on"]), r["amount"])
-                        for r in ordinary),
-            reason=a.reason, effective_on=on, source_ref=f"assessment:{a.pk}:v{a.version}",
-        ))
+    submit(a, current, records, on)
     return Outcome(a, True)
+
+
+def _lines(rows: list[dict[str, Any]], method: str) -> tuple[levies.BillLine, ...]:
+    return tuple(levies.BillLine(r["installment"], dt.date.fromisoformat(r["due_on"]), r["amount"])
+                 for r in rows if r["method"] == method)
+
+
+def employer_of(records: Iterable[IncomeRecord], employers: list[str]) -> tuple[str, str]:
+    """The 特別徴収義務者 (payer number and name) of a payroll-withheld taxpayer: the first of its employers."""
+    if not employers:
+        return "", ""
+    names = {r.payer_no: r.payer_name for r in records if r.payer_no}
+    return employers[0], names.get(employers[0], "")
+
+
+def submit(a: Assessment, previous: Assessment | None, records: Iterable[IncomeRecord], on: dt.date) -> None:
+    """Hand the 調定 to revenue through the levies seam: the 普通徴収 instalments, and the 12 monthly 特別徴収
+    amounts (levy resident_tax.payroll, naming the employer that withholds them). A method that no longer
+    applies after a 更正 is sent empty, so revenue cancels what it held."""
+    ref = f"assessment:{a.pk}:v{a.version}"
+    ordinary = _lines(a.installments, ORDINARY)
+    if ordinary or previous is not None:
+        levies.submit_bills(levies.BillSet(levy=LEVY_ORDINARY, fiscal_year=a.fiscal_year, person_no=a.person_no,
+                                           lines=ordinary, reason=a.reason, effective_on=on, source_ref=ref))
+    payroll = _lines(a.installments, PAYROLL)
+    if payroll or (previous is not None and previous.collection_method == PAYROLL):
+        employer_no, employer_name = employer_of(records, list(a.facts.get("employers", [])))
+        levies.submit_bills(levies.BillSet(
+            levy=LEVY_PAYROLL, fiscal_year=a.fiscal_year, person_no=a.person_no, lines=payroll, reason=a.reason,
+            effective_on=on, source_ref=ref, detail={"employer_no": employer_no, "employer_name": employer_name}))
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """所得・課税証明書 (income_tax_certificate): issued through lgcloud.platform.documents, verifiable on /verify/.
 
 The certificate of FY N shows the income of N − 1 and the 個人住民税 assessed on it (the current version). A
-request about a person under a 支援措置 is refused unless the person asks for themselves (the register's public
-interface says only that a measure is in force, not who the offender is): the refusal is audited.
+request goes through the register's 抑止・支援措置 check (registry.public.check_request) exactly as the registry's
+certificates do: refused (audited) for a requester who is the person a 支援措置 protects the taxpayer from, alerts to
+acknowledge otherwise.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils import timezone
 from lgcloud.areas.registry import public
 from lgcloud.areas.taxation.models import Assessment
 from lgcloud.platform.audit import services as audit
-from lgcloud.platform.common.errors import LgcloudError, NotFound, ValidationFailed
+from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.common.wareki import format_fiscal_year, format_wareki
 from lgcloud.platform.documents import pdf
 from lgcloud.platform.documents import services as documents
@@ -27,10 +28,7 @@ from lgcloud.platform.tenancy.context import require_municipality
 KIND = "taxation.income_tax_certificate"
 TITLE = "所得・課税証明書"
 SELF = "本人"
-
-
-class CertificateRefused(LgcloudError):
-    status_code = 403
+RELATIONSHIPS = [(SELF, "本人"), ("同一世帯", "同一世帯の者"), ("代理人", "代理人")]
 
 
 def _yen(v: int) -> str:
@@ -66,23 +64,47 @@ def _blocks(a: Assessment, address: str, birth_date: dt.date | None) -> list[lis
     return [person, income, tax]
 
 
-def issue(fiscal_year: int, person_no: int, *, requester_name: str, requester_relationship: str,
-          purpose: str) -> tuple[IssuedDocument, bytes]:
-    """Issue the 所得・課税証明書 of one taxpayer (the current assessment of the year)."""
+def check_requester(person_nos: list[int], kind: str, *, requester_name: str, requester_relationship: str,
+                    requester_kana: str = "", requester_birth_date: dt.date | None = None,
+                    requester_person_no: int | None = None, acknowledge_alerts: bool = False) -> list[str]:
+    """The register's 抑止・支援措置 check of a counter document about these persons, exactly as the registry's
+    certificates do it (through registry.public.check_request): a requester who is (or may be) the person a
+    支援措置 protects them from is refused (403, audited); otherwise the alerts must be acknowledged (409)."""
+    if requester_relationship == SELF and requester_person_no is None and len(person_nos) == 1:
+        requester_person_no = person_nos[0]
+    try:
+        return public.check_request(person_nos, action="issue", requester_name=requester_name,
+                                    requester_kana=requester_kana, requester_birth_date=requester_birth_date,
+                                    requester_person_no=requester_person_no, acknowledge_alerts=acknowledge_alerts)
+    except public.RestrictionRefused as e:
+        e.persist()
+        with transaction.atomic():
+            audit.record(f"taxation.refused.{kind}", object_type="Person",
+                         object_id=",".join(str(n) for n in person_nos), purpose=str(e)[:200],
+                         detail={"alert": True, "requester_name": requester_name,
+                                 "requester_relationship": requester_relationship})
+        raise
+
+
+def require_requester(requester_name: str, purpose: str) -> None:
     if not requester_name.strip():
         raise ValidationFailed("請求者の氏名を入力してください。", field="requester_name")
     if not purpose.strip():
         raise ValidationFailed("証明書の使用目的を入力してください。", field="purpose")
+
+
+def issue(fiscal_year: int, person_no: int, *, requester_name: str, requester_relationship: str,
+          purpose: str, requester_kana: str = "", requester_birth_date: dt.date | None = None,
+          acknowledge_alerts: bool = False) -> tuple[IssuedDocument, bytes]:
+    """Issue the 所得・課税証明書 of one taxpayer (the current assessment of the year)."""
+    require_requester(requester_name, purpose)
     a = Assessment.objects.filter(fiscal_year=fiscal_year, person_no=person_no, is_current=True).first()
     if a is None:
         raise NotFound("この年度の賦課の記録がないため、証明書を発行できません。")
+    check_requester([person_no], "income_tax_certificate", requester_name=requester_name,
+                    requester_relationship=requester_relationship, requester_kana=requester_kana,
+                    requester_birth_date=requester_birth_date, acknowledge_alerts=acknowledge_alerts)
     view = public.person(person_no)
-    if view is not None and view.protected and requester_relationship != SELF:
-        with transaction.atomic():
-            audit.record("taxation.refused.income_tax_certificate", obj=a, purpose=purpose[:200],
-                         detail={"alert": True, "person_no": person_no, "requester_name": requester_name,
-                                 "requester_relationship": requester_relationship})
-        raise CertificateRefused("支援措置の対象者の証明書は、本人からの請求以外には交付できません。")
     municipality = require_municipality()
     with transaction.atomic():
         issued_at = timezone.now()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lgcloud.areas.taxation import views
+from lgcloud.areas.taxation import property_views, views
 
 app_name = "taxation"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("<int:fy>/<int:person_no>/certificate/", views.certificate, name="certificate"),
     path("income/<int:record_id>/correct/", views.correct, name="correct"),
     path("unmatched/<int:record_id>/", views.unmatched, name="unmatched"),
+    path("property/", property_views.home, name="property_home"),
+    path("property/owners/<int:owner_id>/", property_views.owner, name="property_owner"),
+    path("property/owners/<int:owner_id>/certificate/<str:which>/", property_views.owner_certificate,
+         name="property_certificate"),
 ]

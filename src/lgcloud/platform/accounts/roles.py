@@ -46,7 +46,8 @@ class Cap:
     RESTRICTION_LIFT = "registry.restriction.lift"
     RESTRICTION_TEMP_LIFT = "registry.restriction.temp_lift"
     SUPPORT_MEASURE = "registry.support_measure"
-    TAXATION = "taxation"
+    TAXATION = "taxation"  # assess, correct, enter income and property, issue tax documents
+    TAXATION_VIEW = "taxation.view"  # read tax data (the tax role and administrators)
     REVENUE_VIEW = "revenue.view"  # the ledger: accounts, payments, arrears (read)
     REVENUE_CHANGE = "revenue.change"  # post payments, import files, reminders, plans, refunds, write-offs
     INSURANCE = "insurance"
@@ -67,14 +68,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # 窓口業務の民間委託: prepares entries; a municipal clerk decides.
     Role.COUNTER_CONTRACTOR: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.REGISTRY_PREPARE}),
-    Role.TAX: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.TAXATION, Cap.REVENUE_VIEW}),
+    Role.TAX: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.TAXATION, Cap.TAXATION_VIEW, Cap.REVENUE_VIEW}),
     Role.COLLECTION: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.REVENUE_VIEW, Cap.REVENUE_CHANGE}),
     Role.INSURANCE: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.INSURANCE}),
     Role.PENSION: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.PENSION}),
     Role.WELFARE: frozenset({Cap.PERSONAL_DATA, Cap.REGISTRY_VIEW, Cap.WELFARE}),
     Role.MUNICIPAL_ADMIN: frozenset(
         {Cap.PERSONAL_DATA, Cap.MUNICIPALITY_ADMIN, Cap.PARAMS_OVERRIDE, Cap.AUDIT_VIEW, Cap.REGISTRY_VIEW,
-         Cap.RESTRICTION_SET, Cap.RESTRICTION_LIFT, Cap.RESTRICTION_TEMP_LIFT, Cap.SUPPORT_MEASURE}
+         Cap.RESTRICTION_SET, Cap.RESTRICTION_LIFT, Cap.RESTRICTION_TEMP_LIFT, Cap.SUPPORT_MEASURE,
+         Cap.TAXATION_VIEW}
     ),
     # Secretariat and operator never see personal data: aggregates only.
     Role.GROUP_SECRETARIAT: frozenset({Cap.GROUP_MANAGE, Cap.GROUP_REPORTS}),

@@ -39,6 +39,7 @@ class VendorItems:
     numbers: frozenset[str] = frozenset()  # full-width digits and separators → ASCII digits
     integers: frozenset[str] = frozenset()  # numbers stored as int
     nfkc: frozenset[str] = frozenset()  # NFKC-normalised (postal codes, card numbers)
+    dates: frozenset[str] = frozenset()  # further items read as dates (the layout's 年月日 items are)
     defaults: Mapping[str, Any] = field(default_factory=dict)
 
 

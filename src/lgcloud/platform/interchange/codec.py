@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from lgcloud.platform.interchange.gaiji import GaijiMap, unmapped
 from lgcloud.platform.interchange.layout import FileDef, Item, Layout
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -166,8 +167,9 @@ def write_file(layout: Layout, fdef: FileDef, rows: list[dict[str, Any]], path: 
 
 
 def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems: list[Problem],
-              max_bytes: int = MAX_FILE_BYTES) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Decoded rows with their line numbers; every problem is appended to `problems`, bad rows skipped."""
+              max_bytes: int = MAX_FILE_BYTES, gaiji: GaijiMap | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Decoded rows with their line numbers; every problem is appended to `problems`, bad rows skipped.
+    The 外字 table, if any, is applied to the text first; a private-use character left is refused."""
     enc = encoding_name(encoding)
     size = path.stat().st_size
     if size > max_bytes:
@@ -184,6 +186,8 @@ def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems
         problems.append(Problem(fdef.file, line, "", "", f"文字コード {encoding} として読めないバイト列があります"
                                                          "（文字コードの指定を確認してください）"))
         return
+    if gaiji is not None:
+        text = gaiji.apply(text)
     if text and not text.endswith(("\n", "\r")):
         problems.append(Problem(fdef.file, text.count("\n") + 1, "", "", "ファイルの最後の行が改行で終わっていません（途中で切れている可能性）"))
         return
@@ -223,6 +227,8 @@ def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems
         ok = True
         for item, i in zip(fdef.items, index, strict=True):
             value, error = decode(layout, item, fields[i])
+            if error is None and isinstance(value, str):
+                error = unmapped(value, gaiji)
             if error:
                 problems.append(Problem(fdef.file, line, item.name, fields[i], error))
                 ok = False

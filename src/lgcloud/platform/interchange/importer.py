@@ -23,6 +23,7 @@ from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import PermissionDenied, ValidationFailed
 from lgcloud.platform.interchange.adapters import Adapter, Progress, Rows, get_adapter
 from lgcloud.platform.interchange.codec import Problem, encoding_name, read_file
+from lgcloud.platform.interchange.gaiji import GaijiMap, GaijiMapError, load_gaiji_map
 from lgcloud.platform.interchange.layout import FileDef, Layout
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
@@ -80,6 +81,20 @@ def encoding_of(folder: Path, encoding: str | None, problems: list[Problem]) -> 
         return "utf-8"
 
 
+def gaiji_map_of(folder: Path, path: Path | None, problems: list[Problem]) -> GaijiMap | None:
+    """The 外字 table named by the caller, else the one the manifest names (`gaiji_map`, relative to the folder)."""
+    if path is None:
+        named = read_manifest(folder, []).get("gaiji_map") if (folder / MANIFEST).is_file() else None
+        if not named:
+            return None
+        path = folder / str(named)
+    try:
+        return load_gaiji_map(path)
+    except GaijiMapError as e:
+        problems.append(Problem(path.name, 0, "", "", str(e)))
+        return None
+
+
 def adapter_for(folder: Path, layout: str | None) -> Adapter:
     """The adapter named, else the one the manifest names, else the only one registered."""
     if layout is None and (folder / MANIFEST).is_file():
@@ -98,14 +113,14 @@ def require_sensitive(adapter: Adapter, purpose: str, verb: str) -> None:
 
 
 def load_file(layout: Layout, fdef: FileDef, folder: Path, encoding: str, problems: list[Problem],
-              required: bool = True) -> Rows:
+              required: bool = True, gaiji: GaijiMap | None = None) -> Rows:
     """A file's decoded rows; a missing file, a bad row or a repeated key is a problem."""
     path = folder / fdef.file
     if not path.exists():
         if required:
             problems.append(Problem(fdef.file, 0, "", "", f"{fdef.name}ファイル（{fdef.file}）がありません"))
         return []
-    rows = list(read_file(layout, fdef, path, encoding, problems))
+    rows = list(read_file(layout, fdef, path, encoding, problems, gaiji=gaiji))
     seen: dict[tuple[Any, ...], int] = {}
     unique = []
     for line, row in rows:
@@ -120,7 +135,7 @@ def load_file(layout: Layout, fdef: FileDef, folder: Path, encoding: str, proble
 
 
 def read_batch(adapter: Adapter, folder: Path, encoding: str, include_sensitive: bool, problems: list[Problem],
-               progress: Progress | None = None) -> Any:
+               progress: Progress | None = None, gaiji: GaijiMap | None = None) -> Any:
     """Every file of the layout, decoded and staged by the adapter."""
     layout = adapter.layout
     batch = adapter.new_batch()
@@ -133,7 +148,7 @@ def read_batch(adapter: Adapter, folder: Path, encoding: str, include_sensitive:
                 problems.append(Problem(fdef.file, 0, "", "", f"{fdef.name}ファイルを取り込むには、団体管理者が明示して"
                                                               "指定し利用目的を入力する必要があります"))
             continue
-        rows = load_file(layout, fdef, folder, encoding, problems, fdef.code not in adapter.optional_files)
+        rows = load_file(layout, fdef, folder, encoding, problems, fdef.code not in adapter.optional_files, gaiji)
         adapter.stage(batch, fdef, rows, problems)
         if len(problems) > ERROR_LIMIT:
             break
@@ -143,9 +158,10 @@ def read_batch(adapter: Adapter, folder: Path, encoding: str, include_sensitive:
 def import_municipality(folder: Path, *, layout: str | None = None, encoding: str | None = None,
                         dry_run: bool = False, replace: bool = False, include_sensitive: bool = False,
                         purpose: str = "", progress: Progress | None = None, batch: Any = None,
-                        prior_problems: list[Problem] | None = None) -> ImportResult:
+                        prior_problems: list[Problem] | None = None, gaiji_map: Path | None = None) -> ImportResult:
     """Validate all files; unless dry_run, write everything in one transaction, or nothing.
-    `batch` and `prior_problems` come from another system's files read through a mapping."""
+    `batch` and `prior_problems` come from another system's files read through a mapping. `gaiji_map`: the
+    vendor's 外字 table (else the manifest's `gaiji_map`), applied before validation."""
     municipality = require_municipality()
     result = ImportResult(problems=list(prior_problems or []))
     adapter = adapter_for(folder, layout)
@@ -155,8 +171,9 @@ def import_municipality(folder: Path, *, layout: str | None = None, encoding: st
         if not folder.is_dir():
             raise ValidationFailed(f"フォルダ {folder} がありません。", field="dir")
         result.encoding = encoding_of(folder, encoding, result.problems)
+        gaiji = gaiji_map_of(folder, gaiji_map, result.problems)
         if not result.problems:
-            batch = read_batch(adapter, folder, result.encoding, include_sensitive, result.problems, progress)
+            batch = read_batch(adapter, folder, result.encoding, include_sensitive, result.problems, progress, gaiji)
         else:
             batch = adapter.new_batch()
     if not result.problems:

@@ -23,7 +23,7 @@ from lgcloud.platform.worklists.catalog import handler, register_queue
 if TYPE_CHECKING:
     from lgcloud.platform.worklists.models import WorkItem
 
-__all__ = ["WorkItem", "decide", "handler", "raise_item", "register_queue", "resolve"]
+__all__ = ["WorkItem", "decide", "handler", "raise_item", "raise_items", "register_queue", "resolve"]
 
 
 def __getattr__(name: str) -> Any:
@@ -38,6 +38,12 @@ def raise_item(queue: str, **kwargs: Any) -> WorkItem:
     from lgcloud.platform.worklists.services import raise_item as _raise
 
     return _raise(queue, **kwargs)
+
+
+def raise_items(queue: str, items: list[dict[str, Any]]) -> int:
+    from lgcloud.platform.worklists.services import raise_items as _raise_items
+
+    return _raise_items(queue, items)
 
 
 def decide(item_id: int, accept: bool, note: str = "") -> WorkItem:

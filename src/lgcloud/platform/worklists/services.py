@@ -57,6 +57,39 @@ def raise_item(queue: str, *, subject_ref: str, title: str, reason: str = "", pr
     return item
 
 
+@transaction.atomic
+def raise_items(queue: str, items: list[dict[str, Any]]) -> int:
+    """Raise many items on `queue` at once (a day's file): one insert and one audit record for the lot. Each dict
+    holds raise_item's keyword arguments; items whose dedupe_key is already on the queue are left out. Returns
+    how many were raised."""
+    municipality = require_municipality()
+    if not items:
+        return 0
+    for it in items:
+        link = it.get("link", "")
+        if not queue or not str(it.get("title", "")).strip() or not it.get("capability"):
+            raise ValidationFailed("処理待ちの登録には一覧・件名・権限が必要です。", field="title")
+        if link and (not link.startswith("/") or link.startswith("//")):
+            raise ValidationFailed("処理する画面はこのシステム内のパス（/ で始まる）で指定してください。", field="link")
+    keys = [it["dedupe_key"] for it in items if it.get("dedupe_key")]
+    existing: set[str] = set()
+    for i in range(0, len(keys), 900):
+        existing.update(WorkItem.objects.filter(queue=queue, dedupe_key__in=keys[i:i + 900])
+                        .values_list("dedupe_key", flat=True))
+    by = current_actor().username
+    new = [WorkItem(municipality_id=municipality.pk, queue=queue, title=it["title"][:200],
+                    subject_ref=it.get("subject_ref", "")[:120], reason=it.get("reason", ""),
+                    proposed_action=it.get("proposed_action", ""), payload=it.get("payload") or {},
+                    capability=it["capability"], link=it.get("link", "")[:300], raised_by=by,
+                    dedupe_key=it.get("dedupe_key") or "")
+           for it in items if not it.get("dedupe_key") or it["dedupe_key"] not in existing]
+    WorkItem.objects.bulk_create(new, batch_size=2000)
+    if new:
+        audit.record("worklists.raised", object_type="WorkItem", object_id=f"{queue}:{len(new)}",
+                     detail={"queue": queue, "count": len(new), "subjects": [w.subject_ref for w in new[:1000]]})
+    return len(new)
+
+
 @dataclass
 class Listing:
     items: list[WorkItem]

@@ -30,6 +30,7 @@ PART_LABELS = {
 }
 ROUNDINGS = ("reduce_then_truncate", "truncate_after_reduction")
 SPECIFIED = ("", "specified", "specified_continuing")
+PRESCHOOL_PARTS = ("medical", "elderly_support")  # the 未就学児 均等割 reduction applies to these parts
 
 
 @dataclass(frozen=True)
@@ -147,11 +148,14 @@ class Household:
 
 @dataclass
 class PartResult:
+    """One part's levies (yen, fractions truncated as shown in the breakdown; the part's amount is computed from
+    their exact sum)."""
+
     part: str
-    income_levy: Fraction = Fraction(0)
-    asset_levy: Fraction = Fraction(0)
-    per_capita_levy: Fraction = Fraction(0)
-    per_household_levy: Fraction = Fraction(0)
+    income_levy: int = 0
+    asset_levy: int = 0
+    per_capita_levy: int = 0
+    per_household_levy: int = 0
     before_cap: int = 0
     capped: bool = False
     amount: int = 0
@@ -160,10 +164,10 @@ class PartResult:
     def as_dict(self) -> dict[str, Any]:
         return {
             "label": PART_LABELS[self.part],
-            "income_levy": int(self.income_levy),
-            "asset_levy": int(self.asset_levy),
-            "per_capita_levy": int(self.per_capita_levy),
-            "per_household_levy": int(self.per_household_levy),
+            "income_levy": self.income_levy,
+            "asset_levy": self.asset_levy,
+            "per_capita_levy": self.per_capita_levy,
+            "per_household_levy": self.per_household_levy,
             "before_cap": self.before_cap,
             "capped": self.capped,
             "amount": self.amount,
@@ -270,6 +274,13 @@ def _percent(rate_percent: Decimal | int) -> Fraction:
     return Fraction(Decimal(rate_percent)) / 100
 
 
+@lru_cache(maxsize=256)
+def _ratio(rate_percent: Decimal | int) -> tuple[int, int]:
+    """A percentage as an exact ratio numerator / denominator of integers."""
+    rate = _percent(rate_percent)
+    return rate.numerator, rate.denominator
+
+
 @lru_cache(maxsize=4096)
 def reduce(amount: int, rate_percent: Decimal | int, rounding: str) -> int:
     """`amount` less `rate_percent`% of it, yen fractions handled by the member's rounding method."""
@@ -279,10 +290,6 @@ def reduce(amount: int, rate_percent: Decimal | int, rounding: str) -> int:
     if rounding == "truncate_after_reduction":
         return int(amount * (1 - rate))  # floor: amounts are non-negative
     return amount - int(amount * rate)
-
-
-def _truncate100(value: Fraction) -> int:
-    return int(value) // 100 * 100
 
 
 def assess(household: Household, p: NhiParameters) -> NhiTaxResult:
@@ -302,31 +309,45 @@ def assess(household: Household, p: NhiParameters) -> NhiTaxResult:
         if not members:
             result.parts[part] = r
             continue
-        income_rate, asset_rate = _percent(rates.income_rate), _percent(rates.asset_rate)
+        # Σ over members of amount × months / 12, summed exactly in integers and divided once (the same rational
+        # numbers as a per-member sum of fractions, computed much faster for the annual batch).
+        plain = reduce(rates.per_capita, statutory, p.rounding)
+        preschool = reduce(plain, p.preschool_reduction_rate, p.rounding) if part in PRESCHOOL_PARTS else plain
+        minor = reduce(plain, p.minor_child_support_reduction_rate, p.rounding) if part == "child_support" else plain
+        income_sum = asset_sum = capita_sum = 0
         for m, months in members:
-            share = Fraction(months, 12)
-            base = max(0, m.aggregate_income - p.basic_deduction)
-            if base:
-                r.income_levy += income_rate * base * share
+            base = m.aggregate_income - p.basic_deduction
+            if base > 0:
+                income_sum += base * months
             if m.property_tax:
-                r.asset_levy += asset_rate * m.property_tax * share
-            per_capita = reduce(rates.per_capita, statutory, p.rounding)
-            if m.preschool and part in ("medical", "elderly_support"):
-                per_capita = reduce(per_capita, p.preschool_reduction_rate, p.rounding)
+                asset_sum += m.property_tax * months
+            per_capita = plain
+            if m.preschool and part in PRESCHOOL_PARTS:
+                per_capita = preschool
             if part == "child_support" and m.is_minor:
-                per_capita = reduce(per_capita, p.minor_child_support_reduction_rate, p.rounding)
-            r.per_capita_levy += per_capita * share
+                per_capita = minor
+            capita_sum += per_capita * months
         per_household = rates.per_household
         if household.specified == "specified":
             per_household = reduce(per_household, p.specified_household_rate, p.rounding)
         elif household.specified == "specified_continuing":
             per_household = reduce(per_household, p.specified_continuing_household_rate, p.rounding)
         per_household = reduce(per_household, statutory, p.rounding)
-        r.per_household_levy = per_household * Fraction(max(months for _, months in members), 12)
-        total = r.income_levy + r.asset_levy + r.per_capita_levy + r.per_household_levy
-        r.before_cap = _truncate100(total)
-        r.capped = total > rates.cap
-        r.amount = _truncate100(min(total, Fraction(rates.cap)))
+        household_sum = per_household * max(months for _, months in members)
+        # exact total = income_rate × income_sum / 12 + asset_rate × asset_sum / 12 + (capita + household) / 12,
+        # as one integer numerator over a common denominator (parts are truncated to 100 yen after the cap)
+        ia, ib = _ratio(rates.income_rate)
+        aa, ab = _ratio(rates.asset_rate)
+        denominator = 12 * ib * ab
+        numerator = ia * income_sum * ab + aa * asset_sum * ib + (capita_sum + household_sum) * ib * ab
+        r.income_levy = ia * income_sum // (12 * ib)
+        r.asset_levy = aa * asset_sum // (12 * ab)
+        r.per_capita_levy = capita_sum // 12
+        r.per_household_levy = household_sum // 12
+        cap = rates.cap * denominator
+        r.before_cap = numerator // denominator // 100 * 100
+        r.capped = numerator > cap
+        r.amount = min(numerator, cap) // denominator // 100 * 100
         result.parts[part] = r
     result.total = sum(r.amount for r in result.parts.values())
     return result

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lgcloud.areas.registry.interchange import collect, coverage, history, staging, writing
+from lgcloud.areas.registry.interchange import collect, coverage, dated_history, history, staging, writing
 from lgcloud.areas.registry.interchange import vendor as vendor_file
 from lgcloud.areas.registry.models import Person
 from lgcloud.platform.interchange.adapters import Adapter, Progress, Rows, register_adapter
@@ -47,7 +47,7 @@ class RegistryAdapter(Adapter):
         if problems:
             return
         if not batch.events:
-            history.synthesize_history(batch)
+            dated_history.synthesize_history(batch)
         history.check_history(batch, problems)
 
     def counts(self, batch: staging.Batch) -> dict[str, int]:

@@ -1,21 +1,16 @@
 """The registry's side of an import, second part: the event history. Files with a history must fold
 (with the register's own fold, `engine.fold_changes`) into exactly the persons and households in the
-files; files without one (another system's) get one 「データ移行による記載」 event per household."""
+files; files without one (another system's) get a history standing on their dates (`dated_history`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.utils import timezone
-
 from lgcloud.areas.registry import engine
 from lgcloud.areas.registry.interchange.staging import Batch
-from lgcloud.areas.registry.models import EventKind
 from lgcloud.platform.interchange.codec import Problem
-from lgcloud.platform.tenancy.context import current_actor
 
 _PERSON_KEYS = set(engine.PERSON_ITEMS) - {"household_id", "individual_number_enc", "individual_number_hash",
                                           "individual_number_last4"} | {"household_no", "individual_number"}
@@ -60,25 +55,6 @@ def _normal(key: str, value: Any) -> Any:
     if key == "individual_number":
         return str(value).zfill(12)
     return value
-
-
-def synthesize_history(b: Batch) -> None:
-    """Files without a history (another system's): one 「データ移行による記載」 event per household."""
-    now = timezone.now().replace(microsecond=0)
-    by_household: dict[int, list[int]] = defaultdict(list)
-    for no, m in sorted(b.memberships.items()):
-        by_household[m["household_no"]].append(no)
-    n = 0
-    for hno in sorted(b.households):
-        changes = [{"target": "household", "no": hno, "set": stored("household", file_state(b, "household", hno))}]
-        for no in by_household.get(hno, []):
-            changes.append({"target": "person", "no": no,
-                            "set": stored("person", file_state(b, "person", no))})
-        n += 1
-        b.events.append({"event_no": n, "kind": EventKind.MIGRATION, "effective_on": timezone.localdate(),
-                         "notified_on": None, "processed_at": now, "clerk": current_actor().username,
-                         "role": current_actor().role, "channel": "import", "reason": "データ移行", "corrects": None,
-                         "cancels": None, "changes": changes, "_line": 0})
 
 
 def check_history(b: Batch, problems: list[Problem]) -> None:

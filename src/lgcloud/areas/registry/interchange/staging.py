@@ -4,6 +4,7 @@ then the references between files (one head per household, known numbers, unique
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from typing import Any
 
@@ -32,6 +33,9 @@ class Batch:
         self.events: list[dict[str, Any]] = []
         self.restrictions: list[dict[str, Any]] = []
         self.support: list[dict[str, Any]] = []
+        # Another system's 異動事由 per person (宛名番号 → {"kind", "on", "_line"}): the kind of the row's
+        # last 異動, for the history synthesised from the files (`history.synthesize_history`).
+        self.last_events: dict[int, dict[str, Any]] = {}
 
 
 def check_person(fdef: FileDef, line: int, row: dict[str, Any], status: str, problems: list[Problem]) -> dict[str, Any] | None:
@@ -74,11 +78,29 @@ def check_person(fdef: FileDef, line: int, row: dict[str, Any], status: str, pro
         problems.append(Problem(fdef.file, line, "死亡日", str(death), "死亡日が生年月日より前です"))
     if birth and removed and removed < birth:
         problems.append(Problem(fdef.file, line, "消除日", str(removed), "消除日が生年月日より前です"))
+    _check_lifetime(fdef, line, row, problems)
     if row["resident_type"] == "foreign" and not row.get("alphabet_name"):
         problems.append(Problem(fdef.file, line, "氏名（アルファベット）", "", "外国人住民は氏名（アルファベット）が必須です"))
     if row["resident_type"] == "japanese" and not row.get("family_name"):
         problems.append(Problem(fdef.file, line, "氏", "", "日本人住民は氏が必須です"))
     return row if len(problems) == bad else None
+
+
+def _check_lifetime(fdef: FileDef, line: int, row: dict[str, Any], problems: list[Problem]) -> None:
+    """What the history synthesised from the files stands on: a foreign resident's nationality and category,
+    a 除票's removal date and reason, a residence that does not end before it began."""
+    if row["resident_type"] == "foreign":
+        for code, what in (("nationality", "国籍・地域"), ("foreign_category", "外国人住民区分（中長期在留者・特別永住者など）")):
+            if not row.get(code):
+                problems.append(Problem(fdef.file, line, fdef.item(code).name, "", f"外国人住民は{what}が必須です"))
+    if row["status"] == Status.REMOVED:
+        for code, what in (("removed_on", "消除日"), ("removal_reason", "消除事由")):
+            if not row.get(code):
+                problems.append(Problem(fdef.file, line, fdef.item(code).name, "", f"除票は{what}が必須です"))
+    began, removed = row.get("became_resident_on"), row.get("removed_on")
+    if isinstance(began, dt.date) and isinstance(removed, dt.date) and removed < began:
+        problems.append(Problem(fdef.file, line, fdef.item("removed_on").name, str(removed),
+                                "消除日が住民となった年月日より前です"))
 
 
 def stage(b: Batch, fdef: FileDef, rows: Rows, problems: list[Problem]) -> None:

@@ -20,6 +20,8 @@ class Command(TenantCommand):
         sub = parser.add_subparsers(dest="subcommand", required=True)
         verify = sub.add_parser("verify", help="異動の記録から住民票・世帯を再構成し、現在の記録と比べます")
         self.municipality_argument(verify)
+        reindex = sub.add_parser("reindex", help="検索用の列を現在の正規化（異体字の同一視を含む）で作り直します")
+        self.municipality_argument(reindex)
         residents = sub.add_parser("residents", help="基準日時点の住民（除票）一覧（CSV または JSON、監査記録あり）")
         self.municipality_argument(residents)
         residents.add_argument("--as-of", required=True, help="基準日（西暦または和暦）")
@@ -32,6 +34,9 @@ class Command(TenantCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["subcommand"] == "residents":
             self._residents(options)
+            return
+        if options["subcommand"] == "reindex":
+            self._reindex()
             return
         diffs = engine.verify_projection()
         violations = invariants.verify_history()
@@ -46,6 +51,18 @@ class Command(TenantCommand):
             who = f"宛名番号 {v.person_no}" if v.person_no else f"世帯番号 {v.household_no}"
             self.stderr.write(f"{who}（{v.on:%Y-%m-%d}）: {v.message}")
         raise CommandError(f"{len(diffs)}件の差異と{len(violations)}件の履歴上の不整合があります。")
+
+    def _reindex(self) -> None:
+        from lgcloud.areas.registry.models import Person, SearchKey
+        from lgcloud.areas.registry.reindex import refold
+        from lgcloud.platform.audit import services as audit
+        from lgcloud.platform.tenancy.context import require_municipality
+
+        counts = refold(Person, SearchKey)
+        audit.record("registry.reindex", object_type="Municipality", object_id=require_municipality().pk,
+                     purpose="検索用の列の再作成", detail=counts)
+        self.stdout.write(f"検索用の列を作り直しました: 検索キー {counts['keys']}件、重複の削除 "
+                          f"{counts['duplicate_keys_removed']}件、住民票 {counts['persons']}件")
 
     def _residents(self, options: dict[str, Any]) -> None:
         try:

@@ -23,10 +23,20 @@ class Command(TenantCommand):
         parser.add_argument("--dry-run", action="store_true", help="検証のみ行い、登録しない")
         parser.add_argument("--replace", action="store_true", help="既存の住民記録を置き換える（一括・原子的）")
         parser.add_argument("--mapping", help="他システムのCSVの対応定義（YAML）")
+        parser.add_argument("--gaiji-map", help="外字対応表（CSV: 外字コード,文字,MJ文字図形名,備考。docs/gaiji.md）")
         parser.add_argument("--include-sensitive", "--include-support-measures", dest="include_sensitive",
                             action="store_true", help="要配慮のファイル（支援措置など）も取り込む（要: --purpose）")
         parser.add_argument("--purpose", default="")
         parser.add_argument("--report", help="エラー一覧CSVの出力先（既定: DIR/import_errors.csv）")
+
+    @staticmethod
+    def _gaiji(path: Path) -> Any:
+        from lgcloud.platform.interchange.gaiji import GaijiMapError, load_gaiji_map
+
+        try:
+            return load_gaiji_map(path)
+        except GaijiMapError as e:
+            raise CommandError(str(e)) from None
 
     def handle(self, *args: Any, **options: Any) -> None:
         folder = Path(options["dir"])
@@ -39,13 +49,16 @@ class Command(TenantCommand):
                 mapping = load_mapping(Path(options["mapping"]))
             except MappingError as e:
                 raise CommandError(str(e)) from None
+            if options.get("gaiji_map"):
+                mapping.gaiji = self._gaiji(Path(options["gaiji_map"]))
             batch = read_vendor(mapping, folder, problems)
             options["layout"] = options["layout"] or mapping.layout
         result = import_municipality(folder, layout=options["layout"], encoding=options["encoding"],
                                      dry_run=options["dry_run"], replace=options["replace"],
                                      include_sensitive=options["include_sensitive"],
                                      purpose=options["purpose"], progress=progress_bar, batch=batch,
-                                     prior_problems=problems)
+                                     prior_problems=problems,
+                                     gaiji_map=Path(options["gaiji_map"]) if options.get("gaiji_map") else None)
         if not result.ok:
             report = Path(options.get("report") or folder / "import_errors.csv")
             report.write_text(result.report_csv(), encoding="utf-8")
