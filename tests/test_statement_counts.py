@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from lgcloud.areas.registry.models import Household, Person
@@ -25,6 +26,15 @@ MAX_STATEMENTS = {
     "api_search": 8,
     "api_move": 32,
 }
+
+
+# PostgreSQL: a 異動 publishes its domain event under the municipality's advisory lock (one more statement).
+POSTGRESQL_EXTRA = {"web_move": 1, "api_move": 1}
+
+
+def _max(name: str) -> int:
+    extra = POSTGRESQL_EXTRA.get(name, 0) if connection.vendor == "postgresql" else 0
+    return MAX_STATEMENTS[name] + extra
 
 
 def _dump(name: str, ctx: CaptureQueriesContext) -> None:
@@ -55,7 +65,7 @@ def test_person_search_and_move_on_the_screens(staff_of, muni_a, django_assert_m
             "household_no": hh, "address": "埼玉県北足立郡伊奈町内宿台3-3", "effective_on": "2022-10-01",
             "notified_on": "2022-10-03", **versions}),
     }.items():
-        with django_assert_max_num_queries(MAX_STATEMENTS[name]) as ctx:
+        with django_assert_max_num_queries(_max(name)) as ctx:
             r = call()
         assert r.status_code in (200, 302), r.content.decode()[:500]
         _dump(name, ctx)
@@ -77,7 +87,7 @@ def test_person_search_and_move_through_the_api(staff_of, muni_a, django_assert_
         "api_move": lambda: clerk.post("/api/v1/registry/events/move_within", data=json.dumps(body),
                                        content_type="application/json"),
     }.items():
-        with django_assert_max_num_queries(MAX_STATEMENTS[name]) as ctx:
+        with django_assert_max_num_queries(_max(name)) as ctx:
             r = call()
         assert r.status_code in (200, 201), r.content.decode()[:500]
         _dump(name, ctx)
