@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (not run by CI): scripts/bench.sh interchange|registry|nhi|profile [args] [--sqlite] [--relaxed]
+# Benchmarks (not run by CI): scripts/bench.sh interchange|registry|nhi|taxation|profile [args] [--sqlite] [--relaxed]
 # Runs on a throwaway PostgreSQL started here with PostgreSQL's durable settings (fsync, synchronous_commit and
 # full_page_writes on, as in production); --relaxed turns the three off (figures then labelled "relaxed").
 # Or on SQLite with --sqlite.

@@ -19,6 +19,9 @@ fi
 export LGCLOUD_HOME="$PWD"
 export DJANGO_SETTINGS_MODULE=lgcloud.settings
 export LGCLOUD_STATIC_MANIFEST=1
+# Metrics of every process (web workers, the events worker, batch commands) meet in one directory.
+export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$PWD/var/prometheus}"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 LG=.venv/bin/lgcloud
 $LG migrate --noinput -v 0
 $LG collectstatic --noinput -v 0
@@ -32,5 +35,5 @@ echo "lgcloud を http://${BIND} で起動します（終了は Ctrl+C）。"
 $LG events worker --interval "${LGCLOUD_EVENTS_INTERVAL:-5}" &
 WORKER=$!
 trap 'kill "$WORKER" 2>/dev/null || true' EXIT
-.venv/bin/gunicorn lgcloud.wsgi:application --bind "$BIND" --workers "${LGCLOUD_WORKERS:-2}" \
-  --threads 4 --access-logfile - --forwarded-allow-ips 127.0.0.1
+.venv/bin/gunicorn lgcloud.wsgi:application -c python:lgcloud.platform.observability.gunicorn_conf \
+  --bind "$BIND" --workers "${LGCLOUD_WORKERS:-2}" --threads 4 --forwarded-allow-ips 127.0.0.1

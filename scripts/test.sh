@@ -13,6 +13,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ -f /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf ] || need+=(fonts-ipaexfont-mincho)
 [ -f /usr/share/fonts/truetype/ipamj/ipamjm.ttf ] || need+=(fonts-ipamj-mincho)  # names and addresses (文字情報基盤)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # the certificate tests read the PDF text
+command -v pgbackrest >/dev/null 2>&1 || need+=(pgbackrest)  # backups proved by restoring (tests/test_continuity_pg.py)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== Debian packages: ${need[*]}"
   if [ "$(id -u)" = 0 ]; then

@@ -281,11 +281,16 @@ def test_moving_reason_column_gives_the_event_kinds(muni_a, as_municipality, tmp
 
 def test_moving_reason_that_contradicts_the_row_is_an_error(muni_a, tmp_path):
     rows = [{"異動事由": "31"}, {**FAMILY[1], "異動事由": "21"}, {"宛名番号": "103", "続柄": "04", "氏名": "小川 翔",
-                                                            "異動事由": "99"}]
+                                                            "異動事由": "99"},
+            {"宛名番号": "104", "続柄": "04", "氏名": "小川 陸", "状態": "1", "消除事由": "転出", "消除日": "R6.3.1",
+             "異動事由": "21", "異動日": "R6.4.1"},
+            {"宛名番号": "105", "続柄": "04", "氏名": "小川 空", "住民となった日": "R30.1.1"}]
     report = refused(muni_a, *vendor(tmp_path, rows, columns=EVENT_COLUMNS, values=EVENT_VALUES))
     assert "JUMIN.CSV,2,異動事由,move_out,住民の異動事由が消除の異動（転出）です" in report
     assert "JUMIN.CSV,3,異動事由,move_within,異動事由「転居」には異動日が必要です" in report
     assert "JUMIN.CSV,4,異動事由,99,この値は対応定義の「last_event_kind」の対応表にありません" in report
+    assert "JUMIN.CSV,5,異動事由,move_within,異動日（2024-04-01）が消除日より後です" in report
+    assert "JUMIN.CSV,6,住民となった日,2048-01-01,住民となった年月日が未来の日付です" in report
 
 
 def test_household_heads_follow_each_other_and_verify_stays_ok(muni_a, as_municipality, tmp_path):
@@ -341,3 +346,56 @@ def test_partly_unknown_birth_date_on_the_person_screen(muni_a, staff_of, tmp_pa
     page = logged_in(staff_of[Role.COUNTER_CLERK]).get("/registry/persons/101/")
     assert page.status_code == 200
     assert "昭和20年月日不詳" in page.content.decode()
+
+
+def test_standard_layout_without_history_stands_on_its_dates(muni_a, muni_b, as_municipality, tmp_path):
+    """The same for the standard layout imported without its 異動履歴 file (05_events.csv)."""
+    from lgcloud.platform.interchange.export import export_municipality
+    from lgcloud.platform.interchange.importer import import_municipality
+    from tests.test_interchange_roundtrip import build_register
+
+    with as_municipality(muni_a):
+        build_register()
+        export_municipality(tmp_path / "a")
+    (tmp_path / "a" / "05_events.csv").unlink()
+    with as_municipality(muni_b):
+        result = import_municipality(tmp_path / "a")
+        assert result.written, result.problems
+        ken = Person.objects.get(given_name="健一")
+        assert ken.status == "removed" and ken.removed_on is not None
+
+        def residents(on: dt.date) -> set[str]:
+            return {s["given_name"] or s["alphabet_name"] for s in engine.register_as_of(on)}
+
+        assert residents(dt.date(2020, 3, 31)) == set()
+        assert residents(dt.date(2020, 4, 1)) == {"健一", "和子", "NGUYEN VAN AN"}
+        assert residents(ken.removed_on) == {"和子", "NGUYEN VAN AN"}
+        assert invariants.verify_history() == [] and engine.verify_projection() == []
+
+
+def test_standard_layout_without_history_refuses_a_removed_person_without_date(muni_a, muni_b, as_municipality,
+                                                                               tmp_path):
+    """Without 05_events.csv a 除票 needs its 消除日 (with the history, the events say when: a person whose only
+    異動 was cancelled is a 除票 without one, and imports with its history)."""
+    import csv
+
+    from lgcloud.platform.interchange.export import export_municipality
+    from lgcloud.platform.interchange.importer import import_municipality
+    from tests.test_interchange_roundtrip import build_register
+
+    with as_municipality(muni_a):
+        build_register()
+        export_municipality(tmp_path / "a")
+    (tmp_path / "a" / "05_events.csv").unlink()
+    path = tmp_path / "a" / "02_removed.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    rows[1][rows[0].index("消除日")] = ""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+    with as_municipality(muni_b):
+        result = import_municipality(tmp_path / "a")
+    assert not result.written
+    assert [(p.file, p.line, p.item, p.reason) for p in result.problems] == [
+        ("02_removed.csv", 2, "消除日", "除票は消除日が必須です")]
+

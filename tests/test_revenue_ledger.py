@@ -90,6 +90,26 @@ def test_late_fee_matches_the_rule_for_the_worked_case(in_a):
     assert fee.amount == 1_600 and fee.booked_on == D(2025, 7, 31)
 
 
+def test_partial_payments_lower_the_late_fee_base_day_by_day_and_the_account_shows_it_accruing(in_a):
+    """100,000円 納期限 令和7年4月30日; 60,500円 paid 6月30日, the rest 7月31日. The base is 100,000 up to the day
+    of the partial payment and 39,000 (100,000 − 60,500 = 39,500, truncated to 1,000) from the day after:
+    5/1–5/31 31日 × 2.4% = 203円; 6/1–6/30 30日 × 8.7% = 715円; 7/1–7/31 31日 × 8.7% on 39,000 = 288円;
+    1,206円 → 1,200円 (paid at once on 7/31 it would be 1,600円)."""
+    levies.submit_bills(levies.BillSet(levy="property_tax", fiscal_year=2025, person_no=PERSON, reason="当初賦課",
+                                       effective_on=D(2025, 4, 1),
+                                       lines=(levies.BillLine(1, D(2025, 4, 30), 100_000),)))
+    ref = bills()[0].payment_ref
+    pay(60_500, D(2025, 6, 30), ref=ref)
+    assert not Entry.objects.filter(kind=EntryKind.LATE_FEE).exists()  # fixed only when the principal is paid off
+    line = reading.account(PERSON, D(2025, 7, 15)).lines[0]
+    # as of 7/15: 203 + 715 + 15日 × 8.7% on 39,000 = 139 → 1,057 → 1,000円, accruing (not booked)
+    assert (line.outstanding, line.late_fee_accruing, line.late_fee_charged) == (39_500, 1_000, 0)
+    pay(39_500, D(2025, 7, 31), ref=ref)
+    assert Entry.objects.get(kind=EntryKind.LATE_FEE).amount == 1_200
+    line = reading.account(PERSON).lines[0]
+    assert (line.outstanding, line.late_fee_accruing, line.late_fee_outstanding) == (0, 0, 1_200)
+
+
 def test_payment_matched_by_taxpayer_and_amount_and_unmatched_goes_to_the_queue(in_a):
     submit([30_000, 25_000, 30_000, 30_000])
     p = pay(25_000, D(2025, 6, 20), person=PERSON)

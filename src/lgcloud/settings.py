@@ -8,10 +8,14 @@ LGCLOUD_DEBUG, LGCLOUD_ALLOWED_HOSTS, LGCLOUD_SECURE_COOKIES.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+
+from lgcloud.platform.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = Path(os.environ.get("LGCLOUD_HOME", Path.cwd()))
@@ -68,13 +72,16 @@ INSTALLED_APPS = [
     "lgcloud.platform.web",
     "lgcloud.platform.api",
     "lgcloud.platform.demo",
+    "lgcloud.platform.continuity",
 ]
 INSTALLED_APPS += [a for a in os.environ.get("LGCLOUD_EXTRA_APPS", "").split(",") if a]
 
 MIDDLEWARE = [
-    "lgcloud.platform.audit.middleware.RequestIdMiddleware",
+    "lgcloud.platform.observability.request_id.RequestIdMiddleware",
+    "lgcloud.platform.observability.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "lgcloud.platform.web.middleware.ContentSecurityPolicyMiddleware",
+    "lgcloud.platform.web.glyphs.PrivateUseMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,11 +114,26 @@ TEMPLATES = [
 ]
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'lgcloud.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60, conn_health_checks=True
-    )
-}
+
+
+def _database(url: str) -> dict[str, Any]:
+    """dj_database_url's parse, plus libpq's list of hosts (`postgres://u:p@db1:5432,db2:5432/lgcloud`):
+    the application connects to whichever of them is writable (target_session_attrs=read-write unless the
+    URL says otherwise), so a promoted standby is found after a failover without changing configuration."""
+    hosts = re.match(r"^(postgres(?:ql)?://(?:[^@/]*@)?)([^/?]*,[^/?]*)(.*)$", url)
+    if not hosts:
+        return dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    db: dict[str, Any] = dict(dj_database_url.parse(hosts[1] + "placeholder" + hosts[3], conn_max_age=60,
+                                                    conn_health_checks=True))
+    pairs = [h.rsplit(":", 1) if re.search(r":\d+$", h) else [h, "5432"] for h in hosts[2].split(",")]
+    db["HOST"] = ",".join(h for h, _ in pairs)
+    db["PORT"] = ",".join(p for _, p in pairs)
+    db.setdefault("OPTIONS", {}).setdefault("target_session_attrs", "read-write")
+    db["OPTIONS"].setdefault("connect_timeout", 3)  # a dead site is skipped within seconds
+    return db
+
+
+DATABASES = {"default": _database(os.environ.get("DATABASE_URL", _default_sqlite))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Our backend sets the tenant session setting that row-level security keys on.
     DATABASES["default"]["ENGINE"] = "lgcloud.platform.db.postgresql"
@@ -191,12 +213,10 @@ LOGIN_LOCKOUT_MINUTES = 15
 LOGIN_MAX_FAILURES_PER_ADDRESS = 30  # any accounts, from one address, within the lockout period
 TOTP_MAX_FAILURES = 5
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LGCLOUD_LOG_LEVEL", "WARNING")},
-}
+LOGGING = logging_config()
+# Who may read /metrics: these client addresses, or a scraper presenting this bearer token.
+LGCLOUD_METRICS_ALLOW = tuple(os.environ.get("LGCLOUD_METRICS_ALLOW", "127.0.0.1,::1").split(","))
+LGCLOUD_METRICS_TOKEN = os.environ.get("LGCLOUD_METRICS_TOKEN", "")
 CSRF_FAILURE_VIEW = "lgcloud.platform.web.views.csrf_failure"
 LGCLOUD_PUBLIC_URL = os.environ.get("LGCLOUD_PUBLIC_URL", "http://127.0.0.1:8000")
 

@@ -1,9 +1,12 @@
 from django.urls import include, path
 
 from lgcloud.platform.api.api import api
+from lgcloud.platform.observability.metrics import metrics_view
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("metrics", metrics_view, name="metrics"),
+    path("health/", include("lgcloud.platform.health")),
     path("open-data/", include("lgcloud.group.nationwide.urls")),
     path("customization/", include("lgcloud.group.customization.urls")),
     path("costs/", include("lgcloud.group.costs.urls")),

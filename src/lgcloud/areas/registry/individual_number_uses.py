@@ -67,7 +67,7 @@ def available(on: dt.date | None = None) -> list[Use]:
     on = on or dt.date.today()
     ordinance = [u for u in USES if u.ordinance]
     enabled = params.values([parameter_name(u) for u in ordinance], fiscal_year_of(on))
-    return [u for u in USES if not u.ordinance or enabled[parameter_name(u)]]
+    return [u for u in USES if not u.ordinance or enabled.get(parameter_name(u), False)]
 
 
 def resolve(purpose: str, on: dt.date | None = None) -> Use:

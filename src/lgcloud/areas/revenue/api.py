@@ -39,6 +39,7 @@ class LineOut(Schema):
     outstanding: int
     late_fee_charged: int
     late_fee_outstanding: int
+    late_fee_accruing: int
 
 
 class AccountOut(Schema):
@@ -46,6 +47,7 @@ class AccountOut(Schema):
     as_of: dt.date | None
     outstanding: int
     late_fee_outstanding: int
+    late_fee_accruing: int
     lines: list[LineOut]
 
 
@@ -92,12 +94,13 @@ def _need(request: HttpRequest, cap: str) -> None:
 def _account(person_no: int, as_of: dt.date | None) -> dict[str, Any]:
     acct = reading.account(person_no, as_of, purpose="収納の照会（API）")
     return {"person_no": person_no, "as_of": as_of, "outstanding": acct.outstanding,
-            "late_fee_outstanding": acct.late_fee_outstanding,
+            "late_fee_outstanding": acct.late_fee_outstanding, "late_fee_accruing": acct.late_fee_accruing,
             "lines": [{"levy": ln.bill.levy, "levy_label": ln.levy_label, "fiscal_year": ln.bill.fiscal_year,
                        "installment": ln.bill.installment, "due_on": ln.bill.due_on,
                        "payment_ref": ln.bill.payment_ref, "charged": ln.charged, "paid": ln.paid,
                        "reduced": ln.reduced, "outstanding": ln.outstanding, "late_fee_charged": ln.late_fee_charged,
-                       "late_fee_outstanding": ln.late_fee_outstanding} for ln in acct.lines]}
+                       "late_fee_outstanding": ln.late_fee_outstanding,
+                       "late_fee_accruing": ln.late_fee_accruing} for ln in acct.lines]}
 
 
 @router.get("/accounts/{person_no}", response={200: AccountOut, **ERRORS}, summary="納税者の収納状況（名寄せ）")

@@ -152,7 +152,7 @@ def _existing(keys: list[str]) -> dict[str, tuple[str, str]]:
     """The payments already in under these keys: key → (status, source)."""
     out: dict[str, tuple[str, str]] = {}
     for batch in matching.chunks(keys):
-        out.update((k, (st, src)) for k, st, src in Payment.objects.filter(dedupe_key__in=batch)
+        out.update((k, (st, src)) for k, st, src in Payment.objects.filter(matching.among(Payment, "dedupe_key", batch))
                    .values_list("dedupe_key", "status", "source"))
     return out
 

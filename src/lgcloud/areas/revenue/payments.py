@@ -64,7 +64,8 @@ def receive_many(incomings: Sequence[Incoming], *, replaces_preliminary: bool = 
     matching.check_duplicates(keys, ignore_preliminary=replaces_preliminary)
     if replaces_preliminary:
         for batch in matching.chunks(keys):
-            Payment.objects.filter(dedupe_key__in=batch, status=PaymentStatus.PRELIMINARY).delete()
+            Payment.objects.filter(matching.among(Payment, "dedupe_key", batch),
+                                   status=PaymentStatus.PRELIMINARY).delete()
     m = matching.Matcher()
     matching.prepare(m, incomings)
     actor = current_actor().username

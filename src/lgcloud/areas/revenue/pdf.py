@@ -1,43 +1,86 @@
 """督促状 with its 納付書 as PDF, issued through `lgcloud.platform.documents` (issuance register, number and
 verification code, content hash checked on /verify/); ReportLab with the platform's IPAex font.
 
-Each page is one 督促状 for one instalment; its lower part is the 納付書 carrying the 納付番号, a QR code in
-the manner of the 地方税統一QRコード and a Code 128 bar code for convenience stores. The QR code encodes
-`LGQR1|<団体コード>|<納付番号>|<金額>|<指定納期限 YYYYMMDD>` — the receiving bank or payment app reads the
-納付番号 (which identifies levy, 年度, 期別 and taxpayer) and the amount; the bar code encodes
-`91<団体コード 6><納付番号 17><金額 8>` (digits only). The day's batch is one issued document; its
-verification URL is printed on every page.
+Each page is one 督促状 for one instalment; its lower part is the 納付書 carrying the 納付番号, a QR code (our own
+payload, `slips.qr_text`: the eLTAX 地方税統一QRコード layout is not public, see docs/revenue.md) and the GS1-128
+convenience-store bar code of the 標準料金代理収納 layout (`slips.cvs_barcode`: AI 91, 44 digits, FNC1 after the
+start character, check digit). The day's batch is one issued document; its verification URL is printed on every
+page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import itertools
 from collections.abc import Sequence
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode import code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import code128, qrencoder
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from lgcloud.areas.revenue import slips
 from lgcloud.areas.revenue.models import Bill, ReminderNotice, levy_label
 from lgcloud.platform.common.wareki import format_fiscal_year, format_wareki
 from lgcloud.platform.documents import pdf as documents_pdf
+from lgcloud.platform.params import services as params
 from lgcloud.platform.tenancy.models import Municipality
 
 
 def qr_text(municipality: Municipality, ref: str, amount: int, pay_by: dt.date) -> str:
-    return f"LGQR1|{municipality.code}|{ref}|{amount}|{pay_by:%Y%m%d}"
+    return slips.qr_text(municipality.code, ref, amount, pay_by)
 
 
-def barcode_text(municipality: Municipality, ref: str, amount: int) -> str:
-    return f"91{municipality.code[:6]}{ref}{min(amount, 99_999_999):08d}"
+def barcode_data(municipality: Municipality, ref: str, amount: int, pay_by: dt.date, reissue: int = 0,
+                 settings: dict[int, tuple[int, int]] | None = None) -> str | None:
+    """The 44 digits of the convenience-store bar code, or None when the amount is over the stores' limit.
+    `settings` keeps the parameters read for a fiscal year while one PDF is drawn."""
+    fy = pay_by.year if pay_by.month >= 4 else pay_by.year - 1
+    settings = settings if settings is not None else {}
+    if fy not in settings:
+        settings[fy] = (int(params.value("revenue.cvs.limit", fy, municipality)),
+                        int(params.value("revenue.cvs.issuer_code", fy, municipality)))
+    limit, issuer = settings[fy]
+    if amount <= 0 or amount > limit:
+        return None
+    code = f"{issuer:06d}" if issuer else slips.stand_in_issuer(municipality.code)
+    return slips.cvs_barcode(code, ref, pay_by, amount, reissue)
+
+
+def draw_barcode(c: Canvas, data: str, x: float, y: float) -> None:
+    """GS1-128: Code 128 with FNC1 right after the start character (ReportLab's \xf1), then the digits in set C."""
+    code128.Code128("\xf1" + data, barHeight=36, barWidth=0.72, quiet=1).drawOn(c, x, y)
+
+
+@functools.lru_cache(maxsize=512)
+def _qr_modules(text: str) -> tuple[tuple[bool, ...], ...]:
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(text)
+    qr.make()
+    return tuple(tuple(bool(v) for v in row) for row in qr.modules)
+
+
+def draw_qr(c: Canvas, text: str, x: float, y: float, size: float, border: int = 4) -> None:
+    """A QR code (level M) drawn as one filled path of horizontal runs: encoded once, a few hundred rectangles
+    in one PDF operator stream (ReportLab's widget builds a shape per module and encodes twice)."""
+    rows = _qr_modules(text)
+    n = len(rows)
+    unit = size / (n + 2 * border)
+    path = c.beginPath()
+    for r, row in enumerate(rows):
+        bottom = y + (n - 1 - r + border) * unit
+        col = 0
+        for dark, run in itertools.groupby(row):
+            k = len(list(run))
+            if dark:
+                path.rect(x + (border + col) * unit, bottom, k * unit, unit)
+            col += k
+    c.drawPath(path, stroke=0, fill=1)
 
 
 def _slip(c: Canvas, municipality: Municipality, b: Bill, amount: int, pay_by: dt.date, title: str,
-          note: str) -> None:
+          note: str, reissue: int = 0, settings: dict[int, tuple[int, int]] | None = None) -> None:
     """The 納付書 part (below the cut line at y=330): 納付番号, QR code and bar code."""
     name = documents_pdf.register_font()
     w, _h = A4
@@ -50,16 +93,16 @@ def _slip(c: Canvas, municipality: Municipality, b: Bill, amount: int, pay_by: d
     c.drawString(50, 280, f"{levy_label(b.levy)}　{format_fiscal_year(b.fiscal_year)} 第{b.installment}期")
     c.drawString(50, 264, f"金額 {amount:,}円{note}　納付番号 {b.payment_ref}")
     c.drawString(50, 248, f"納期限 {format_wareki(pay_by)}　{municipality.name}")
-    qr = QrCodeWidget(qr_text(municipality, b.payment_ref, amount, pay_by))
-    x0, y0, x1, y1 = qr.getBounds()
-    d = Drawing(90, 90, transform=[90 / (x1 - x0), 0, 0, 90 / (y1 - y0), 0, 0])
-    d.add(qr)
-    renderPDF.draw(d, c, w - 150, 220)
+    draw_qr(c, qr_text(municipality, b.payment_ref, amount, pay_by), w - 150, 220, 90)
     c.drawString(w - 150, 208, "地方税統一QR方式")
-    text = barcode_text(municipality, b.payment_ref, amount)
-    code128.Code128(text, barHeight=40, barWidth=0.9).drawOn(c, 50, 150)
+    data = barcode_data(municipality, b.payment_ref, amount, pay_by, reissue, settings)
     c.setFont(name, 8)
-    c.drawString(50, 138, text)
+    if data is None:
+        c.drawString(50, 170, "この納付書はコンビニエンスストアではお使いになれません（金融機関・窓口でお納めください）。")
+        return
+    draw_barcode(c, data, 50, 150)
+    c.drawString(50, 138, slips.human_readable(data))
+    c.drawString(50, 126, "コンビニエンスストア用（GS1-128 標準料金代理収納）")
 
 
 def payment_slip_pdf(municipality: Municipality, b: Bill, amount: int, taxpayer: str) -> bytes:
@@ -77,7 +120,7 @@ def payment_slip_pdf(municipality: Municipality, b: Bill, amount: int, taxpayer:
     c.drawString(50, h - 140, f"{levy_label(b.levy)}　{format_fiscal_year(b.fiscal_year)} 第{b.installment}期"
                               f"　納期限 {format_wareki(b.due_on)}　未納額 {amount:,}円")
     c.drawString(50, h - 158, "納期限を過ぎている場合は、別途延滞金を納めていただくことがあります。")
-    _slip(c, municipality, b, amount, b.due_on, "納　付　書", "")
+    _slip(c, municipality, b, amount, b.due_on, "納　付　書", "", reissue=1)
     c.showPage()
     c.save()
     return buf.getvalue()
@@ -91,6 +134,7 @@ def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice],
     c.setTitle("督促状")
     c.setAuthor(documents_pdf.author(municipality))
     w, h = A4
+    settings: dict[int, tuple[int, int]] = {}
     for n in notices:
         b = n.bill
         c.setFont(name, 18)
@@ -117,7 +161,8 @@ def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice],
             c.drawString(56, y, label)
             c.drawString(226, y, value)
             y -= 20
-        _slip(c, municipality, b, n.principal, n.pay_by, "納　付　書（督促分）", "（延滞金は別途計算）")
+        _slip(c, municipality, b, n.principal, n.pay_by, "納　付　書（督促分）", "（延滞金は別途計算）",
+              settings=settings)
         if verification_url:
             c.drawString(50, 60, f"この督促状は次のページで照合できます: {verification_url}")
         c.showPage()

@@ -39,8 +39,8 @@ def _blocks(a: Assessment, address: str, birth_date: dt.date | None) -> list[lis
     r = a.result
     step = {s["step"]: s["amount"] for s in r["breakdown"]}
     person = pdf.lay_block([
-        pdf.Cell("氏名", a.full_name, wide=True, big=True),
-        pdf.Cell("住所", address or "－", wide=True),
+        pdf.Cell("氏名", a.full_name, wide=True, big=True, mj=True),
+        pdf.Cell("住所", address or "－", wide=True, mj=True),
         pdf.Cell("生年月日", format_wareki(birth_date) if birth_date else "－"),
         pdf.Cell("年度", f"{format_fiscal_year(a.fiscal_year)}（{format_wareki(dt.date(a.fiscal_year - 1, 1, 1))[:-4]}分所得）"),
     ])

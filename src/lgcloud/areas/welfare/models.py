@@ -53,6 +53,27 @@ class ClaimChild(ScopedModel):
         verbose_name = "児童手当の対象児童"
 
 
+class AmountRevision(ScopedModel):
+    """額改定: the monthly amount of a claim changes from `from_month` (増額 on a claim, 減額 by 職権 when a child
+    leaves a band or the order, or is no longer supported)."""
+
+    claim = models.ForeignKey(AllowanceClaim, on_delete=models.PROTECT, related_name="revisions")
+    from_month = models.DateField("改定月")
+    before = models.BigIntegerField("改定前の月額")
+    after = models.BigIntegerField("改定後の月額")
+    reason = models.CharField("事由", max_length=200)
+    recorded_by = models.CharField("記録者", max_length=150)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "from_month", "pk"]
+        verbose_name = "児童手当の額改定"
+
+    @property
+    def increase(self) -> bool:
+        return self.after > self.before
+
+
 class PaymentRun(ScopedModel):
     payment_month = models.DateField("支払月")
     paid_on = models.DateField("支払日")

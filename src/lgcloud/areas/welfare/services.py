@@ -14,10 +14,11 @@ from django.db import transaction
 
 from lgcloud.areas.registry import public
 from lgcloud.areas.welfare import zengin
-from lgcloud.areas.welfare.models import AllowanceClaim, ClaimChild, ClaimStatus, Payment, PaymentRun
+from lgcloud.areas.welfare.models import AllowanceClaim, AmountRevision, ClaimChild, ClaimStatus, Payment, PaymentRun
 from lgcloud.areas.welfare.rules.child_allowance import (
     AllowanceParameters,
     Child,
+    add_months,
     first_month,
     is_payment_month,
     monthly_amounts,
@@ -100,15 +101,52 @@ def _active(claim_id: int) -> AllowanceClaim:
     return c
 
 
+def record_revision(c: AllowanceClaim, from_month: dt.date, before: int, after: int, reason: str) -> AmountRevision:
+    """The 額改定 record (shown on the claim, audited)."""
+    revision = AmountRevision.objects.create(claim=c, from_month=from_month, before=before, after=after,
+                                             reason=reason[:200], recorded_by=current_actor().username)
+    audit.record("welfare.amount_revised", obj=c, detail={"from_month": from_month.isoformat(), "before": before,
+                                                          "after": after, "reason": reason})
+    return revision
+
+
 @transaction.atomic
 def add_child(claim_id: int, child: ChildInput, claimed_on: dt.date, *, event_on: dt.date | None = None) -> ClaimChild:
     """額改定（増額）: counted from the month after its claim (15日特例 for a birth)."""
     c = _active(claim_id)
+    if c.children.filter(person_no=child.person_no, until_month__isnull=True).exists() and child.person_no:
+        raise Conflict(f"宛名番号 {child.person_no} の児童は既にこの認定の対象です。")
     start = first_month(claimed_on, event_on, allowance_parameters(claimed_on))
+    p = allowance_parameters(start)
+    before = month_amount(c, list(c.children.all()), start, p)
     row = ClaimChild.objects.create(claim=c, person_no=child.person_no, birth_date=child.birth_date,
                                     supported=child.supported, from_month=start)
-    audit.record("welfare.amount_revised", obj=c, detail={"child_person_no": child.person_no,
-                                                          "from_month": start.isoformat()})
+    after = month_amount(c, list(c.children.all()), start, p)
+    record_revision(c, start, before, after, "額改定請求（増額: 児童の追加）")
+    return row
+
+
+@transaction.atomic
+def remove_child(claim_id: int, child_id: int, on: dt.date, reason: str) -> ClaimChild:
+    """額改定（減額）: a child no longer counted (監護をやめた, 施設入所, 死亡 …) from the month after `on`."""
+    c = _active(claim_id)
+    row = ClaimChild.objects.filter(claim=c, pk=child_id, until_month__isnull=True).first()
+    if row is None:
+        raise NotFound("指定した児童はこの認定の対象ではありません。")
+    if not reason.strip():
+        raise ValidationFailed("減額の事由を入力してください。", field="reason")
+    last = on.replace(day=1)
+    following = add_months(last, 1)
+    if last < row.from_month:
+        raise ValidationFailed("事由発生日が算定開始月より前です。", field="on")
+    if all(k.pk == row.pk or k.until_month is not None for k in c.children.all()):
+        raise Conflict("対象の児童がいなくなります。額改定ではなく消滅の処理をしてください。")
+    p = allowance_parameters(following)
+    before = month_amount(c, list(c.children.all()), following, p)
+    row.until_month = last
+    row.save(update_fields=["until_month"])
+    after = month_amount(c, list(c.children.all()), following, p)
+    record_revision(c, following, before, after, f"額改定（減額: {reason.strip()}）")
     return row
 
 

@@ -7,7 +7,8 @@ from django.shortcuts import redirect
 
 SESSION_KEY = "lgcloud_2fa_ok"
 CHANGE_PASSWORD_PREFIX = "/account/password/"  # noqa: S105 (a URL, not a password)
-OPEN_PREFIXES = ("/login", "/logout", "/two-factor/", "/static/", "/api/", "/verify/", "/open-data/")
+OPEN_PREFIXES = ("/login", "/logout", "/two-factor/", "/static/", "/api/", "/verify/", "/open-data/", "/health/",
+                 "/metrics")
 
 
 class TwoFactorMiddleware:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import DataError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI, Schema, Status
@@ -92,6 +92,19 @@ def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
     # … or as DataError (PostgreSQL: numeric value out of range). Nothing was written: the request's
     # transaction rolled back before this handler runs.
     return api.create_response(request, {"detail": OUT_OF_RANGE}, status=400)
+
+
+DATABASE_UNAVAILABLE = ("データベースに接続できないため処理できませんでした。何も記録されていません。"
+                        "しばらくしてから再度お試しください。")
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The database went away mid-request (failover, network): the service's transaction did not commit.
+    response = api.create_response(request, {"detail": DATABASE_UNAVAILABLE}, status=503)
+    response["Retry-After"] = "5"
+    return response
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -34,7 +34,7 @@ class AuditRecord(models.Model):
     purpose = models.CharField("利用目的", max_length=200, blank=True)
     individual_number_shown = models.BooleanField("個人番号表示", default=False)
     detail = models.JSONField("詳細", default=dict, blank=True)
-    request_id = models.CharField("リクエストID", max_length=36, blank=True, default="")
+    request_id = models.CharField("リクエストID", max_length=64, blank=True, default="")
     prev_hash = models.CharField(max_length=64, blank=True, default="")
     hash = models.CharField(max_length=64, blank=True, default="")
 

@@ -12,31 +12,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from lgcloud.platform.audit.models import PLATFORM_CHAIN, AuditRecord
+from lgcloud.platform.observability import request_id
 from lgcloud.platform.tenancy.context import current_actor, current_municipality
 from lgcloud.platform.tenancy.models import Municipality
-
-_request_id: ContextVar[str] = ContextVar("lgcloud_request_id", default="")
-
-
-def current_request_id() -> str:
-    return _request_id.get()
-
-
-def set_request_id(value: str) -> Any:
-    """Entry points (the request-id middleware) only; returns a token for `reset_request_id`."""
-    return _request_id.set(value)
-
-
-def reset_request_id(token: Any) -> None:
-    _request_id.reset(token)
-
 
 GENESIS = "0" * 64
 
@@ -108,7 +92,7 @@ def record(
             purpose=purpose,
             individual_number_shown=individual_number_shown,
             detail=detail or {},
-            request_id=current_request_id(),
+            request_id=request_id.current(),  # X-Request-ID of the request (observability)
         )
         rec.save(force_insert=True)
     return rec

@@ -35,6 +35,7 @@ from reportlab.pdfgen.canvas import Canvas
 from lgcloud.platform.common.errors import LgcloudError
 from lgcloud.platform.common.wareki import format_wareki
 from lgcloud.platform.documents.codes import VerificationUrl, format_code
+from lgcloud.platform.documents.mj import printable, register_mj_font
 
 if TYPE_CHECKING:
     from lgcloud.platform.tenancy.models import Municipality
@@ -152,30 +153,31 @@ class Cell:
     value: str
     wide: bool = False
     big: bool = False
+    mj: bool = False  # a name or address: printed in IPAmj明朝, every character checked first (documents/mj.py)
 
 
-def _width(text: str, size: float) -> float:
-    return float(pdfmetrics.stringWidth(text, FONT_NAME, size))
+def _width(text: str, size: float, font: str = FONT_NAME) -> float:
+    return float(pdfmetrics.stringWidth(text, font, size))
 
 
-def _wrap(text: str, width: float, size: float) -> list[str]:
+def _wrap(text: str, width: float, size: float, font: str = FONT_NAME) -> list[str]:
     lines, line = [], ""
     for ch in text:
-        if line and _width(line + ch, size) > width:
+        if line and _width(line + ch, size, font) > width:
             lines.append(line)
             line = ""
         line += ch
     return [*lines, line] if line else lines or [""]
 
 
-def _fit(text: str, width: float, size: float) -> tuple[float, list[str]]:
+def _fit(text: str, width: float, size: float, font: str = FONT_NAME) -> tuple[float, list[str]]:
     """Shrink to fit one line; wrap at the smallest size when even that is too wide."""
     s = size
     while s >= MIN_FONT_SIZE:
-        if _width(text, s) <= width:
+        if _width(text, s, font) <= width:
             return s, [text]
         s -= 1
-    return MIN_FONT_SIZE, _wrap(text, width, MIN_FONT_SIZE)
+    return MIN_FONT_SIZE, _wrap(text, width, MIN_FONT_SIZE, font)
 
 
 @dataclass
@@ -187,6 +189,7 @@ class _Laid:
     value_w: float
     label_fit: tuple[float, list[str]]
     value_fit: tuple[float, list[str]]
+    value_font: str = FONT_NAME
 
 
 @dataclass
@@ -201,14 +204,15 @@ def _lay_row(cells: list[Cell]) -> Row:
     height = ROW_H + (4 if any(c.big for c in cells) else 0)
     for i, c in enumerate(cells):
         value_w = span - LABEL_W
+        font, value = (register_mj_font(), printable(c.label, c.value)) if c.mj else (FONT_NAME, c.value)
         lf = _fit(c.label, LABEL_W - 2 * PAD, FONT_SIZE - 0.5)
-        vf = _fit(c.value, value_w - 2 * PAD, BIG_FONT_SIZE if c.big else FONT_SIZE)
+        vf = _fit(value, value_w - 2 * PAD, BIG_FONT_SIZE if c.big else FONT_SIZE, font)
         for size, lines in (lf, vf):
             if len(lines) > 1:
                 height = max(height, len(lines) * WRAP_LINE_H + 6)
             else:
                 height = max(height, size + 6)
-        laid.append(_Laid(c.label, c.value, MARGIN_X + i * span, LABEL_W, value_w, lf, vf))
+        laid.append(_Laid(c.label, value, MARGIN_X + i * span, LABEL_W, value_w, lf, vf, font))
     return Row(laid, height)
 
 
@@ -268,9 +272,10 @@ def paginate(header: list[Row], blocks: list[list[Row]], *, per_page: int = BLOC
     return [Page(header, p) for p in pages]
 
 
-def _draw_text(c: Canvas, fit: tuple[float, list[str]], x: float, y_top: float, height: float) -> None:
+def _draw_text(c: Canvas, fit: tuple[float, list[str]], x: float, y_top: float, height: float,
+               font: str = FONT_NAME) -> None:
     size, lines = fit
-    c.setFont(FONT_NAME, size)
+    c.setFont(font, size)
     line_h = WRAP_LINE_H if len(lines) > 1 else size
     y = y_top - (height - len(lines) * line_h) / 2 - line_h + (line_h - size) / 2 + size * 0.12
     for line in lines:
@@ -288,7 +293,7 @@ def _draw_rows(c: Canvas, rows: list[Row], y_top: float) -> float:
             c.rect(cell.x, y - row.height, cell.label_w + cell.value_w, row.height, stroke=1, fill=0)
             c.line(cell.x + cell.label_w, y, cell.x + cell.label_w, y - row.height)
             _draw_text(c, cell.label_fit, cell.x + PAD, y, row.height)
-            _draw_text(c, cell.value_fit, cell.x + cell.label_w + PAD, y, row.height)
+            _draw_text(c, cell.value_fit, cell.x + cell.label_w + PAD, y, row.height, cell.value_font)
         y -= row.height
     c.setLineWidth(1.2)
     c.rect(MARGIN_X, y, CONTENT_W, y_top - y, stroke=1, fill=0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,10 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _part(path: Path) -> Path:
+    return path.with_name(f".{path.name}.part")
+
+
 def export_municipality(out_dir: Path, *, layout: str | None = None, encoding: str = "utf-8",
                         as_of: dt.date | None = None, include_sensitive: bool = False, purpose: str = "",
                         progress: Progress | None = None) -> ExportResult:
@@ -51,35 +56,53 @@ def export_municipality(out_dir: Path, *, layout: str | None = None, encoding: s
         require_sensitive(adapter, purpose, "出力する")
     out_dir.mkdir(parents=True, exist_ok=True)
     result = ExportResult(out_dir)
-    with transaction.atomic():  # one consistent snapshot of the records, and the audit record with it
-        data = adapter.collect(as_of=as_of, include_sensitive=include_sensitive)
-        written: list[Path] = []
-        for n, fdef in enumerate(definition.files, start=1):
-            if fdef.code not in data:
-                continue
-            if progress:
-                progress(fdef.name, n, len(definition.files))
-            path = out_dir / fdef.file
-            count, problems = write_file(definition, fdef, data[fdef.code], path, encoding)
-            result.problems += problems
-            if not problems:
-                written.append(path)
-                result.files[fdef.file] = {"name": fdef.name, "rows": count, "sha256": _sha256(path)}
-        if result.problems:
-            for path in written:
-                path.unlink(missing_ok=True)
-            return result
-        manifest = {
-            "layout": definition.name, "layout_key": adapter.key, "layout_version": definition.version,
-            "municipality_code": municipality.code, "municipality": str(municipality),
-            "encoding": encoding_name(encoding), "as_of": as_of.isoformat() if as_of else None,
-            "exported_at": timezone.now().isoformat(), "includes_sensitive_files": include_sensitive,
-            "files": [{"file": k, **v} for k, v in result.files.items()],
-        }
-        (out_dir / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        audit.record("interchange.export", object_type="Municipality", object_id=municipality.pk,
-                     purpose=purpose or f"{definition.name}での出力", individual_number_shown=adapter.carries_individual_number,
-                     detail={"layout": adapter.key, "files": {k: v["rows"] for k, v in result.files.items()},
-                             "as_of": manifest["as_of"], "sensitive_files": include_sensitive,
-                             "by": current_actor().username})
+    # Every file is written under a temporary name and renamed only when all of them and the manifest are
+    # written: a failure (disk full, a killed process) never leaves a file that looks complete.
+    parts: list[tuple[Path, Path]] = []
+    try:
+        with transaction.atomic():  # one consistent snapshot of the records, and the audit record with it
+            data = adapter.collect(as_of=as_of, include_sensitive=include_sensitive)
+            for n, fdef in enumerate(definition.files, start=1):
+                if fdef.code not in data:
+                    continue
+                if progress:
+                    progress(fdef.name, n, len(definition.files))
+                path = out_dir / fdef.file
+                part = _part(path)
+                parts.append((part, path))  # removed on any failure, even one halfway through the file
+                count, problems = write_file(definition, fdef, data[fdef.code], part, encoding)
+                result.problems += problems
+                if not problems:
+                    result.files[fdef.file] = {"name": fdef.name, "rows": count, "sha256": _sha256(part)}
+            if result.problems:
+                return result
+            manifest = {
+                "layout": definition.name, "layout_key": adapter.key, "layout_version": definition.version,
+                "municipality_code": municipality.code, "municipality": str(municipality),
+                "encoding": encoding_name(encoding), "as_of": as_of.isoformat() if as_of else None,
+                "exported_at": timezone.now().isoformat(), "includes_sensitive_files": include_sensitive,
+                "files": [{"file": k, **v} for k, v in result.files.items()],
+            }
+            manifest_path = out_dir / MANIFEST
+            manifest_part = _part(manifest_path)
+            parts.append((manifest_part, manifest_path))
+            with manifest_part.open("w", encoding="utf-8") as f:
+                f.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            audit.record("interchange.export", object_type="Municipality", object_id=municipality.pk,
+                         purpose=purpose or f"{definition.name}での出力",
+                         individual_number_shown=adapter.carries_individual_number,
+                         detail={"layout": adapter.key, "files": {k: v["rows"] for k, v in result.files.items()},
+                                 "as_of": manifest["as_of"], "sensitive_files": include_sensitive,
+                                 "by": current_actor().username})
+        # Committed: an earlier export's manifest goes first, so no moment shows new files under an old
+        # manifest; the new manifest is renamed last.
+        manifest_path.unlink(missing_ok=True)
+        for part, path in parts:
+            os.replace(part, path)
+        parts = []
+    finally:
+        for part, _path in parts:
+            part.unlink(missing_ok=True)
     return result

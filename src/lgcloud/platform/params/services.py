@@ -6,6 +6,7 @@ serves: the difference lives in the Override rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -96,31 +97,32 @@ def standard_raw(param: Parameter, fiscal_year: int) -> str:
 
 def value(name: str, fiscal_year: int, municipality: Municipality | None = None) -> Value:
     """The value in force for the municipality in context (or the one given) in a fiscal year."""
-    return values([name], fiscal_year, municipality)[name]
+    param, raw = _in_force([name], fiscal_year, municipality).get(name, (None, None))
+    if param is None:
+        raise NotFound(f"パラメータ「{name}」はカタログにありません。")
+    if raw is None:
+        raise NotFound(f"{param.label}には{format_fiscal_year(fiscal_year)}の標準値がありません。")
+    return parse_value(param, raw)
 
 
-def values(names: list[str], fiscal_year: int, municipality: Municipality | None = None) -> dict[str, Value]:
-    """Several values in force at once, in one statement (the parameter, its override and its standard value)."""
+def values(names: Iterable[str], fiscal_year: int, municipality: Municipality | None = None) -> dict[str, Value]:
+    """`value` of many parameters at once, in one statement (a batch reads its whole parameter set this way).
+    A name without a standard value for the year (and no override) is left out."""
+    found = _in_force(names, fiscal_year, municipality)
+    return {name: parse_value(param, raw) for name, (param, raw) in sorted(found.items()) if raw is not None}
+
+
+def _in_force(names: Iterable[str], fiscal_year: int,
+              municipality: Municipality | None) -> dict[str, tuple[Parameter, str | None]]:
+    """name → (parameter, the override of the year or else the latest standard value up to it), one statement."""
     municipality = municipality or require_municipality()
     override = Override.objects.filter(parameter=OuterRef("pk"), municipality=municipality, fiscal_year=fiscal_year)
     standard = StandardValue.objects.filter(parameter=OuterRef("pk"), fiscal_year__lte=fiscal_year)
-    found = {
-        p.name: p
-        for p in Parameter.objects.filter(name__in=names).annotate(
-            override_value=Subquery(override.values("value")[:1]),
-            standard_value=Subquery(standard.order_by("-fiscal_year").values("value")[:1]),
-        )
-    }
-    out: dict[str, Value] = {}
-    for name in names:
-        param = found.get(name)
-        if param is None:
-            raise NotFound(f"パラメータ「{name}」はカタログにありません。")
-        raw = param.override_value if param.override_value is not None else param.standard_value
-        if raw is None:
-            raise NotFound(f"{param.label}には{format_fiscal_year(fiscal_year)}の標準値がありません。")
-        out[name] = parse_value(param, raw)
-    return out
+    rows = Parameter.objects.filter(name__in=list(names)).annotate(
+        override_value=Subquery(override.values("value")[:1]),
+        standard_value=Subquery(standard.order_by("-fiscal_year").values("value")[:1]),
+    )
+    return {p.name: (p, p.override_value if p.override_value is not None else p.standard_value) for p in rows}
 
 
 @transaction.atomic

@@ -3,9 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import DataError
-from django.http import HttpRequest, HttpResponse
+from django.db import DataError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from lgcloud.platform.common.errors import LgcloudError
 
@@ -30,6 +31,8 @@ class ContentSecurityPolicyMiddleware:
                 "title": "処理できませんでした",
                 "message": "数値が大きすぎるか、範囲外の値があります。入力した番号・年度・金額を確かめてください。"},
                 status=400)
+        if isinstance(exception, OperationalError | InterfaceError):
+            return database_unavailable(request)
         if isinstance(exception, LgcloudError):
             exception.settle()
             return render(
@@ -37,3 +40,21 @@ class ContentSecurityPolicyMiddleware:
                 status=exception.status_code,
             )
         return None
+
+
+DATABASE_UNAVAILABLE = ("データベースに接続できないため処理できませんでした。何も記録されていません。"
+                        "しばらくしてから再度お試しください。")
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 when the database went away mid-request (failover, network): the service's transaction did not
+    commit, so nothing was written; JSON under /api/, the Japanese page elsewhere."""
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": DATABASE_UNAVAILABLE}, status=503,
+                                              json_dumps_params={"ensure_ascii": False})
+    else:
+        # Plain template context: the shell's context processor would read the database again.
+        response = HttpResponse(render_to_string("web/unavailable.html", {"message": DATABASE_UNAVAILABLE}),
+                                status=503)
+    response["Retry-After"] = "5"
+    return response

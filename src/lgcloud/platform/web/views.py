@@ -6,11 +6,13 @@ Views parse input, call one service and render; the work is in the services.
 from __future__ import annotations
 
 import io
+import sys
 
 import qrcode
 import qrcode.image.svg
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,6 +32,7 @@ from lgcloud.platform.tenancy.models import Group, Municipality
 from lgcloud.platform.tenancy.services import join_member
 from lgcloud.platform.web.decorators import require_cap, staff
 from lgcloud.platform.web.forms import JoinMemberForm, LoginForm, OverrideForm, TotpForm
+from lgcloud.platform.web.middleware import database_unavailable
 
 
 @require_http_methods(["GET", "POST"])
@@ -258,6 +261,9 @@ def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        # The database failed in a middleware (session, login) before any view ran.
+        return database_unavailable(request)
     return render(request, "web/error.html", {"title": "システムエラー",
                   "message": "処理中にエラーが発生しました。時間をおいて再度お試しください。"}, status=500)
 

@@ -93,19 +93,25 @@ def _kana(value: str, field: str) -> str:
     return text
 
 
-_ALLOWED_FORMAT = {"\u200d"}  # zero-width joiner (emoji sequences); variation selectors (IVS) are not Cf
+def _emoji(ch: str) -> bool:
+    """Pictographs (emoji): no certificate font prints them (文字情報基盤 has none)."""
+    o = ord(ch)
+    return (0x1F000 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF) and unicodedata.category(ch) == "So"
 
 
 def clean_text(value: Any, field: str, label: str = "") -> str:
     """Refuse characters a register must never store: control characters (NUL, BEL …), bidirectional
-    overrides and other invisible format characters, and private-use code points (外字 need a mapping)."""
+    overrides and other invisible format characters (the zero-width joiner too: emoji are refused), emoji, and
+    private-use code points (外字 need a mapping). Variation selectors (IVS) are not format characters: kept."""
     text = str(value or "").strip()
     for ch in text:
         category = unicodedata.category(ch)
+        if _emoji(ch):
+            raise ValidationFailed(f"{label or field}に絵文字（{ch} U+{ord(ch):04X}）は使えません。", field=field)
         if category == "Co":
             raise ValidationFailed(f"{label or field}に外字（私用領域の文字 U+{ord(ch):04X}）は使えません。"
                                    "標準の文字か異体字セレクタ付きの文字で入力してください。", field=field)
-        if category == "Cc" or (category == "Cf" and ch not in _ALLOWED_FORMAT):
+        if category in ("Cc", "Cf"):
             raise ValidationFailed(f"{label or field}に制御文字（U+{ord(ch):04X}）は使えません。", field=field)
     return text
 

@@ -107,7 +107,7 @@ def person_cells(state: Mapping[str, Any], kind: str, options: Mapping[str, bool
     foreign = state["resident_type"] == ResidentType.FOREIGN
     birth = (_western if foreign else _partial)(state["birth_date"], state["birth_date_precision"])
     cells = [
-        Cell("氏名", _name(state), wide=True, big=True),
+        Cell("氏名", _name(state), wide=True, big=True, mj=True),
         Cell("フリガナ", _kana(state), wide=True),
         Cell("生年月日", birth),
         Cell("性別", _label(Sex, state["sex"])),
@@ -118,10 +118,10 @@ def person_cells(state: Mapping[str, Any], kind: str, options: Mapping[str, bool
         Cell("住民となった年月日", _partial(state["became_resident_on"], state["became_resident_precision"])),
         Cell("住所を定めた年月日", _partial(state["address_set_on"], state["address_set_precision"])),
         Cell("届出年月日", format_wareki(state["notified_on"])),
-        Cell("転入前住所", past.moved_in_from, wide=True),
+        Cell("転入前住所", past.moved_in_from, wide=True, mj=True),
     ]
     if past.moved_from:
-        cells.append(Cell("異動前住所", past.moved_from, wide=True))
+        cells.append(Cell("異動前住所", past.moved_from, wide=True, mj=True))
     if foreign:
         cells += [
             Cell("外国人住民となった年月日", format_wareki(state["became_foreign_resident_on"])),
@@ -140,9 +140,10 @@ def person_cells(state: Mapping[str, Any], kind: str, options: Mapping[str, bool
                      else "在留カード等番号")
             cells.append(Cell(label, state["residence_card_number"]))
         if options["alias"] and state["alias"]:
-            cells.append(Cell("通称", state["alias"]))
+            cells.append(Cell("通称", state["alias"], mj=True))
     elif options["registered_domicile"]:
-        cells += [Cell("本籍", state["registered_domicile"], wide=True), Cell("筆頭者", state["domicile_head"])]
+        cells += [Cell("本籍", state["registered_domicile"], wide=True, mj=True),
+                  Cell("筆頭者", state["domicile_head"], mj=True)]
     if options["resident_code"]:
         cells.append(Cell("住民票コード", state["resident_code"]))
     if options["individual_number"]:
@@ -156,7 +157,7 @@ def person_cells(state: Mapping[str, Any], kind: str, options: Mapping[str, bool
                    else format_wareki(state["removed_on"]))
         cells += [Cell("消除事由", reason), Cell("消除日", removed)]
         if state["moved_to"]:
-            cells.append(Cell("転出先", state["moved_to"], wide=True))
+            cells.append(Cell("転出先", state["moved_to"], wide=True, mj=True))
     return cells
 
 
@@ -211,18 +212,18 @@ def past_of(person: Person, state: Mapping[str, Any], on: dt.date | None, option
             text += "［取消］"
         if changes:
             text += "　" + "、".join(changes)
-        result.lines.append(Cell(f"履歴{snap.history_no}", text, wide=True))
+        result.lines.append(Cell(f"履歴{snap.history_no}", text, wide=True, mj=True))
         if live:
             previous = snap.data
     return result
 
 
 def header_cells(state: Mapping[str, Any], options: Mapping[str, bool], heads: Heads) -> list[Cell]:
-    cells = [Cell("住所", state["address"], wide=True)]
+    cells = [Cell("住所", state["address"], wide=True, mj=True)]
     if state["address_extra"]:
-        cells.append(Cell("方書", state["address_extra"], wide=True))
+        cells.append(Cell("方書", state["address_extra"], wide=True, mj=True))
     if options["household_head"]:
-        cells.append(Cell("世帯主", heads.name(state), wide=True))
+        cells.append(Cell("世帯主", heads.name(state), wide=True, mj=True))
     return cells
 
 

@@ -7,6 +7,7 @@ row's 異動事由 where the vendor file has one (mapped to an EventKind), else 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass
@@ -49,6 +50,9 @@ def check_last_event(kind: str, on: dt.date | None, rec: dict[str, Any]) -> str 
         began = began[0] if isinstance(began, tuple) else began
         if isinstance(began, dt.date) and on < began:
             return f"異動日（{on:%Y-%m-%d}）が住民となった年月日より前です"
+        removed_on = rec.get("removed_on")
+        if removed and isinstance(removed_on, dt.date) and on > removed_on:
+            return f"異動日（{on:%Y-%m-%d}）が消除日より後です"
     return None
 
 
@@ -144,24 +148,31 @@ def synthesize_history(b: Batch) -> None:
     _as_events(b, lives, person_changes, household_changes)
 
 
+@functools.cache
+def _cleared() -> dict[str, Any]:
+    return stored("person", dict.fromkeys(_CLEARED_WHILE_RESIDENT))
+
+
 def _person_changes(b: Batch, life: _Life, periods: list[_Period],
                     out: dict[dt.date, list[tuple[int, str, dict[str, Any]]]]) -> None:
     full = stored("person", file_state(b, "person", life.no))
-    resident = {**full, "status": Status.RESIDENT}
-    resident.update(stored("person", dict.fromkeys(k for k in _CLEARED_WHILE_RESIDENT if k in full)))
+    if life.end == _END:
+        resident = full  # a resident's last state is the file's, as it stands
+    else:  # a 除票 while resident: nothing of the removal yet
+        resident = {**full, **_cleared(), "status": str(Status.RESIDENT)}
     last = life.last
     timeline = _membership(life, periods) if life.household is not None else [(life.start, None, "")]
     for n, (day, household, relationship) in enumerate(timeline):
-        where = {"household_no": household, "relationship": relationship}
+        where = {"household_no": household, "relationship": relationship}  # as `stored` holds them
         if n == 0:
             kind = last["kind"] if last and last["kind"] in ENTRY_KINDS else EventKind.MIGRATION
-            out[day].append((_ENTRY, kind, {**resident, **stored("person", where)}))
+            out[day].append((_ENTRY, kind, {**resident, **where}))
         else:
-            out[day].append((_HOUSEHOLD, EventKind.MIGRATION, stored("person", where)))
+            out[day].append((_HOUSEHOLD, EventKind.MIGRATION, where))
     if last and last["on"] and last["kind"] not in ENTRY_KINDS | REMOVAL_KINDS | {EventKind.MIGRATION}:
         day, household, relationship = next(t for t in reversed(timeline) if t[0] <= last["on"])
-        out[last["on"]].append((_OTHER, last["kind"], {**resident, **stored("person", {
-            "household_no": household, "relationship": relationship})}))
+        out[last["on"]].append((_OTHER, last["kind"], {**resident, "household_no": household,
+                                                       "relationship": relationship}))
     if life.end != _END:
         kind = (last["kind"] if last and last["kind"] in REMOVAL_KINDS
                 else REMOVAL_BY_REASON.get(str(full.get("removal_reason") or ""), EventKind.MIGRATION))
@@ -192,10 +203,13 @@ def _as_events(b: Batch, lives: dict[int, _Life],
     for no, days in person_changes.items():
         hno = lives[no].household or 0
         for day, parts in days.items():
-            parts.sort(key=lambda part: part[0])
-            values: dict[str, Any] = {}
-            for _rank, _kind, s in parts:
-                values.update(s)
+            if len(parts) == 1:
+                values = parts[0][2]
+            else:
+                parts.sort(key=lambda part: part[0])
+                values = {}
+                for _rank, _kind, s in parts:
+                    values.update(s)
             kinds = [kind for _rank, kind, _s in parts if kind != EventKind.MIGRATION]
             groups[(day, hno, kinds[-1] if kinds else EventKind.MIGRATION)].append(
                 {"target": "person", "no": no, "set": values})

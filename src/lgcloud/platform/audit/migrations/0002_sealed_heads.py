@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditrecord',
             name='request_id',
-            field=models.CharField(blank=True, default='', max_length=36, verbose_name='リクエストID'),
+            field=models.CharField(blank=True, default='', max_length=64, verbose_name='リクエストID'),
         ),
         migrations.AlterField(
             model_name='auditrecord',

@@ -33,8 +33,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         wanted = current_municipality_id()
         value = "" if wanted is None else str(wanted)
         if self._tenant_sent != value:
-            # A plain cursor of its own: the statement's cursor may be a server-side one.
-            with self.connection.cursor() as cursor:
+            # A plain cursor of its own: the statement's cursor may be a server-side one. A driver error becomes
+            # Django's (OperationalError when the server went away: a 503, not a 500).
+            with self.wrap_database_errors, self.connection.cursor() as cursor:
                 cursor.execute("SELECT set_config(%s, %s, false)", [SETTING, value])
             self._tenant_sent = value
         return execute(sql, params, many, context)
