@@ -254,9 +254,10 @@ def main(argv: list[str] | None = None) -> int:
             for what, count in sorted(shown.items(), key=lambda kv: -kv[1])[:10]:
                 print(f"  error ×{count}: {what}")
         problems = [line for line in (work / "server.log").read_text(encoding="utf-8", errors="replace").splitlines()
-                    if '"level": "INFO"' not in line]
+                    if any(w in line for w in ('"level": "ERROR"', '"level": "WARNING"', '"level": "CRITICAL"',
+                                               "Traceback", "[ERROR]", "[CRITICAL]"))]
         if problems:
-            print(f"servers' log: {len(problems)} lines other than INFO; the last ones:")
+            print(f"servers' log: {len(problems)} warnings or errors; the last ones:")
             for line in problems[-10:]:
                 print("  " + line[:300])
         grow_w = 100 * (end["workers_rss"] - start["workers_rss"]) / max(1, start["workers_rss"])
