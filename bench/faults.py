@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import F
     from gen_layout import generated, place_of
     from tests.test_continuity_kill import RUNNER  # the CI-sized version's command runner
 
@@ -188,8 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     landed = dict.fromkeys(batches, 0)
     for i in range(1, args.repeats + 1):
         for name in args.only or list(batches):
+            if name == "nhi":  # incomes corrected (as after a 修正申告): the batch has every household to re-assess
+                with municipality_scope(a, Actor("faults", "system", "system")):
+                    IncomeFact.objects.filter(income_year=fy - 1).update(aggregate_income=F("aggregate_income") + 10_000)
+                connection.close()
             before = state()
-            after_s = startup + rng.uniform(0.0, 0.95) * max(0.1, durations[name] - startup)
+            after_s = startup + rng.uniform(0.0, 0.7) * max(0.1, durations[name] - startup)
             hit = killed(batches[name], after_s, str(i))
             landed[name] += hit
             mid = state()
@@ -209,15 +214,15 @@ def main(argv: list[str] | None = None) -> int:
                       == before["b_digest"], f"re-run completes ({first['b_persons']:,} persons), second changes nothing")
             elif name == "nhi":
                 same = all(mid[k] == before[k] for k in ("runs", "assessments", "bills"))
-                whole = mid["runs"] == before["runs"] + 1 and mid["bills"] == before["bills"]  # type: ignore[operator]
+                whole = mid["runs"] == before["runs"] + 1 and mid["assessments"] > before["assessments"]  # type: ignore[operator]
                 check(same or whole, f"no half batch: runs {before['runs']}→{mid['runs']}, assessments "
                                      f"{before['assessments']}→{mid['assessments']}, bills {before['bills']}→{mid['bills']}")
                 run(batches[name])
                 first = state()
                 run(batches[name])
                 second = state()
-                check(first["assessments"] == second["assessments"] == before["assessments"]
-                      and first["bills"] == second["bills"] == before["bills"]
+                check(first["assessments"] == second["assessments"] > before["assessments"]  # type: ignore[operator]
+                      and first["bills"] == second["bills"]
                       and second["runs"] == first["runs"] + 1,  # type: ignore[operator]
                       f"re-run completes (run {first['runs']}), second changes nothing "
                       f"({second['assessments']} assessments, {second['bills']} bills)")
