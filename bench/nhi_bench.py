@@ -30,13 +30,15 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from gen_layout import generate  # noqa: E402
 
 from lgcloud.areas.insurance import assessment  # noqa: E402
 from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage, IncomeFact, NhiHousehold  # noqa: E402
 from lgcloud.areas.registry.models import Person  # noqa: E402
 from lgcloud.platform import levies  # noqa: E402
+from lgcloud.platform.interchange import bulk  # noqa: E402
 from lgcloud.platform.interchange.importer import import_municipality  # noqa: E402
 from lgcloud.platform.tenancy.context import Actor, municipality_scope  # noqa: E402
 from lgcloud.platform.tenancy.models import Group, Membership  # noqa: E402
@@ -93,6 +95,7 @@ def main() -> None:
                 assert result.written, result.problems[:3]
             print(f"register: {Person.objects.count():,} residents ({time.perf_counter() - t:.0f} s)", flush=True)
             if not Coverage.objects.exists():
+                transaction.set_autocommit(False)
                 t = time.perf_counter()
                 rows = list(Person.objects.filter(status="resident").values_list("person_no", "household__household_no",
                                                                                   "relationship"))
@@ -101,16 +104,25 @@ def main() -> None:
                     if hh is not None and (rel == "世帯主" or hh not in heads):
                         heads[hh] = no
                 chosen = sorted(heads)[: args.households]
-                households = {h.household_no: h for h in NhiHousehold.objects.bulk_create(
-                    [NhiHousehold(household_no=hh, head_person_no=heads[hh]) for hh in chosen], batch_size=5000)}
+                chosen_set = set(chosen)
+                muni, now = m.pk, timezone.now()
+                first = bulk.allocate_ids(NhiHousehold, len(chosen))
+                households = {hh: first + i for i, hh in enumerate(chosen)}
+                bulk.insert(NhiHousehold, ("id", "municipality_id", "household_no", "head_person_no", "created_at"),
+                            ((households[hh], muni, hh, heads[hh], now) for hh in chosen))
                 start = dt.date(FY - 1, 4, 1)
-                Coverage.objects.bulk_create([
-                    Coverage(household=households[hh], person_no=no, coverage_start=start, start_reason="move_in",
-                             recorded_by="bench") for no, hh, _rel in rows if hh in households], batch_size=5000)
-                IncomeFact.objects.bulk_create([
-                    IncomeFact(person_no=no, income_year=FY - 1, aggregate_income=(no * 7919) % 6_000_000,
-                               salary_revenue=(no * 7919) % 8_000_000) for no, hh, _rel in rows if hh in households],
-                    batch_size=5000)
+                insured = [(no, hh) for no, hh, _rel in rows if hh in chosen_set]
+                bulk.insert(Coverage, ("municipality_id", "household_id", "person_no", "coverage_start",
+                                       "start_reason", "coverage_end", "end_reason", "former_insured",
+                                       "recorded_by", "recorded_at"),
+                            ((muni, households[hh], no, start, "move_in", None, "", False, "bench", now)
+                             for no, hh in insured))
+                bulk.insert(IncomeFact, ("municipality_id", "person_no", "income_year", "aggregate_income",
+                                         "salary_revenue", "pension_revenue", "declared"),
+                            ((muni, no, FY - 1, (no * 7919) % 6_000_000, (no * 7919) % 8_000_000, 0, True)
+                             for no, _hh in insured))
+                transaction.commit()
+                transaction.set_autocommit(True)
                 print(f"insured: {len(households):,} households ({time.perf_counter() - t:.0f} s setup)", flush=True)
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")

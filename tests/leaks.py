@@ -201,6 +201,11 @@ def seed_areas(m: Municipality) -> Seeded:
             pension.acquire(head, dt.date(2024, 4, 1), "move_in_from_abroad")
             claim = welfare.claim(head, dt.date(2024, 10, 1), [welfare.ChildInput(dt.date(2021, 1, 1), child)],
                                   welfare.Account("0005", "456", "7654321", "リーク　ホケン"))
+            welfare.add_child(claim.pk, welfare.ChildInput(dt.date(2024, 11, 3)), dt.date(2024, 11, 10),
+                              event_on=dt.date(2024, 11, 3))  # an 額改定 (増額) on B's claim
+            from lgcloud.areas.pension.rules.exemption import IncomeTest
+
+            pension.apply_exemption(head, 2026, dt.date(2026, 7, 1), [IncomeTest(income=1_234_567)])
             paid = welfare.payment_run(dt.date(2024, 12, 1), dt.date(2024, 12, 13),
                                        zengin.Payer("1", "リーク", "0001", "ミズホ", "123", "ウラワ", "1", "1234567"))
             s.markers |= {family, given, child_name}

@@ -79,9 +79,11 @@ def test_setouchi_household_under_each_rate_set_of_rules(rate_set: str, medical:
         medical, support, 0)
 
 
-@pytest.mark.skip(reason="RULES.md gives neither Setouchi's nor Ayase's own rates, and none of its three rate "
-                         "sets reproduces 21,500 + 7,200 or 258,300 (see the two tests above and below); "
-                         "fill SETOUCHI_RATES / AYASE_RATES from the municipalities' pages")
+@pytest.mark.skip(reason="Setouchi's and Ayase's own FY2025 rates are not in RULES.md §2 (only Yuzawa, Takahama and "
+                         "Yamae are given, and none reproduces 21,500 + 7,200 or 258,300: see the tests above and "
+                         "below) nor in shared/data (seed_facts.json, cloud_groups_2016.csv, municipality_codes.csv "
+                         "hold no rates); one figure per part cannot determine three unknowns (所得割率, 均等割, "
+                         "平等割), so fill SETOUCHI_RATES / AYASE_RATES from the cited municipal pages")
 def test_published_figures_setouchi_28700_and_ayase_258300() -> None:  # pragma: no cover
     raise AssertionError
 

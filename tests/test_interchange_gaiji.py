@@ -110,3 +110,20 @@ def test_standard_layout_with_the_table_in_the_manifest(exported, muni_b, as_mun
         (folder / "manifest.json").write_text(json.dumps({**manifest, "gaiji_map": "gaiji.csv"}), encoding="utf-8")
         assert import_municipality(folder).written
         assert Person.objects.filter(given_name="和子").count() == 1
+
+
+def test_web_dry_run_takes_the_table_with_the_files(exported, staff_of, tmp_path):  # noqa: F811
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import logged_in
+
+    client = logged_in(staff_of["municipal_admin"])
+    files = {p.name: p.read_bytes() for p in sorted(exported.glob("*.csv"))}
+    files["01_persons.csv"] = files["01_persons.csv"].decode().replace("和子", "和\ue000").encode()
+    r = client.post("/interchange/dry-run/", {"encoding": "utf-8",
+                                              "files": [SimpleUploadedFile(n, b) for n, b in files.items()]})
+    assert r.status_code == 400 and "U+E000" in r.content.decode() and "\ue000" not in r.content.decode()
+    files["gaiji.csv"] = "外字コード,文字\nU+E000,子\n".encode()
+    r = client.post("/interchange/dry-run/", {"encoding": "utf-8",
+                                              "files": [SimpleUploadedFile(n, b) for n, b in files.items()]})
+    assert r.status_code == 200 and "エラーはありません" in r.content.decode()

@@ -371,3 +371,31 @@ def test_standard_layout_without_history_stands_on_its_dates(muni_a, muni_b, as_
         assert residents(dt.date(2020, 4, 1)) == {"健一", "和子", "NGUYEN VAN AN"}
         assert residents(ken.removed_on) == {"和子", "NGUYEN VAN AN"}
         assert invariants.verify_history() == [] and engine.verify_projection() == []
+
+
+def test_standard_layout_without_history_refuses_a_removed_person_without_date(muni_a, muni_b, as_municipality,
+                                                                               tmp_path):
+    """Without 05_events.csv a 除票 needs its 消除日 (with the history, the events say when: a person whose only
+    異動 was cancelled is a 除票 without one, and imports with its history)."""
+    import csv
+
+    from lgcloud.platform.interchange.export import export_municipality
+    from lgcloud.platform.interchange.importer import import_municipality
+    from tests.test_interchange_roundtrip import build_register
+
+    with as_municipality(muni_a):
+        build_register()
+        export_municipality(tmp_path / "a")
+    (tmp_path / "a" / "05_events.csv").unlink()
+    path = tmp_path / "a" / "02_removed.csv"
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    rows[1][rows[0].index("消除日")] = ""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(rows)
+    with as_municipality(muni_b):
+        result = import_municipality(tmp_path / "a")
+    assert not result.written
+    assert [(p.file, p.line, p.item, p.reason) for p in result.problems] == [
+        ("02_removed.csv", 2, "消除日", "除票は消除日が必須です")]
+

@@ -92,7 +92,7 @@ def build(households, actions) -> None:
             r = composition_change(household_no=hh.household_no,
                                             relationships={p.person_no: "縁故者" for p in others} or {head.person_no: "世帯主"},
                                             effective_on="2022-02-02", notified_on="2022-02-02", acknowledge_alerts=True)
-            cancel_event(event_id=r.event.pk, reason="取消し試験")
+            cancel_event(event_id=r.event.pk, reason="取消し試験", acknowledge_alerts=True)
         elif action == "move_out" and others:
             move_out(person_nos=[others[0].person_no], destination="東京都", effective_on="2023-03-03",
                               notified_on="2023-03-03", acknowledge_alerts=True)

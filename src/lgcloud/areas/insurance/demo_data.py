@@ -46,16 +46,19 @@ def insured_households(ctx: DemoContext) -> None:
                     households.setdefault(r.household_no, []).append(r)
             chosen = [h for i, h in enumerate(sorted(households)) if i % 3 == 0][:HOUSEHOLDS_PER_MEMBER]
             start = dt.date(FISCAL_YEAR - 1, 4, 1)
+            entries = []
             for household_no in chosen:
-                for r in households[household_no]:
+                members = households[household_no]
+                head = next((r for r in members if r.is_head), members[0])
+                for r in members:
                     age = r.age_on(start) or 0
                     if age >= 75 or (r.became_resident_on and r.became_resident_on > start):
                         continue
-                    services.enrol(r.person_no, start if not r.birth_date or r.birth_date < start else r.birth_date,
-                                   "move_in")
-                    income, salary, pension = _income(r.person_no, age)
-                    services.record_income(r.person_no, FISCAL_YEAR - 1, aggregate_income=income,
-                                           salary_revenue=salary, pension_revenue=pension)
+                    entries.append(services.Enrolment(
+                        r.person_no, household_no, head.person_no,
+                        start if not r.birth_date or r.birth_date < start else r.birth_date, "move_in",
+                        _income(r.person_no, age)))
+            services.enrol_many(entries, FISCAL_YEAR - 1)
             run = assessment.assess_all(FISCAL_YEAR)
         ctx.say(f"  {m.name}: 国保 {run.households}世帯、令和8年度 国保税 合計 {run.total:,}円"
                 f"（{time.perf_counter() - started:.1f}秒）")

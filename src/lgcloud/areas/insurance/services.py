@@ -112,6 +112,53 @@ def record_income(person_no: int, income_year: int, *, aggregate_income: int, sa
     return fact
 
 
+@dataclass(frozen=True)
+class Enrolment:
+    """One person of a batch 加入 (e.g. a data take-over or the demo): their register household and its head."""
+
+    person_no: int
+    household_no: int
+    head_person_no: int
+    coverage_start: dt.date
+    reason: str = StartReason.MOVE_IN
+    income: tuple[int, int, int] | None = None  # (総所得金額等, 給与収入, 年金収入) of the previous calendar year
+
+
+@transaction.atomic
+def enrol_many(entries: Sequence[Enrolment], income_year: int) -> int:
+    """資格取得 of many persons at once, with their incomes of `income_year`: everything validated first, written in
+    bulk, one audit record for the batch. Refuses if any of them is insured already."""
+    for e in entries:
+        if e.reason not in StartReason.values:
+            raise ValidationFailed(f"取得事由「{e.reason}」はありません。", field="reason")
+        if e.income is not None and min(e.income) < 0:
+            raise ValidationFailed("所得・収入は0以上で入力してください。", field="income")
+    numbers = [e.person_no for e in entries]
+    if len(set(numbers)) != len(numbers):
+        raise ValidationFailed("同じ宛名番号が2回あります。", field="person_no")
+    if Coverage.objects.filter(person_no__in=numbers, coverage_end__isnull=True).exists():
+        raise Conflict("既に国保の資格がある人が含まれています。")
+    existing = {h.household_no: h for h in NhiHousehold.objects.filter(household_no__in={e.household_no
+                                                                                         for e in entries})}
+    heads = {e.household_no: e.head_person_no for e in entries}
+    NhiHousehold.objects.bulk_create([NhiHousehold(household_no=no, head_person_no=head)
+                                      for no, head in heads.items() if no not in existing], batch_size=1000)
+    households = {h.household_no: h for h in NhiHousehold.objects.filter(household_no__in=set(heads))}
+    actor = current_actor().username
+    Coverage.objects.bulk_create([
+        Coverage(household=households[e.household_no], person_no=e.person_no, coverage_start=e.coverage_start,
+                 start_reason=e.reason, recorded_by=actor) for e in entries], batch_size=1000)
+    IncomeFact.objects.bulk_create([
+        IncomeFact(person_no=e.person_no, income_year=income_year, aggregate_income=e.income[0],
+                   salary_revenue=e.income[1], pension_revenue=e.income[2]) for e in entries if e.income is not None],
+        batch_size=1000, update_conflicts=True, unique_fields=["municipality", "person_no", "income_year"],
+        update_fields=["aggregate_income", "salary_revenue", "pension_revenue"])
+    audit.record("insurance.coverage_started", object_type="Coverage",
+                 detail={"persons": len(entries), "households": len(heads), "income_year": income_year,
+                         "person_nos": numbers[:1000]})
+    return len(entries)
+
+
 # --- facts for the rules ---------------------------------------------------------------------------
 
 

@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from lgcloud.areas.pension import services
-from lgcloud.areas.pension.models import Qualification, QualificationReason
+from lgcloud.areas.pension.models import ExemptionApplication, Qualification, QualificationReason
+from lgcloud.areas.pension.rules.exemption import LABELS, IncomeTest
 from lgcloud.areas.registry import public
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
@@ -31,11 +33,57 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
+TESTED = (("self", "本人"), ("spouse", "配偶者"), ("head", "世帯主"))
+
+
+def _amount(raw: str, field: str, label: str) -> int:
+    raw = raw.strip().replace(",", "")
+    if not raw:
+        return 0
+    if not raw.isdigit():
+        raise ValidationFailed(f"{label}は0以上の整数（円・人）で入力してください。", field=field)
+    return int(raw)
+
+
+def _exemption_from_form(request: HttpRequest, person_no: int) -> str:
+    """免除・納付猶予 申請 at the counter: the income test of the applicant, spouse and householder."""
+    post = request.POST
+    try:
+        applied_on = parse_japanese_date(post.get("applied_on", ""))
+    except ValueError as e:
+        raise ValidationFailed(str(e), field="applied_on") from None
+    fy_raw = post.get("fiscal_year", "").strip()
+    if not fy_raw.isdigit() or not 2000 <= int(fy_raw) <= 2100:
+        raise ValidationFailed("対象年度は西暦4桁で入力してください。", field="fiscal_year")
+    tests = []
+    for key, label in TESTED:
+        income = post.get(f"{key}_income", "").strip()
+        if not income and key != "self":
+            continue  # no spouse / the applicant is the householder
+        tests.append(IncomeTest(
+            income=_amount(income, f"{key}_income", f"{label}の前年所得"),
+            dependents=_amount(post.get(f"{key}_dependents", ""), f"{key}_dependents", f"{label}の扶養親族等の数"),
+            dependent_deductions=_amount(post.get(f"{key}_dependent_deductions", ""),
+                                         f"{key}_dependent_deductions", f"{label}の扶養親族等控除額"),
+            social_insurance_deductions=_amount(post.get(f"{key}_social_insurance", ""),
+                                                f"{key}_social_insurance", f"{label}の社会保険料控除額等"),
+        ))
+    app = services.apply_exemption(person_no, int(fy_raw), applied_on, tests, deferment=post.get("deferment") == "1")
+    return LABELS.get(app.result or None, app.result)
+
+
 @require_http_methods(["GET", "POST"])
 @require_cap(Cap.PENSION)
 def person(request: HttpRequest, person_no: int) -> HttpResponse:
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "exemption":
+        try:
+            label = _exemption_from_form(request, person_no)
+            messages.success(request, f"免除・納付猶予の申請を審査しました: {label}")
+            return redirect("pension:person", person_no=person_no)
+        except LgcloudError as e:
+            error = e.message
+    elif request.method == "POST":
         try:
             try:
                 on = parse_japanese_date(request.POST.get("date", ""))
@@ -55,10 +103,15 @@ def person(request: HttpRequest, person_no: int) -> HttpResponse:
         if resident is None:
             raise Http404("この宛名番号の住民はいません。")
         rows = list(Qualification.objects.filter(person_no=person_no))
+        applications = [(a, LABELS.get(a.result or None, a.result))
+                        for a in ExemptionApplication.objects.filter(person_no=person_no)]
         audit.record("pension.person_viewed", object_type="Person", object_id=person_no, purpose="国民年金資格の照会")
+    today = timezone.localdate()
     return render(request, "pension/person.html", {
         "resident": resident, "rows": rows, "open": next((q for q in rows if not q.qualification_end), None),
-        "reasons": QualificationReason.choices, "error": error,
+        "reasons": QualificationReason.choices, "error": error, "applications": applications,
+        "tested": TESTED, "fiscal_year": today.year if today.month >= 4 else today.year - 1,
+        "form": request.POST if request.POST.get("action") == "exemption" else {},
     })
 
 

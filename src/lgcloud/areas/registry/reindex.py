@@ -27,20 +27,18 @@ def refold(person_model: Any, key_model: Any, municipality_id: int | None = None
     changed_keys = removed_keys = changed_persons = 0
     with transaction.atomic():
         keys = key_model.objects.filter(**where).order_by("pk").values_list("pk", "person_id", "kind", "value")
-        existing = set()
+        # Only the few keys that change are kept in memory (not every key of 1,000,000 residents).
         todo = []
         for pk, person_id, kind, value in keys.iterator(chunk_size=CHUNK):
-            existing.add((person_id, kind, value))
             new = normalize(value)
             if new != value:
                 todo.append((pk, person_id, kind, new))
         for pk, person_id, kind, new in todo:
-            if (person_id, kind, new) in existing:
-                key_model.objects.filter(pk=pk).delete()
+            if key_model.objects.filter(person_id=person_id, kind=kind, value=new).exists():
+                key_model.objects.filter(pk=pk).delete()  # folds onto a key the person already has
                 removed_keys += 1
             else:
                 key_model.objects.filter(pk=pk).update(value=new)
-                existing.add((person_id, kind, new))
                 changed_keys += 1
         rows = person_model.objects.filter(**where).order_by("pk").values_list("pk", *COLUMNS, *LIST_COLUMNS)
         updates = []

@@ -24,7 +24,7 @@ from lgcloud.platform.tenancy.models import Municipality
 
 DEMO_ACTOR = Actor("demo", "system", "system")
 TAXPAYERS_PER_MEMBER = 24
-MAX_TAXPAYERS = 80  # taxpayers whose payments are simulated per member (the levies' demos bill more at scale)
+MAX_TAXPAYERS = 1000  # taxpayers whose payments are simulated per member (all of them at demo scale: one batch)
 
 
 def _dues(fy: int) -> dict[str, list[dt.date]]:
@@ -77,10 +77,15 @@ def load_member(m: Municipality, today: dt.date) -> dict[str, int] | None:
         counts["taxpayers"] = len(billed)
         month_ago = today - dt.timedelta(days=31)
         cvs_lines = []
+        by_person: dict[int, list[Bill]] = {}
+        for b in Bill.objects.filter(person_no__in=billed).order_by("person_no", "due_on", "pk"):
+            by_person.setdefault(b.person_no, []).append(b)
+        owed_now = ledger.balances([b.pk for bs in by_person.values() for b in bs])
+        incoming: list[payments.Incoming] = []
         for i, person_no in enumerate(billed):
             kind = "arrears" if i % 10 == 3 else "late" if i % 5 == 2 else "prompt"
-            for b in Bill.objects.filter(person_no=person_no).order_by("due_on"):
-                owed = ledger.balances([b.pk]).get(b.pk, 0)
+            for b in by_person.get(person_no, []):
+                owed = owed_now.get(b.pk, 0)
                 if owed <= 0 or (kind == "arrears" and b.installment >= 2):
                     continue
                 if b.due_on > today:  # paid ahead within the last month by some (the next 納期 is near)
@@ -98,9 +103,10 @@ def load_member(m: Municipality, today: dt.date) -> dict[str, int] | None:
                                      f"{rng.randrange(1000, 9999)},{m.code}-{b.pk},{b.payment_ref},{owed}")
                     continue
                 channel = rng.choice([PaymentChannel.BANK, PaymentChannel.DIRECT_DEBIT, PaymentChannel.COUNTER])
-                payments.receive_payment(payments.Incoming(paid_on, owed, channel, reference=b.payment_ref,
-                                                           dedupe_key=f"demo:{b.pk}"))
-                counts["payments"] += 1
+                incoming.append(payments.Incoming(paid_on, owed, channel, reference=b.payment_ref,
+                                                  dedupe_key=f"demo:{b.pk}"))
+        payments.receive_many(incoming)  # the bank and counter payments of the period, matched as one batch
+        counts["payments"] = len(incoming)
         # one unmatched convenience-store payment and one over-payment (a refund to decide)
         cvs_lines.append(f"確報,{today - dt.timedelta(days=3):%Y%m%d},101010,01,1234,{m.code}-unmatched,"
                          f"{'9' * 17},4500")
@@ -110,12 +116,11 @@ def load_member(m: Municipality, today: dt.date) -> dict[str, int] | None:
         over = billed[0]
         payments.receive_payment(payments.Incoming(today - dt.timedelta(days=2), 150_000, PaymentChannel.COUNTER,
                                                    person_no=over, identified=True, dedupe_key=f"demo:over:{over}"))
-        # 督促状 20 days after each due date that has passed
-        for dues in _dues(fy).values():
-            for d in dues:
-                on = d + dt.timedelta(days=20)
-                if on <= today:
-                    counts["reminders"] += len(collection.issue_reminders(on))
+        # 督促状 on the last day one was due (20 days after a 納期限): one batch, for what was still unpaid then
+        passed = [d + dt.timedelta(days=20) for dues in _dues(fy).values() for d in dues
+                  if d + dt.timedelta(days=20) <= today]
+        if passed:
+            counts["reminders"] += len(collection.issue_reminders(max(passed)))
         # The plan is agreed five days ago, for what was overdue that day (a 納期限 may have passed since).
         agreed = today - dt.timedelta(days=5)
         rows = collection.arrears(agreed)

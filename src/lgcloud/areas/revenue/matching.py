@@ -216,7 +216,8 @@ class Matcher:
         """As the ledger determines it: the 延滞金 of an instalment whose principal is paid off on `paid_on`."""
         if paid_on <= b.due_on:
             return 0
-        self.load_histories([b.pk])
+        if b.history is None:
+            self.load_histories([b.pk])
         history = b.history or []
         charged = sum(a for k, a, on in history if k in (EntryKind.BILL, EntryKind.REMISSION) and on <= paid_on)
         if charged <= 0:
@@ -247,10 +248,18 @@ class Matcher:
     def apply(self, payment: Payment, person_no: int, designated: _Bill | None) -> int:
         """Book `payment` on the person's instalments; returns the over-payment left (booked, to be settled)."""
         amount, paid_on = payment.amount, payment.paid_on
-        if designated is not None and person_no not in self.whole and amount <= designated.principal:
-            debts = [designated]  # the usual case: the payment settles (part of) its own instalment only
-        else:
-            debts = self._open(person_no)
+        if designated is not None and amount <= designated.principal:
+            # the usual case: the payment settles (part of) its own instalment only — what apply_payment would
+            # allocate to a designated instalment owing at least the amount
+            paid_off = amount == designated.principal
+            self._book(designated, EntryKind.COLLECTION, -amount, paid_on, "収納", payment)
+            if paid_off:
+                fee = self._late_fee(designated, paid_on)
+                if fee:
+                    self._book(designated, EntryKind.LATE_FEE, fee, paid_on, "延滞金の確定", None,
+                               component=Component.LATE_FEE)
+            return 0
+        debts = self._open(person_no)
         outstanding = {str(b.pk): max(b.principal, 0) for b in debts}
         dkey = str(designated.pk) if designated is not None else None
         due = [b for b in debts if b.principal > 0 and (b.due_on <= paid_on or b is designated)]

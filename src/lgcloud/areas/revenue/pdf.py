@@ -11,13 +11,12 @@ page.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
+import itertools
 from collections.abc import Sequence
 
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode import code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode import code128, qrencoder
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
@@ -33,12 +32,18 @@ def qr_text(municipality: Municipality, ref: str, amount: int, pay_by: dt.date) 
     return slips.qr_text(municipality.code, ref, amount, pay_by)
 
 
-def barcode_data(municipality: Municipality, ref: str, amount: int, pay_by: dt.date, reissue: int = 0) -> str | None:
-    """The 44 digits of the convenience-store bar code, or None when the amount is over the stores' limit."""
+def barcode_data(municipality: Municipality, ref: str, amount: int, pay_by: dt.date, reissue: int = 0,
+                 settings: dict[int, tuple[int, int]] | None = None) -> str | None:
+    """The 44 digits of the convenience-store bar code, or None when the amount is over the stores' limit.
+    `settings` keeps the parameters read for a fiscal year while one PDF is drawn."""
     fy = pay_by.year if pay_by.month >= 4 else pay_by.year - 1
-    if amount <= 0 or amount > int(params.value("revenue.cvs.limit", fy, municipality)):
+    settings = settings if settings is not None else {}
+    if fy not in settings:
+        settings[fy] = (int(params.value("revenue.cvs.limit", fy, municipality)),
+                        int(params.value("revenue.cvs.issuer_code", fy, municipality)))
+    limit, issuer = settings[fy]
+    if amount <= 0 or amount > limit:
         return None
-    issuer = int(params.value("revenue.cvs.issuer_code", fy, municipality))
     code = f"{issuer:06d}" if issuer else slips.stand_in_issuer(municipality.code)
     return slips.cvs_barcode(code, ref, pay_by, amount, reissue)
 
@@ -48,8 +53,34 @@ def draw_barcode(c: Canvas, data: str, x: float, y: float) -> None:
     code128.Code128("\xf1" + data, barHeight=36, barWidth=0.72, quiet=1).drawOn(c, x, y)
 
 
+@functools.lru_cache(maxsize=512)
+def _qr_modules(text: str) -> tuple[tuple[bool, ...], ...]:
+    qr = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    qr.addData(text)
+    qr.make()
+    return tuple(tuple(bool(v) for v in row) for row in qr.modules)
+
+
+def draw_qr(c: Canvas, text: str, x: float, y: float, size: float, border: int = 4) -> None:
+    """A QR code (level M) drawn as one filled path of horizontal runs: encoded once, a few hundred rectangles
+    in one PDF operator stream (ReportLab's widget builds a shape per module and encodes twice)."""
+    rows = _qr_modules(text)
+    n = len(rows)
+    unit = size / (n + 2 * border)
+    path = c.beginPath()
+    for r, row in enumerate(rows):
+        bottom = y + (n - 1 - r + border) * unit
+        col = 0
+        for dark, run in itertools.groupby(row):
+            k = len(list(run))
+            if dark:
+                path.rect(x + (border + col) * unit, bottom, k * unit, unit)
+            col += k
+    c.drawPath(path, stroke=0, fill=1)
+
+
 def _slip(c: Canvas, municipality: Municipality, b: Bill, amount: int, pay_by: dt.date, title: str,
-          note: str, reissue: int = 0) -> None:
+          note: str, reissue: int = 0, settings: dict[int, tuple[int, int]] | None = None) -> None:
     """The 納付書 part (below the cut line at y=330): 納付番号, QR code and bar code."""
     name = documents_pdf.register_font()
     w, _h = A4
@@ -62,13 +93,9 @@ def _slip(c: Canvas, municipality: Municipality, b: Bill, amount: int, pay_by: d
     c.drawString(50, 280, f"{levy_label(b.levy)}　{format_fiscal_year(b.fiscal_year)} 第{b.installment}期")
     c.drawString(50, 264, f"金額 {amount:,}円{note}　納付番号 {b.payment_ref}")
     c.drawString(50, 248, f"納期限 {format_wareki(pay_by)}　{municipality.name}")
-    qr = QrCodeWidget(qr_text(municipality, b.payment_ref, amount, pay_by))
-    x0, y0, x1, y1 = qr.getBounds()
-    d = Drawing(90, 90, transform=[90 / (x1 - x0), 0, 0, 90 / (y1 - y0), 0, 0])
-    d.add(qr)
-    renderPDF.draw(d, c, w - 150, 220)
+    draw_qr(c, qr_text(municipality, b.payment_ref, amount, pay_by), w - 150, 220, 90)
     c.drawString(w - 150, 208, "地方税統一QR方式")
-    data = barcode_data(municipality, b.payment_ref, amount, pay_by, reissue)
+    data = barcode_data(municipality, b.payment_ref, amount, pay_by, reissue, settings)
     c.setFont(name, 8)
     if data is None:
         c.drawString(50, 170, "この納付書はコンビニエンスストアではお使いになれません（金融機関・窓口でお納めください）。")
@@ -107,6 +134,7 @@ def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice],
     c.setTitle("督促状")
     c.setAuthor(documents_pdf.author(municipality))
     w, h = A4
+    settings: dict[int, tuple[int, int]] = {}
     for n in notices:
         b = n.bill
         c.setFont(name, 18)
@@ -133,7 +161,8 @@ def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice],
             c.drawString(56, y, label)
             c.drawString(226, y, value)
             y -= 20
-        _slip(c, municipality, b, n.principal, n.pay_by, "納　付　書（督促分）", "（延滞金は別途計算）")
+        _slip(c, municipality, b, n.principal, n.pay_by, "納　付　書（督促分）", "（延滞金は別途計算）",
+              settings=settings)
         if verification_url:
             c.drawString(50, 60, f"この督促状は次のページで照合できます: {verification_url}")
         c.showPage()

@@ -30,7 +30,7 @@ def child_allowance(ctx: DemoContext) -> None:
             for r in public.current_residents():
                 if r.household_no is not None:
                     households.setdefault(r.household_no, []).append(r)
-            claims = 0
+            requests: list[services.ClaimRequest] = []
             for members in households.values():
                 head = next((r for r in members if r.is_head and r.kana), None)
                 kids = [r for r in members if r.birth_date and (r.age_on(CLAIMED_ON) or 99) < 18
@@ -38,13 +38,14 @@ def child_allowance(ctx: DemoContext) -> None:
                 if head is None or not kids or (head.became_resident_on and head.became_resident_on > CLAIMED_ON):
                     continue
                 bank, name = BANKS[head.person_no % len(BANKS)]
-                services.claim(head.person_no, CLAIMED_ON,
-                               [services.ChildInput(k.birth_date, k.person_no) for k in kids if k.birth_date],
-                               services.Account(bank, f"{head.person_no % 900 + 100:03d}",
-                                                f"{head.person_no % 10_000_000:07d}", head.kana, bank_name=name))
-                claims += 1
-                if claims >= PER_MEMBER:
+                requests.append(services.ClaimRequest(
+                    head.person_no, CLAIMED_ON,
+                    tuple(services.ChildInput(k.birth_date, k.person_no) for k in kids if k.birth_date),
+                    services.Account(bank, f"{head.person_no % 900 + 100:03d}",
+                                     f"{head.person_no % 10_000_000:07d}", head.kana, bank_name=name)))
+                if len(requests) >= PER_MEMBER:
                     break
+            claims = len(services.claim_many(requests))
             payer = zengin.Payer(f"{m.code}0001"[:10], "ｼﾞﾄﾞｳﾃｱﾃ", "0001", "ﾐｽﾞﾎ", "123", "ｳﾗﾜ", "1", "1234567")
             total = 0
             for month in PAYMENTS:

@@ -88,20 +88,65 @@ def index(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_safe
+def _date(request: HttpRequest, name: str, required: bool = True) -> dt.date | None:
+    raw = request.POST.get(name, "").strip()
+    if not raw and not required:
+        return None
+    try:
+        return parse_japanese_date(raw)
+    except ValueError as e:
+        raise ValidationFailed(str(e), field=name) from None
+
+
+def _revise(request: HttpRequest, c: AllowanceClaim) -> str:
+    """額改定 at the counter: 増額 (a child added after a birth, claimed) or 減額 (a child no longer counted)."""
+    post = request.POST
+    if post.get("action") == "increase":
+        raw = post.get("child", "").strip()
+        if not raw.isdigit():
+            raise ValidationFailed("追加する児童の宛名番号を数字で入力してください。", field="child")
+        child = public.person(int(raw))
+        if child is None or child.birth_date is None:
+            raise ValidationFailed(f"宛名番号 {raw} の児童は登録されていません。", field="child")
+        claimed_on = _date(request, "claimed_on")
+        assert claimed_on is not None
+        row = services.add_child(c.pk, services.ChildInput(child.birth_date, child.person_no), claimed_on,
+                                 event_on=_date(request, "event_on", required=False))
+        return f"児童を追加し、{row.from_month.year}年{row.from_month.month}月分から額を改定しました。"
+    raw = post.get("child_id", "").strip()
+    if not raw.isdigit():
+        raise ValidationFailed("減額する児童を選んでください。", field="child_id")
+    on = _date(request, "on")
+    assert on is not None
+    row = services.remove_child(c.pk, int(raw), on, post.get("reason", ""))
+    assert row.until_month is not None
+    return f"{row.until_month.year}年{row.until_month.month}月分までで児童を外し、翌月分から額を改定しました。"
+
+
+@require_http_methods(["GET", "POST"])
 @require_cap(Cap.WELFARE)
 def claim(request: HttpRequest, claim_id: int) -> HttpResponse:
     c = AllowanceClaim.objects.filter(pk=claim_id).first()
     if c is None:
         raise Http404("この認定はありません。")
+    error = ""
+    if request.method == "POST":
+        try:
+            messages.success(request, _revise(request, c))
+            return redirect("welfare:claim", claim_id=c.pk)
+        except LgcloudError as e:
+            error = e.message
     today = timezone.localdate()
     with transaction.atomic():
         recipient = public.person(c.recipient_person_no)
         kids = list(c.children.all())
         amount = services.month_amount(c, kids, today.replace(day=1), services.allowance_parameters(today))
         audit.record("welfare.claim_viewed", obj=c, purpose="児童手当の照会")
-    return render(request, "welfare/claim.html", {"c": c, "recipient": recipient, "kids": kids, "amount": amount,
-                                                   "payments": c.payments.select_related("run")})
+    return render(request, "welfare/claim.html", {
+        "c": c, "recipient": recipient, "kids": kids, "amount": amount, "error": error, "form": request.POST,
+        "payments": c.payments.select_related("run"), "revisions": c.revisions.all(),
+        "active": c.status == ClaimStatus.ACTIVE, "current_kids": [k for k in kids if k.until_month is None],
+    })
 
 
 @require_safe

@@ -150,7 +150,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-class MemberOut(Schema):
+class GroupMemberOut(Schema):
     code: str
     prefecture: str
     name: str
@@ -160,7 +160,7 @@ class MemberOut(Schema):
     later_member: bool
 
 
-@api.get("/group/members", response=list[MemberOut], tags=["グループ"])
+@api.get("/group/members", response=list[GroupMemberOut], tags=["グループ"])
 def group_members(request: HttpRequest) -> list[dict[str, Any]]:
     staff = _need(request, Cap.GROUP_MANAGE)
     return [

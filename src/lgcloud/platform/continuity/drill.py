@@ -83,7 +83,9 @@ class DrillReport:
         lines = [
             f"要求 {len(self.calls)} 件（読み取り {sum(c.kind == 'read' for c in self.calls)}、"
             f"異動 {sum(c.kind == 'write' for c in self.calls)}）、うち失敗 {len(self.failed)} 件"
-            f"（停止中の 503・接続断）",
+            f"（停止中の 503・接続断）"
+            + (f"、実効 {len(self.calls) / max(0.001, max(c.ended for c in self.calls) - min(c.started for c in self.calls)):.1f}"
+               " 要求/秒" if self.calls else ""),
             "応答: " + "、".join(f"{'接続断' if k == 0 else k}×{v}" for k, v in sorted(Counter(
                 c.status for c in self.calls).items())),
             "主系停止前に応答済みの最後の異動: "

@@ -97,7 +97,10 @@ def create(kind: str) -> str:
 
 
 def _choose_mark(target_time: str | None) -> dict[str, Any]:
+    info = json.loads(_pgbackrest("--output=json", "info").stdout)
+    kept = {b["label"] for b in (info[0].get("backup", []) if info else [])}
     labels = [json.loads(p.read_text("utf-8")) for p in sorted(_marks_dir().glob("lgcloud-*.json"))]
+    labels = [x for x in labels if x.get("set") in kept]  # a mark whose backup set has expired cannot be restored
     if target_time:
         limit = dt.datetime.fromisoformat(target_time)
         if timezone.is_naive(limit):

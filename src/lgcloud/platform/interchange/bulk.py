@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
 from django.db import connection, models
 
 
@@ -32,9 +33,19 @@ def allocate_ids(model: type[models.Model], n: int) -> int:
         return int(cur.fetchone()[0]) + 1
 
 
+def _json(value: Any) -> str | None:
+    """JSON text for a JSONField (orjson: the same document as json.dumps, several times faster)."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # beyond orjson (e.g. an integer wider than 64 bits)
+        return json.dumps(value, ensure_ascii=False)
+
+
 def _adapter(field: models.Field) -> Any:
     if isinstance(field, models.JSONField):
-        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
+        return _json
     if connection.vendor == "sqlite":
         if isinstance(field, models.DateTimeField):
             return lambda v: None if v is None else connection.ops.adapt_datetimefield_value(v)
@@ -53,11 +64,19 @@ def insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[Seq
     cols = ", ".join(f'"{fields[c].column}"' for c in columns)
     count = 0
 
-    def adapted() -> Iterable[tuple[Any, ...]]:
+    todo = [(i, a) for i, a in enumerate(adapters) if a]
+
+    def adapted() -> Iterable[Sequence[Any]]:
         nonlocal count
         for row in rows:
             count += 1
-            yield tuple(a(v) if a else v for a, v in zip(adapters, row, strict=True))
+            if len(row) != len(columns):
+                raise ValueError(f"{table}: {len(row)} values for {len(columns)} columns")
+            if todo:
+                row = list(row)
+                for i, a in todo:
+                    row[i] = a(row[i])
+            yield row
 
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":

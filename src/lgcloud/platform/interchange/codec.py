@@ -210,6 +210,9 @@ def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems
             problems.append(Problem(fdef.file, 1, "、".join(unknown), "", "見出し行に定義にない項目があります"))
         return
     index = [header.index(h) for h in expected]
+    # Codes, dates and times repeat: each distinct text is decoded once per file (values are immutable).
+    caches: list[dict[str, tuple[Any, str | None]] | None] = [
+        {} if item.type in ("コード", "年月日", "日時") else None for item in fdef.items]
     line = 1
     while True:
         try:
@@ -225,10 +228,16 @@ def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems
             continue
         row: dict[str, Any] = {}
         ok = True
-        for item, i in zip(fdef.items, index, strict=True):
-            value, error = decode(layout, item, fields[i])
-            if error is None and isinstance(value, str):
-                error = unmapped(value, gaiji)
+        for item, i, cache in zip(fdef.items, index, caches, strict=True):
+            text = fields[i]
+            hit = cache.get(text) if cache is not None else None
+            if hit is None:
+                hit = decode(layout, item, text)
+                if hit[1] is None and isinstance(hit[0], str):
+                    hit = (hit[0], unmapped(hit[0], gaiji))
+                if cache is not None:
+                    cache[text] = hit
+            value, error = hit
             if error:
                 problems.append(Problem(fdef.file, line, item.name, fields[i], error))
                 ok = False

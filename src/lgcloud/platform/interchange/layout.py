@@ -24,8 +24,12 @@ class CodeTable:
     to_value: dict[str, Any]  # file code → stored value
     labels: dict[str, str]  # file code → Japanese label
 
+    _codes: dict[Any, str] = field(default_factory=dict, compare=False, repr=False)  # to_code, made once
+
     def to_code(self) -> dict[Any, str]:
-        return {v: k for k, v in self.to_value.items()}
+        if not self._codes:
+            self._codes.update({v: k for k, v in self.to_value.items()})
+        return self._codes
 
 
 @dataclass(frozen=True)

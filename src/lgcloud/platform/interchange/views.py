@@ -24,6 +24,7 @@ from lgcloud.platform.interchange.importer import import_municipality
 from lgcloud.platform.tenancy.context import require_municipality
 from lgcloud.platform.web.decorators import require_cap
 
+GAIJI_FILE = "gaiji.csv"
 MAX_UPLOAD = 200 * 1024 * 1024
 REPORT_KEY = "interchange_reports"
 
@@ -122,7 +123,7 @@ def dry_run_view(request: HttpRequest) -> HttpResponse:
         else:
             work = Path(tempfile.mkdtemp(prefix="lgcloud-dryrun-"))
             try:
-                known = {f.file for f in layout.files}
+                known = {f.file for f in layout.files} | {GAIJI_FILE}  # the vendor's 外字 table (docs/gaiji.md)
                 for f in uploads:
                     name = Path(f.name or "").name
                     if name.lower().endswith(".zip"):
@@ -134,8 +135,9 @@ def dry_run_view(request: HttpRequest) -> HttpResponse:
                                     unpacked = _unpack(z, info, work / base, unpacked)
                     elif name in known:
                         (work / name).write_bytes(f.read())
+                gaiji = work / GAIJI_FILE
                 result = import_municipality(work, layout=adapter.key, encoding=form.cleaned_data["encoding"],
-                                             dry_run=True)
+                                             dry_run=True, gaiji_map=gaiji if gaiji.is_file() else None)
                 token = secrets.token_urlsafe(12)
                 reports = request.session.get(REPORT_KEY, {})
                 reports = dict(list(reports.items())[-4:])

@@ -35,8 +35,7 @@ class PrivateUseMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if (response.get("Content-Type", "").startswith("text/html") and not response.streaming
-                and response.status_code == 200):
+        if response.get("Content-Type", "").startswith("text/html") and not response.streaming:
             text = response.content.decode(response.charset or "utf-8")
             cleaned = clean_html(text)
             if cleaned is not text:

@@ -47,6 +47,13 @@ class RegistryAdapter(Adapter):
         if problems:
             return
         if not batch.events:
+            files = {f.file: f for f in self.layout.files}
+            for p in batch.persons.values():
+                file, line = p["_line"]
+                if file in files:  # a standard-layout file (a vendor's rows were checked as they were read)
+                    staging.check_undated(files[file], line, p, problems)
+            if problems:
+                return
             dated_history.synthesize_history(batch)
         history.check_history(batch, problems)
 

@@ -55,14 +55,10 @@ def collect(*, as_of: dt.date | None, include_sensitive: bool) -> dict[str, list
     event_no = {e.pk: n for n, e in enumerate(events, start=1)}
     person_fields = list(engine.PERSON_ITEMS)
     if as_of is None:
-        person_states = [
-            {**{k: getattr(p, k) for k in person_fields}, "pk": p.pk, "person_no": p.person_no}
-            for p in Person.objects.order_by("person_no")
-        ]
-        household_states = [
-            {**{k: getattr(h, k) for k in engine.HOUSEHOLD_ITEMS}, "pk": h.pk, "household_no": h.household_no}
-            for h in Household.objects.order_by("household_no")
-        ]
+        # Plain rows (values()), not model instances: the same attributes without building a model per row.
+        person_states = list(Person.objects.order_by("person_no").values(*person_fields, "pk", "person_no"))
+        household_states = list(Household.objects.order_by("household_no").values(
+            *engine.HOUSEHOLD_ITEMS, "pk", "household_no"))
     else:
         person_states, household_states = [], []
         for pk, no in sorted(person_no.items(), key=lambda kv: kv[1]):

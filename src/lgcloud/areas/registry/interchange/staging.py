@@ -87,12 +87,17 @@ def check_person(fdef: FileDef, line: int, row: dict[str, Any], status: str, pro
 
 
 def _check_lifetime(fdef: FileDef, line: int, row: dict[str, Any], problems: list[Problem]) -> None:
-    """What the history synthesised from the files stands on: a foreign resident's nationality and category,
-    a 除票's removal date and reason, a residence that does not end before it began."""
+    """A foreign resident's nationality and category, as the register requires them at entry."""
     if row["resident_type"] == "foreign":
         for code, what in (("nationality", "国籍・地域"), ("foreign_category", "外国人住民区分（中長期在留者・特別永住者など）")):
             if not row.get(code):
                 problems.append(Problem(fdef.file, line, fdef.item(code).name, "", f"外国人住民は{what}が必須です"))
+
+
+def check_undated(fdef: FileDef, line: int, row: dict[str, Any], problems: list[Problem]) -> None:
+    """What a history synthesised from files without one stands on (`dated_history`): a 除票's removal date and
+    reason, a residence that began by today and does not end before it began. (With a history the events say
+    it: a person whose only 異動 was cancelled is a 除票 without either.)"""
     if row["status"] == Status.REMOVED:
         for code, what in (("removed_on", "消除日"), ("removal_reason", "消除事由")):
             if not row.get(code):

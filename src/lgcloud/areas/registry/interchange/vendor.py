@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from lgcloud.areas.registry.interchange.dated_history import check_last_event
-from lgcloud.areas.registry.interchange.staging import Batch, check_person
+from lgcloud.areas.registry.interchange.staging import Batch, check_person, check_undated
 from lgcloud.areas.registry.models import Status
 from lgcloud.areas.registry.relationships import HEAD, validate_relationship
 from lgcloud.platform.common.errors import LgcloudError
@@ -78,6 +78,9 @@ def from_vendor(layout: Layout, file: str, records: Rows, problems: list[Problem
         seen[no] = line
         before = len(problems)
         person = check_person(persons_def, line, {k: rec.get(k) for k in items}, rec["status"], problems)
+        if person is not None:
+            check_undated(persons_def, line, person, problems)
+            person = person if len(problems) == before else None
         last = _last_event(file, line, rec, columns, problems)
         _in_vendor_terms(problems[before:], persons_def, file, columns)
         if person is None or last is False:

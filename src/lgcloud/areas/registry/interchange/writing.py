@@ -7,9 +7,11 @@ event, and the search columns with the register's own function (`search.search_c
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from contextvars import ContextVar
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from django.utils import timezone
 
@@ -102,7 +104,10 @@ def _internal(values: dict[str, Any], person_pk: dict[int, int], household_pk: d
 
 def _rows(model: type[Any], dicts: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
     columns = list(dicts[0]) if dicts else []
-    return columns, [tuple(d[c] for c in columns) for d in dicts]
+    if len(columns) == 1:
+        return columns, [(d[columns[0]],) for d in dicts]
+    get = operator.itemgetter(*columns)
+    return columns, [get(d) for d in dicts]
 
 
 def _bulk(model: type[Any], dicts: list[dict[str, Any]]) -> None:
@@ -157,7 +162,7 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
                    household_id=household_pk[m["household_no"]] if m else None,
                    relationship=m.get("relationship", ""), household_order=m.get("household_order", 1),
                    history_no=history.get(no, 0), version=history.get(no, 0))
-        person = Person(**row)
+        person = cast(Person, SimpleNamespace(**row))  # what search reads: the row's attributes, no model __init__
         own = search_keys(person)
         row.update(search_columns(person, own))
         prows.append(row)
