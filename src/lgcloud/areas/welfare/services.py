@@ -117,9 +117,17 @@ def claim_many(requests: Sequence[ClaimRequest]) -> list[AllowanceClaim]:
             recipient_person_no__in=numbers, status=ClaimStatus.ACTIVE).exists():
         raise Conflict("支給中の認定がある受給者（または同じ受給者の重複）が含まれています。")
     actor = current_actor().username
+    parameters: dict[int, AllowanceParameters] = {}  # one parameter lookup per fiscal year, not per claim
+
+    def params_on(day: dt.date) -> AllowanceParameters:
+        fiscal_year = day.year if day.month >= 4 else day.year - 1
+        if fiscal_year not in parameters:
+            parameters[fiscal_year] = allowance_parameters(day)
+        return parameters[fiscal_year]
+
     claims = AllowanceClaim.objects.bulk_create([AllowanceClaim(
         recipient_person_no=r.recipient_person_no, claimed_on=r.claimed_on, event_on=r.event_on,
-        first_month=first_month(r.claimed_on, r.event_on, allowance_parameters(r.claimed_on)),
+        first_month=first_month(r.claimed_on, r.event_on, params_on(r.claimed_on)),
         bank_code=r.account.bank_code, bank_name=r.account.bank_name, branch_code=r.account.branch_code,
         branch_name=r.account.branch_name, account_type=r.account.account_type,
         account_number=r.account.account_number, account_holder_kana=r.account.account_holder_kana,
