@@ -7,13 +7,22 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 
-from locust import FastHttpUser, constant_throughput, task
+from locust import FastHttpUser, constant_throughput, events, task
 from names import NameMaker
 
 TARGETS = json.loads(os.environ["BENCH_TARGETS"])  # [{"token", "residents", "households", "place"}]
 WEIGHTS = [t["residents"] for t in TARGETS]
 PER_USER = float(os.environ.get("BENCH_PER_USER_RPS", "5"))
+
+if os.environ.get("BENCH_REQUEST_LOG"):  # the soak (bench/soak.py) reads every request: time, kind, ms, error
+    _log = open(os.environ["BENCH_REQUEST_LOG"], "a", encoding="utf-8", buffering=1)
+
+    @events.request.add_listener
+    def _logged(request_type, name, response_time, response_length, exception=None, **_kw) -> None:  # type: ignore[no-untyped-def]
+        error = "" if exception is None else str(exception).replace("\t", " ").replace("\n", " ")[:200]
+        _log.write(f"{time.time():.3f}\t{name}\t{response_time:.1f}\t{error}\n")
 
 
 class Clerk(FastHttpUser):

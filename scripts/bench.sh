@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (not run by CI): scripts/bench.sh interchange|registry|nhi|taxation|profile [args] [--sqlite] [--relaxed]
+# Benchmarks (not run by CI): scripts/bench.sh interchange|registry|nhi|taxation|profile|soak|faults [args] [--sqlite] [--relaxed]
 # Runs on a throwaway PostgreSQL started here with PostgreSQL's durable settings (fsync, synchronous_commit and
 # full_page_writes on, as in production); --relaxed turns the three off (figures then labelled "relaxed").
 # Or on SQLite with --sqlite.
@@ -18,9 +18,11 @@ for a in "$@"; do
     *) args+=("$a") ;;
   esac
 done
+script="bench/${what}_bench.py"
+[ -f "$script" ] || script="bench/${what}.py"  # soak.py, faults.py
 export LGCLOUD_HOME=$(mktemp -d /tmp/lgcloud-bench-home.XXXXXX)
 if [ "$sqlite" = 1 ]; then
-  .venv/bin/python "bench/${what}_bench.py" "${args[@]}"
+  .venv/bin/python "$script" "${args[@]}"
 else
   pgdir=$(mktemp -d /tmp/lgcloud-pg.XXXXXX)
   trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$LGCLOUD_HOME"' EXIT
@@ -28,5 +30,5 @@ else
   export LGCLOUD_PG_DURABLE=$durable
   export LGCLOUD_PG_OPTIONS=${LGCLOUD_PG_OPTIONS:-"-c shared_buffers=1GB -c max_wal_size=8GB -c maintenance_work_mem=512MB -c work_mem=32MB"}
   eval "$(PGPORT_TEST=${PGPORT_TEST:-55470} scripts/pg.sh start "$pgdir")"
-  .venv/bin/python "bench/${what}_bench.py" "${args[@]}"
+  .venv/bin/python "$script" "${args[@]}"
 fi

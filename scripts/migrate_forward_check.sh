@@ -68,6 +68,8 @@ new migrate --check --noinput -v 0 || fail "unapplied migrations after migrate"
 
 step "this tree: registry verify $CODE"
 new registry verify --municipality "$CODE" || fail "registry verify"
+step "this tree: audit seal (signs the heads of the chains written before sealing)"
+new audit seal >/dev/null || fail "audit seal"
 step "this tree: audit verify --all"
 new audit verify --all || fail "audit verify --all"
 step "this tree: export $CODE"

@@ -25,6 +25,8 @@ rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 LG=.venv/bin/lgcloud
 $LG migrate --noinput -v 0
 $LG collectstatic --noinput -v 0
+# The key that signs the audit log's sealed heads (docs/operations.md); the worker below seals every 5 s.
+$LG audit keygen --if-missing
 $LG demo load --scale "${LGCLOUD_DEMO_SCALE:-1}"
 BIND=${LGCLOUD_BIND:-127.0.0.1:8000}
 echo ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,6 +20,27 @@ from lgcloud.platform.tenancy.services import ensure_municipality
 PASSWORD = "correct horse battery staple"
 CODE_A = "113018"  # 伊奈町
 CODE_B = "113271"  # 越生町
+
+
+_AUDIT_STORE_SEQ = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def _audit_store_root(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("audit")
+
+
+@pytest.fixture(autouse=True)
+def _audit_signed_heads(_audit_store_root: Any, request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test its own external store of signed heads (the database is emptied between tests; heads written
+    by an earlier test would name records that no longer exist), one signing key for the session."""
+    from django.conf import settings
+
+    saved = settings.LGCLOUD_AUDIT_HEADS_DIR, settings.LGCLOUD_AUDIT_SIGNING_KEY
+    settings.LGCLOUD_AUDIT_HEADS_DIR = str(_audit_store_root / "heads" / f"{next(_AUDIT_STORE_SEQ)}")
+    settings.LGCLOUD_AUDIT_SIGNING_KEY = str(_audit_store_root / "signing_key.pem")
+    yield
+    settings.LGCLOUD_AUDIT_HEADS_DIR, settings.LGCLOUD_AUDIT_SIGNING_KEY = saved
 
 
 @pytest.fixture

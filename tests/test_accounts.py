@@ -20,7 +20,8 @@ from lgcloud.platform.accounts.models import Staff
 from lgcloud.platform.accounts.roles import Role
 from lgcloud.platform.accounts.services import BAD_CREDENTIALS, LoginRefused, check_password_login, verify_totp
 from lgcloud.platform.audit.models import AuditRecord
-from lgcloud.platform.audit.services import verify_chain
+from lgcloud.platform.audit.sealing import seal
+from lgcloud.platform.audit.verifying import verify_chain
 from lgcloud.platform.tenancy.models import Membership, Municipality
 from tests.conftest import PASSWORD, logged_in
 
@@ -106,6 +107,7 @@ def test_lockout_after_max_failures_is_committed(make_staff: Callable[..., Staff
     assert committed(audit_count, ["login.failed", str(staff.pk), muni_a.code]) == settings.LOGIN_MAX_FAILURES
     assert committed(audit_count, ["login.refused_locked", str(staff.pk), muni_a.code]) == 1
     assert committed(audit_count, ["login.password_ok", str(staff.pk), muni_a.code]) == 0
+    seal()
     assert verify_chain(muni_a.code).ok
 
 

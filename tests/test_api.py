@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from lgcloud.platform.accounts.models import ApiToken
 from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.audit.sealing import seal
 from lgcloud.platform.params import services as params
 from lgcloud.platform.params.models import Override
 from lgcloud.platform.tenancy.models import Membership, Municipality
@@ -235,8 +236,12 @@ def test_audit_routes_for_the_admin(staff_of: dict[str, Any], muni_a: Municipali
     admin = api_client(staff_of["municipal_admin"])
     admin.put(f"/api/v1/municipality/parameters/{LEVY_CAP}/2026", {"value": "680000"}, content_type=JSON)
     records = admin.get("/api/v1/municipality/audit").json()
-    assert [r["action"] for r in records] == ["params.override_set"]
+    assert [(r["action"], r["seq"]) for r in records] == [("params.override_set", None)]  # not sealed yet
     assert admin.get("/api/v1/municipality/audit/verify").json() == {
-        "ok": True, "checked": 1, "broken_seq": None, "reason": ""
+        "ok": True, "checked": 0, "broken_seq": None, "reason": "", "unsealed": 1
+    }
+    seal()
+    assert admin.get("/api/v1/municipality/audit/verify").json() == {
+        "ok": True, "checked": 1, "broken_seq": None, "reason": "", "unsealed": 0
     }
     assert api_client(staff_of["counter_clerk"]).get("/api/v1/municipality/audit").status_code == 403

@@ -15,7 +15,9 @@ from django.db import connection, transaction
 
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.audit.models import PLATFORM_CHAIN, AuditChainHead, AuditRecord
-from lgcloud.platform.audit.services import GENESIS, compute_hash, verify_chain
+from lgcloud.platform.audit.sealing import seal
+from lgcloud.platform.audit.services import GENESIS, compute_hash
+from lgcloud.platform.audit.verifying import verify_chain
 from lgcloud.platform.tenancy.context import Actor, municipality_scope
 from lgcloud.platform.tenancy.models import Municipality
 from tests.testapp.models import Note
@@ -23,9 +25,13 @@ from tests.testapp.models import Note
 CLERK = Actor("113018-clerk", "counter_clerk", "web", staff_id=None)
 
 
-def _write(m: Municipality | None, n: int, action: str = "test.read") -> list[AuditRecord]:
+def _write(m: Municipality | None, n: int, action: str = "test.read", *, sealed: bool = True) -> list[AuditRecord]:
+    """Append n records and (by default) run the sealer; returns them as stored."""
     with municipality_scope(m, CLERK):
-        return [audit.record(action, object_type="Note", object_id=i, purpose="テスト") for i in range(n)]
+        recs = [audit.record(action, object_type="Note", object_id=i, purpose="テスト") for i in range(n)]
+    if sealed:
+        seal()
+    return [AuditRecord.objects.get(pk=r.pk) for r in recs]
 
 
 def run_verify(*args: str) -> tuple[str, str]:
@@ -92,13 +98,16 @@ def test_records_form_a_chain_per_municipality(muni_a: Municipality, muni_b: Mun
 def test_explicit_municipality_overrides_the_context(muni_a: Municipality, muni_b: Municipality) -> None:
     with municipality_scope(muni_a, CLERK):
         rec = audit.record("params.override_set", municipality=muni_b)
-    assert rec.chain == muni_b.code and rec.seq == 1
+    assert rec.chain == muni_b.code and rec.seq is None
+    seal()
+    rec.refresh_from_db()
+    assert rec.seq == 1
 
 
 def test_verify_command_succeeds_on_an_intact_chain(muni_a: Municipality) -> None:
     _write(muni_a, 4)
     out, err = run_verify("--municipality", muni_a.code)
-    assert f"OK  {muni_a.code}: 4 件の記録を検証しました" in out
+    assert f"OK  {muni_a.code}: 4 件の記録を検証しました。チェーンは完全です。署名済みの先頭は連番 4。" in out
     assert err == ""
 
 
@@ -176,8 +185,7 @@ def test_deleted_newest_record_is_reported_as_missing_tail(muni_a: Municipality)
     tamper("DELETE FROM audit_auditrecord WHERE id = %s", [recs[-1].pk])
 
     _msg, err = run_verify_failing("--municipality", muni_a.code)
-    assert "末尾の記録がありません" in err
-    assert "記録は 2 件、末尾の連番は 3" in err
+    assert "末尾の記録がありません（記録は 2 件、署名済みの先頭は連番 3）" in err
 
 
 @pytest.mark.django_db(transaction=True)
@@ -185,7 +193,7 @@ def test_deleted_whole_chain_is_detected(muni_a: Municipality) -> None:
     _write(muni_a, 2)
     tamper("DELETE FROM audit_auditrecord WHERE chain = %s", [muni_a.code])
     _msg, err = run_verify_failing("--municipality", muni_a.code)
-    assert "末尾の記録がありません（記録は 0 件、末尾の連番は 2）" in err
+    assert "末尾の記録がありません（記録は 0 件、署名済みの先頭は連番 2）" in err
 
 
 # --- transactions --------------------------------------------------------------------------------
@@ -198,6 +206,7 @@ def test_rolled_back_write_leaves_no_audit_record(muni_a: Municipality) -> None:
         audit.record("testapp.note_created", object_type="Note")
         raise RuntimeError("業務エラー")
     assert not AuditRecord.objects.filter(action="testapp.note_created").exists()
+    seal()
     assert AuditChainHead.objects.get(chain=muni_a.code).last_seq == 2
     with municipality_scope(muni_a, CLERK):
         assert Note.objects.count() == 0
@@ -213,6 +222,7 @@ def test_rolled_back_write_leaves_no_audit_record_when_committing_for_real(muni_
         audit.record("testapp.note_created", object_type="Note")
         raise RuntimeError
     assert AuditRecord.objects.count() == 0
+    seal()
     assert not AuditChainHead.objects.filter(chain=muni_a.code, last_seq__gt=0).exists()
     _write(muni_a, 1)
     assert verify_chain(muni_a.code).ok
@@ -234,6 +244,7 @@ def test_a_long_list_of_objects_is_kept_whole_in_the_detail(muni_a, as_municipal
     ids = ",".join(str(n) for n in range(1000, 1050))
     with as_municipality(muni_a):
         rec = audit_services.record("registry.search", object_type="Person", object_id=ids)
+    seal()
     rec.refresh_from_db()
     assert len(rec.object_id) <= 64 and rec.detail["object_ids"] == ids
-    assert audit_services.verify_chain(muni_a.code).ok
+    assert verify_chain(muni_a.code).ok

@@ -102,3 +102,33 @@ def test_a_cp932_export_imports_without_encoding(muni_a, muni_b, as_municipality
         call_command("import", "--municipality", muni_b.code, str(tmp_path / "a"), "--replace",
                      "--report", str(tmp_path / "report.csv"))
     assert "文字コード" in (tmp_path / "report.csv").read_text(encoding="utf-8-sig")
+
+
+def test_cancelled_move_in_round_trips(muni_a, muni_b, as_municipality, tmp_path):
+    """A person whose only 記載 (a 転入) was cancelled is exported as the register holds it (a 除票 with the
+    items it never had left empty); the import takes it back and the second export is byte-identical."""
+    with as_municipality(muni_a):
+        build_register()
+        r = move_in(persons=[{"family_name": "佐藤", "given_name": "誤", "birth_date": "1990-01-01", "sex": "female",
+                              "relationship": "世帯主"}],
+                    address={"address": "伊奈町小針新宿1"}, effective_on="2024-05-01", notified_on="2024-05-01",
+                    previous_address="東京都")
+        cancel_event(event_id=r.event.pk, reason="届出人違い")
+        assert engine.verify_projection() == []
+        first = export_municipality(tmp_path / "a", include_sensitive=True, purpose="移行試験")
+        assert first.ok, first.problems
+    with as_municipality(muni_b):
+        result = import_municipality(tmp_path / "a", include_sensitive=True, purpose="移行試験")
+        assert result.ok, result.problems[:5]
+        assert engine.verify_projection() == []
+        cancelled = Person.objects.get(person_no=r.persons[0].person_no)
+        assert cancelled.status == "removed"
+        second = export_municipality(tmp_path / "b", include_sensitive=True, purpose="移行試験")
+        assert second.ok, second.problems
+    assert data_files(tmp_path / "a") == data_files(tmp_path / "b")
+    # A blank required item is still refused on a record a live 異動 made (here the 除票 of the deceased).
+    removed = tmp_path / "a" / "02_removed.csv"
+    removed.write_text(removed.read_text(encoding="utf-8").replace(",19500500,1,1,", ",19500500,1,,"), encoding="utf-8")
+    with as_municipality(muni_b):
+        refused = import_municipality(tmp_path / "a", dry_run=True, include_sensitive=True, purpose="移行試験")
+    assert [(p.file, p.line, p.reason) for p in refused.problems] == [("02_removed.csv", 2, "性別は必須です")]

@@ -104,7 +104,7 @@ def test_setting_an_override_again_replaces_it_and_is_audited(muni_a: Municipali
     _set(muni_a, LEVY_CAP, 2026, "６９０，０００")  # full-width with a comma
     assert Override.objects.filter(municipality=muni_a).count() == 1
     assert params.value(LEVY_CAP, 2026, muni_a) == 690000
-    recs = AuditRecord.objects.filter(chain=muni_a.code, action="params.override_set").order_by("seq")
+    recs = AuditRecord.objects.filter(chain=muni_a.code, action="params.override_set").order_by("id")
     assert [r.detail["value"] for r in recs] == ["680000", "690000"]
     assert recs[0].actor == ADMIN.username
 

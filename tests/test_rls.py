@@ -101,3 +101,8 @@ def test_app_role_may_only_insert_and_select_audit_records(muni_a, as_municipali
                     "TRUNCATE audit_auditrecord"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(sql)
+        for sql in ("UPDATE audit_sealedhead SET last_seq = 0", "DELETE FROM audit_sealedhead"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(sql)
+        # The sealer, connected as the application, fills in the three sealing columns and nothing else.
+        conn.execute("UPDATE audit_auditrecord SET seq = seq, prev_hash = prev_hash, hash = hash")

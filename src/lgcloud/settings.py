@@ -219,3 +219,14 @@ LGCLOUD_METRICS_ALLOW = tuple(os.environ.get("LGCLOUD_METRICS_ALLOW", "127.0.0.1
 LGCLOUD_METRICS_TOKEN = os.environ.get("LGCLOUD_METRICS_TOKEN", "")
 CSRF_FAILURE_VIEW = "lgcloud.platform.web.views.csrf_failure"
 LGCLOUD_PUBLIC_URL = os.environ.get("LGCLOUD_PUBLIC_URL", "http://127.0.0.1:8000")
+
+# The audit log's sealer (lgcloud.platform.audit.sealing): how often the events worker seals, the longest a
+# record may stay unsealed before `audit verify` reports it, the Ed25519 key that signs the sealed heads (a
+# file outside the database; generated under var/ only by the embedded default — production provisions it,
+# docs/operations.md) and the external, append-only store of signed heads (production: the backup repository).
+LGCLOUD_AUDIT_SEAL_INTERVAL = float(os.environ.get("LGCLOUD_AUDIT_SEAL_INTERVAL", "5"))
+LGCLOUD_AUDIT_MAX_UNSEALED_SECONDS = float(os.environ.get("LGCLOUD_AUDIT_MAX_UNSEALED_SECONDS", "60"))
+LGCLOUD_AUDIT_SIGNING_KEY = os.environ.get("LGCLOUD_AUDIT_SIGNING_KEY", str(VAR_DIR / "audit_signing_key.pem"))
+LGCLOUD_AUDIT_GENERATE_KEY = "LGCLOUD_AUDIT_SIGNING_KEY" not in os.environ
+LGCLOUD_AUDIT_VERIFY_KEY = os.environ.get("LGCLOUD_AUDIT_VERIFY_KEY", "")
+LGCLOUD_AUDIT_HEADS_DIR = os.environ.get("LGCLOUD_AUDIT_HEADS_DIR", str(VAR_DIR / "audit-heads"))

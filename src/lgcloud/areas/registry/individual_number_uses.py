@@ -62,8 +62,12 @@ def _enabled(use: Use, on: dt.date) -> bool:
 
 def available(on: dt.date | None = None) -> list[Use]:
     """The purposes this municipality may choose today (statutory ones and its ordinance's)."""
+    from lgcloud.platform.params import services as params
+
     on = on or dt.date.today()
-    return [u for u in USES if _enabled(u, on)]
+    ordinance = [u for u in USES if u.ordinance]
+    enabled = params.values([parameter_name(u) for u in ordinance], fiscal_year_of(on))
+    return [u for u in USES if not u.ordinance or enabled.get(parameter_name(u), False)]
 
 
 def resolve(purpose: str, on: dt.date | None = None) -> Use:

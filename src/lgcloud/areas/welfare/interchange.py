@@ -16,4 +16,5 @@ not_carried({
     "welfare.ClaimChild": GAP,
     "welfare.PaymentRun": GAP,
     "welfare.Payment": GAP,
+    "welfare.AmountRevision": GAP,
 })

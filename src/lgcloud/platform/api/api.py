@@ -21,7 +21,8 @@ from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.api.auth import TokenAuth
 from lgcloud.platform.api.types import FiscalYear
 from lgcloud.platform.audit.models import AuditRecord
-from lgcloud.platform.audit.services import chain_of, verify_chain
+from lgcloud.platform.audit.services import chain_of
+from lgcloud.platform.audit.verifying import verify_chain
 from lgcloud.platform.common.errors import LgcloudError, PermissionDenied
 from lgcloud.platform.common.wareki import fiscal_year_of
 from lgcloud.platform.params import services as params
@@ -280,7 +281,7 @@ def set_override(request: HttpRequest, name: str, fiscal_year: FiscalYear, paylo
 
 
 class AuditOut(Schema):
-    seq: int
+    seq: int | None  # None until the sealer has given the record its place in the chain
     occurred_at: dt.datetime
     actor: str
     role: str
@@ -295,7 +296,7 @@ class AuditOut(Schema):
 @api.get("/municipality/audit", response=list[AuditOut], tags=["アクセスログ"])
 def audit_log(request: HttpRequest, limit: int = 100) -> Any:
     staff = _need(request, Cap.AUDIT_VIEW)
-    return AuditRecord.objects.filter(chain=chain_of(staff.municipality)).order_by("-seq")[: max(1, min(limit, 1000))]
+    return AuditRecord.objects.filter(chain=chain_of(staff.municipality)).order_by("-id")[: max(1, min(limit, 1000))]
 
 
 class VerifyOut(Schema):
@@ -303,13 +304,14 @@ class VerifyOut(Schema):
     checked: int
     broken_seq: int | None
     reason: str
+    unsealed: int
 
 
 @api.get("/municipality/audit/verify", response=VerifyOut, tags=["アクセスログ"])
 def audit_verify(request: HttpRequest) -> dict[str, Any]:
     staff = _need(request, Cap.AUDIT_VIEW)
     r = verify_chain(chain_of(staff.municipality))
-    return {"ok": r.ok, "checked": r.checked, "broken_seq": r.broken_seq, "reason": r.reason}
+    return {"ok": r.ok, "checked": r.checked, "broken_seq": r.broken_seq, "reason": r.reason, "unsealed": r.unsealed}
 
 
 api.add_router("/customization", customization_router)

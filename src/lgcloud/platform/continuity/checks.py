@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from lgcloud.platform.audit.models import AuditChainHead
-from lgcloud.platform.audit.services import verify_chain
+from lgcloud.platform.audit.verifying import verify_chain
 from lgcloud.platform.tenancy.context import Actor, municipality_scope
 from lgcloud.platform.tenancy.models import Municipality
 
@@ -51,7 +51,8 @@ def verify_database() -> list[str]:
     for chain in AuditChainHead.objects.order_by("chain").values_list("chain", flat=True):
         result = verify_chain(chain)
         if not result.ok:
-            problems.append(f"audit verify {chain}: 連番 {result.broken_seq} で壊れています: {result.reason}")
+            where = f"連番 {result.broken_seq} で" if result.broken_seq is not None else ""
+            problems.append(f"audit verify {chain}: {where}壊れています: {result.reason}")
     return problems
 
 

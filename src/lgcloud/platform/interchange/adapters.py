@@ -53,6 +53,9 @@ class Adapter:
     optional_files: ClassVar[frozenset[str]] = frozenset()  # file codes an import may lack
     vendor: ClassVar[VendorItems | None] = None
     count_labels: ClassVar[Mapping[str, str]] = {}  # count key → its Japanese name (「住民」)
+    # Required items an import may find blank where the adapter says so (file code → item codes): the codec
+    # decodes their blanks to None and the adapter's `check` refuses those it does not accept.
+    deferred_required: ClassVar[Mapping[str, frozenset[str]]] = {}
     carries_individual_number: ClassVar[bool] = False  # an export shows 個人番号 (said so in its audit record)
     # For the completeness test: personal-data models the layout carries (label → file codes), those it
     # leaves out (label → reason), fields of covered models that are derived, items named otherwise.

@@ -167,9 +167,11 @@ def write_file(layout: Layout, fdef: FileDef, rows: list[dict[str, Any]], path: 
 
 
 def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems: list[Problem],
-              max_bytes: int = MAX_FILE_BYTES, gaiji: GaijiMap | None = None) -> Iterator[tuple[int, dict[str, Any]]]:
+              max_bytes: int = MAX_FILE_BYTES, gaiji: GaijiMap | None = None,
+              deferred: frozenset[str] = frozenset()) -> Iterator[tuple[int, dict[str, Any]]]:
     """Decoded rows with their line numbers; every problem is appended to `problems`, bad rows skipped.
-    The 外字 table, if any, is applied to the text first; a private-use character left is refused."""
+    The 外字 table, if any, is applied to the text first; a private-use character left is refused.
+    `deferred`: required items whose blanks the adapter judges itself (they decode to None here)."""
     enc = encoding_name(encoding)
     size = path.stat().st_size
     if size > max_bytes:
@@ -238,6 +240,8 @@ def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems
                 if cache is not None:
                     cache[text] = hit
             value, error = hit
+            if error and text == "" and item.code in deferred:
+                error = None
             if error:
                 problems.append(Problem(fdef.file, line, item.name, fields[i], error))
                 ok = False

@@ -113,14 +113,15 @@ def require_sensitive(adapter: Adapter, purpose: str, verb: str) -> None:
 
 
 def load_file(layout: Layout, fdef: FileDef, folder: Path, encoding: str, problems: list[Problem],
-              required: bool = True, gaiji: GaijiMap | None = None) -> Rows:
-    """A file's decoded rows; a missing file, a bad row or a repeated key is a problem."""
+              required: bool = True, gaiji: GaijiMap | None = None, deferred: frozenset[str] = frozenset()) -> Rows:
+    """A file's decoded rows; a missing file, a bad row or a repeated key is a problem. `deferred`: required
+    items left blank that the adapter judges itself (`Adapter.deferred_required`)."""
     path = folder / fdef.file
     if not path.exists():
         if required:
             problems.append(Problem(fdef.file, 0, "", "", f"{fdef.name}ファイル（{fdef.file}）がありません"))
         return []
-    rows = list(read_file(layout, fdef, path, encoding, problems, gaiji=gaiji))
+    rows = list(read_file(layout, fdef, path, encoding, problems, gaiji=gaiji, deferred=deferred))
     seen: dict[tuple[Any, ...], int] = {}
     unique = []
     for line, row in rows:
@@ -148,7 +149,8 @@ def read_batch(adapter: Adapter, folder: Path, encoding: str, include_sensitive:
                 problems.append(Problem(fdef.file, 0, "", "", f"{fdef.name}ファイルを取り込むには、団体管理者が明示して"
                                                               "指定し利用目的を入力する必要があります"))
             continue
-        rows = load_file(layout, fdef, folder, encoding, problems, fdef.code not in adapter.optional_files, gaiji)
+        rows = load_file(layout, fdef, folder, encoding, problems, fdef.code not in adapter.optional_files, gaiji,
+                         adapter.deferred_required.get(fdef.code, frozenset()))
         adapter.stage(batch, fdef, rows, problems)
         if len(problems) > ERROR_LIMIT:
             break

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, PermissionDenied, ValidationFailed
@@ -96,25 +97,32 @@ def standard_raw(param: Parameter, fiscal_year: int) -> str:
 
 def value(name: str, fiscal_year: int, municipality: Municipality | None = None) -> Value:
     """The value in force for the municipality in context (or the one given) in a fiscal year."""
-    municipality = municipality or require_municipality()
-    param = get_parameter(name)
-    override = Override.objects.filter(parameter=param, municipality=municipality, fiscal_year=fiscal_year).first()
-    return parse_value(param, override.value if override else standard_raw(param, fiscal_year))
+    param, raw = _in_force([name], fiscal_year, municipality).get(name, (None, None))
+    if param is None:
+        raise NotFound(f"パラメータ「{name}」はカタログにありません。")
+    if raw is None:
+        raise NotFound(f"{param.label}には{format_fiscal_year(fiscal_year)}の標準値がありません。")
+    return parse_value(param, raw)
 
 
 def values(names: Iterable[str], fiscal_year: int, municipality: Municipality | None = None) -> dict[str, Value]:
-    """`value` of many parameters at once, in three queries (a batch reads its whole parameter set this way).
+    """`value` of many parameters at once, in one statement (a batch reads its whole parameter set this way).
     A name without a standard value for the year (and no override) is left out."""
+    found = _in_force(names, fiscal_year, municipality)
+    return {name: parse_value(param, raw) for name, (param, raw) in sorted(found.items()) if raw is not None}
+
+
+def _in_force(names: Iterable[str], fiscal_year: int,
+              municipality: Municipality | None) -> dict[str, tuple[Parameter, str | None]]:
+    """name → (parameter, the override of the year or else the latest standard value up to it), one statement."""
     municipality = municipality or require_municipality()
-    params = {p.name: p for p in Parameter.objects.filter(name__in=list(names))}
-    raw: dict[str, str] = {}
-    for name, value_ in (StandardValue.objects.filter(parameter__name__in=list(params), fiscal_year__lte=fiscal_year)
-                         .order_by("fiscal_year").values_list("parameter__name", "value")):
-        raw[name] = value_  # the latest year ≤ fiscal_year wins
-    for name, value_ in Override.objects.filter(parameter__name__in=list(params), municipality=municipality,
-                                                fiscal_year=fiscal_year).values_list("parameter__name", "value"):
-        raw[name] = value_
-    return {name: parse_value(params[name], raw[name]) for name in sorted(raw)}
+    override = Override.objects.filter(parameter=OuterRef("pk"), municipality=municipality, fiscal_year=fiscal_year)
+    standard = StandardValue.objects.filter(parameter=OuterRef("pk"), fiscal_year__lte=fiscal_year)
+    rows = Parameter.objects.filter(name__in=list(names)).annotate(
+        override_value=Subquery(override.values("value")[:1]),
+        standard_value=Subquery(standard.order_by("-fiscal_year").values("value")[:1]),
+    )
+    return {p.name: (p, p.override_value if p.override_value is not None else p.standard_value) for p in rows}
 
 
 @transaction.atomic

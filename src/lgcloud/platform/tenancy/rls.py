@@ -6,7 +6,8 @@ LEVEL SECURITY (FORCE so that even the table owner is bound) and one policy
 keyed on the session setting `lgcloud.municipality_id`, which the
 lgcloud.platform.db.postgresql backend sets from the tenant context before each query.
 When LGCLOUD_DB_APP_ROLE names the role the application connects as, it gets
-DML on everything except the audit log, where it may only INSERT and SELECT.
+DML on everything except the audit log, where it may only INSERT and SELECT (and the sealer
+fill in a record's place in its chain).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from django.db import connections
 
 SETTING = "lgcloud.municipality_id"
 POLICY = "lgcloud_tenant_isolation"
-APPEND_ONLY_TABLES = ("audit_auditrecord",)
+APPEND_ONLY_TABLES = ("audit_auditrecord", "audit_sealedhead")
+# The sealer fills these columns of an appended record once (audit.sealing); nothing else may change.
+SEALING_COLUMNS = {"audit_auditrecord": ("seq", "prev_hash", "hash")}
 
 
 def _quote(name: str) -> str:
@@ -46,6 +49,9 @@ def grant_statements(role: str, tables: list[str]) -> list[str]:
     for table in tables:
         if table in APPEND_ONLY_TABLES:
             stmts.append(f"REVOKE UPDATE, DELETE, TRUNCATE ON {_quote(table)} FROM {r}")
+            if table in SEALING_COLUMNS:
+                cols = ", ".join(_quote(c) for c in SEALING_COLUMNS[table])
+                stmts.append(f"GRANT UPDATE ({cols}) ON {_quote(table)} TO {r}")
     return stmts
 
 

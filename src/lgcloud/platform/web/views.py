@@ -22,7 +22,8 @@ from lgcloud.platform.accounts import services as accounts
 from lgcloud.platform.accounts.middleware import SESSION_KEY
 from lgcloud.platform.accounts.roles import BUSINESS_AREAS, Cap
 from lgcloud.platform.audit.models import AuditRecord
-from lgcloud.platform.audit.services import chain_of, verify_chain
+from lgcloud.platform.audit.services import chain_of
+from lgcloud.platform.audit.verifying import verify_chain
 from lgcloud.platform.common.errors import LgcloudError, PermissionDenied
 from lgcloud.platform.common.wareki import fiscal_year_of, format_fiscal_year, format_wareki
 from lgcloud.platform.params import services as params
@@ -235,7 +236,7 @@ def municipality_parameters(request: HttpRequest) -> HttpResponse:
 def municipality_audit(request: HttpRequest) -> HttpResponse:
     municipality = _own_municipality(request)
     chain = chain_of(municipality)
-    records = AuditRecord.objects.filter(chain=chain).order_by("-seq")[:100]
+    records = AuditRecord.objects.filter(chain=chain).order_by("-id")[:100]
     verification = verify_chain(chain) if request.GET.get("verify") == "1" else None
     return render(request, "web/audit.html", {"records": records, "verification": verification})
 

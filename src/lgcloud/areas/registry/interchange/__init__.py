@@ -25,6 +25,8 @@ class RegistryAdapter(Adapter):
     layout_path = LAYOUT
     optional_files = frozenset({"events", "restrictions", "support_measures"})
     vendor = vendor_file.VENDOR
+    # 住民種別・性別・住所 are blank on a record whose only 記載 was cancelled (`history.check_blanks`).
+    deferred_required = {"removed": frozenset({"resident_type", "sex"}), "households": frozenset({"address"})}
     carries_individual_number = True
     count_labels = {"persons": "住民", "removed": "除票", "households": "世帯", "events": "異動", "restrictions": "抑止",
                     "support_measures": "支援措置"}
@@ -43,6 +45,7 @@ class RegistryAdapter(Adapter):
         staging.stage(batch, fdef, rows, problems)
 
     def check(self, batch: staging.Batch, problems: list[Problem]) -> None:
+        history.check_blanks(batch, self.layout, self.deferred_required, problems)
         staging.check_references(batch, problems)
         if problems:
             return

@@ -5,12 +5,13 @@ files; files without one (another system's) get a history standing on their date
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from lgcloud.areas.registry import engine
 from lgcloud.areas.registry.interchange.staging import Batch
 from lgcloud.platform.interchange.codec import Problem
+from lgcloud.platform.interchange.layout import Layout
 
 _PERSON_KEYS = set(engine.PERSON_ITEMS) - {"household_id", "individual_number_enc", "individual_number_hash",
                                           "individual_number_last4"} | {"household_no", "individual_number"}
@@ -89,9 +90,12 @@ def check_history(b: Batch, problems: list[Problem]) -> None:
         "person": {**engine.defaults(engine.PERSON_ITEMS), "household_no": None, "individual_number": None},
         "household": {**engine.defaults(engine.HOUSEHOLD_ITEMS), "head_person_no": None},
     }
+    absent = absent_records(b)
     for target, known in (("person", b.persons), ("household", b.households)):
         for no in known:
             folded = state.get((target, no))
+            if folded is None and (target, no) in absent:
+                folded = engine.absent(target)
             expected = file_state(b, target, no)
             label = "宛名番号" if target == "person" else "世帯番号"
             if folded is None:
@@ -106,3 +110,30 @@ def check_history(b: Batch, problems: list[Problem]) -> None:
                     problems.append(Problem("05_events.csv", 0, label, str(no),
                                             f"異動履歴から再構成した「{k}」（{folded.get(k)!r}）がファイルの値（{v!r}）と一致しません"))
                     break
+
+
+def absent_records(b: Batch) -> set[tuple[Any, Any]]:
+    """Records (target, number) that only cancelled events name: the register holds them as `engine.absent`
+    (a 除票 or a dissolved household without the items their cancelled 記載 gave them)."""
+    cancelled = {e["cancels"] for e in b.events if e.get("cancels")}
+    named: dict[bool, set[tuple[Any, Any]]] = {True: set(), False: set()}
+    for e in b.events:
+        for ch in e["changes"] if isinstance(e["changes"], list) else []:
+            if isinstance(ch, dict):
+                named[e["event_no"] in cancelled].add((ch.get("target"), ch.get("no")))
+    return named[True] - named[False]
+
+
+def check_blanks(b: Batch, layout: Layout, deferred: Mapping[str, frozenset[str]], problems: list[Problem]) -> None:
+    """A required item may be blank only on a record whose only 記載 was cancelled (`absent_records`)."""
+    absent = absent_records(b)
+    files = {f.file: f for f in layout.files if f.code in deferred}
+    for target, records in (("person", b.persons), ("household", b.households)):
+        for no, row in records.items():
+            file, line = row["_line"]
+            fdef = files.get(file)
+            if fdef is None or (target, no) in absent:
+                continue
+            for code in sorted(deferred[fdef.code]):
+                if row.get(code) is None:
+                    problems.append(Problem(file, line, fdef.item(code).name, "", f"{fdef.item(code).name}は必須です"))

@@ -60,6 +60,7 @@ class Command(TenantCommand):
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
             self.stdout.write(f"イベント配信を {interval:g} 秒ごとに行います。")
+        next_seal = 0.0
         while not stopping:
             if not connection.in_atomic_block:  # called inside a transaction (a test, a caller's batch): keep it
                 close_old_connections()
@@ -70,12 +71,27 @@ class Command(TenantCommand):
                 self._after_pass()
             except Exception as e:  # the database may be away for a moment: report and try again next time
                 self.stderr.write(f"配信に失敗しました（次の周期で再試行します）: {e}")
+            next_seal = self._seal_if_due(next_seal, force=True)
             if once:
                 break
             waited = 0.0
             while not stopping and waited < interval:
                 time.sleep(min(0.5, interval - waited))
                 waited += 0.5
+                next_seal = self._seal_if_due(next_seal)
+
+    def _seal_if_due(self, next_seal: float, *, force: bool = False) -> float:
+        """The audit sealer, every LGCLOUD_AUDIT_SEAL_INTERVAL seconds (whatever the delivery interval)."""
+        from lgcloud.platform.audit.sealing import seal, seal_interval
+
+        now = time.monotonic()
+        if not force and now < next_seal:
+            return next_seal
+        try:
+            seal()
+        except Exception as e:  # reported; the next run seals what this one could not
+            self.stderr.write(f"監査ログの封印に失敗しました（次の周期で再試行します）: {e}")
+        return now + seal_interval()
 
     def _after_pass(self) -> None:
         """Periodic work beside delivery: the meters' increments into their monthly totals."""
