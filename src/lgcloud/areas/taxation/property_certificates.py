@@ -111,8 +111,8 @@ def issue(which: str, fiscal_year: int, owner_id: int, *, requester_name: str, r
         raise NotFound(f"{format_fiscal_year(fiscal_year)}にこの所有者の土地・家屋は登録されていません。")
     municipality = require_municipality()
     header = pdf.lay_block([
-        pdf.Cell("所有者", owner.name, wide=True, big=True),
-        pdf.Cell("住所・所在地", "（支援措置のため省略）" if protected else (owner.address or "－"), wide=True),
+        pdf.Cell("所有者", owner.name, wide=True, big=True, mj=True),
+        pdf.Cell("住所・所在地", "（支援措置のため省略）" if protected else (owner.address or "－"), wide=True, mj=True),
         pdf.Cell("年度", format_fiscal_year(fiscal_year)), pdf.Cell("区分", OwnerKind(owner.kind).label),
     ])
     cells = []
