@@ -13,8 +13,9 @@ lock=requirements/run.lock
 want="$(cat pyproject.toml "$lock" | sha256sum | cut -d' ' -f1) $lock"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # A package whose hash differs from the lock file stops the installation here.
-  .venv/bin/python -m pip install -q --require-hashes --no-deps -r "$lock"
-  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+  # (pip's notes about unreachable index locations are filtered out; its exit status still stops the script)
+  .venv/bin/python -m pip install -q --require-hashes --no-deps -r "$lock" 2> >(grep -v '^WARNING: Location' >&2)
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2> >(grep -v '^WARNING: Location' >&2)
   .venv/bin/python -m pip check >/dev/null
   .venv/bin/python -c "import lgcloud"
   echo "$want" > "$stamp"
