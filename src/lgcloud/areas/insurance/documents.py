@@ -34,9 +34,10 @@ def tax_notice(household: NhiHousehold, fiscal_year: int) -> tuple[bytes, int]:
     lines = installments(a.total, fiscal_year, int(values["nhi_tax.installments"]),
                          int(values["nhi_tax.first_installment_month"]))
     header = blocks.lay_block([
-        blocks.Cell("納税義務者（世帯主）", head.full_name if head else str(a.head_person_no), wide=True, big=True),
+        blocks.Cell("納税義務者（世帯主）", head.full_name if head else str(a.head_person_no), wide=True, big=True,
+                    mj=True),
         blocks.Cell("住所", "（支援措置のため省略）" if head and head.protected else (head.address if head else ""),
-                    wide=True),
+                    wide=True, mj=True),
         blocks.Cell("年度", format_fiscal_year(fiscal_year)),
         blocks.Cell("世帯番号", str(household.household_no)),
         blocks.Cell("年税額", _yen(a.total)),
@@ -93,10 +94,10 @@ def eligibility_certificate(person_no: int, which: str = "certificate") -> tuple
     head = public.person(coverage.household.head_person_no)
     municipality = require_municipality()
     header = blocks.lay_block([
-        blocks.Cell("氏名", person.full_name if person else str(person_no), wide=True, big=True),
+        blocks.Cell("氏名", person.full_name if person else str(person_no), wide=True, big=True, mj=True),
         blocks.Cell("生年月日", format_wareki(person.birth_date) if person and person.birth_date else ""),
         blocks.Cell("資格取得年月日", format_wareki(coverage.coverage_start)),
-        blocks.Cell("世帯主", head.full_name if head else ""),
+        blocks.Cell("世帯主", head.full_name if head else "", mj=True),
         blocks.Cell("記号・番号", f"{municipality.code}-{coverage.household.household_no}-{person_no}"),
         blocks.Cell("保険者", f"{municipality}"),
         blocks.Cell("一部負担金の割合", "3割（70歳以上は別途）", wide=True),

@@ -23,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from lgcloud.areas.revenue import slips
 from lgcloud.areas.revenue.models import Bill, ReminderNotice, levy_label
 from lgcloud.platform.common.wareki import format_fiscal_year, format_wareki
+from lgcloud.platform.documents import mj
 from lgcloud.platform.documents import pdf as documents_pdf
 from lgcloud.platform.params import services as params
 from lgcloud.platform.tenancy.models import Municipality
@@ -105,6 +106,15 @@ def _slip(c: Canvas, municipality: Municipality, b: Bill, amount: int, pay_by: d
     c.drawString(50, 126, "コンビニエンスストア用（GS1-128 標準料金代理収納）")
 
 
+def _addressee(c: Canvas, font: str, y: float, name: str, person_no: int) -> None:
+    """「氏名　様」: the name in IPAmj明朝 after the same glyph check as the certificates (refused, not printed blank)."""
+    c.setFont(mj.register_mj_font(), 11)
+    shown = mj.printable("宛名", name)
+    c.drawString(50, y, shown)
+    c.setFont(font, 11)
+    c.drawString(50 + c.stringWidth(shown, mj.MJ_FONT_NAME, 11), y, f"　様（宛名番号 {person_no}）")
+
+
 def payment_slip_pdf(municipality: Municipality, b: Bill, amount: int, taxpayer: str) -> bytes:
     """A 納付書 for one instalment's outstanding amount (再発行 at the counter)."""
     name = documents_pdf.register_font()
@@ -116,7 +126,7 @@ def payment_slip_pdf(municipality: Municipality, b: Bill, amount: int, taxpayer:
     c.setFont(name, 16)
     c.drawCentredString(w / 2, h - 70, "納付書（再発行）")
     c.setFont(name, 11)
-    c.drawString(50, h - 110, f"{taxpayer}　様（宛名番号 {b.person_no}）")
+    _addressee(c, name, h - 110, taxpayer, b.person_no)
     c.drawString(50, h - 140, f"{levy_label(b.levy)}　{format_fiscal_year(b.fiscal_year)} 第{b.installment}期"
                               f"　納期限 {format_wareki(b.due_on)}　未納額 {amount:,}円")
     c.drawString(50, h - 158, "納期限を過ぎている場合は、別途延滞金を納めていただくことがあります。")
@@ -140,7 +150,7 @@ def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice],
         c.setFont(name, 18)
         c.drawCentredString(w / 2, h - 70, "督　促　状")
         c.setFont(name, 11)
-        c.drawString(50, h - 110, f"{names.get(n.person_no, '')}　様（宛名番号 {n.person_no}）")
+        _addressee(c, name, h - 110, names.get(n.person_no, ""), n.person_no)
         c.drawRightString(w - 50, h - 110, f"{format_wareki(n.issued_on)}")
         c.drawRightString(w - 50, h - 128, documents_pdf.mayor_title(municipality))
         lines = [

@@ -132,7 +132,8 @@ def ordinary_notice(fiscal_year: int, person_no: int) -> tuple[IssuedDocument, b
     address, _protected = address_of(person_no)
     r = a.result
     header = pdf.lay_block([
-        pdf.Cell("納税義務者", a.full_name, wide=True, big=True), pdf.Cell("住所", address or "－", wide=True),
+        pdf.Cell("納税義務者", a.full_name, wide=True, big=True, mj=True),
+        pdf.Cell("住所", address or "－", wide=True, mj=True),
         pdf.Cell("年度", format_fiscal_year(fiscal_year)), pdf.Cell("宛名番号", str(person_no)),
         pdf.Cell("年税額", yen(a.total)),
         pdf.Cell("徴収方法", METHOD_LABELS.get(a.collection_method, a.collection_method)),

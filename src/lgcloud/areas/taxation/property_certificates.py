@@ -50,6 +50,8 @@ class Holding:
     share: str
     tax_base: int | None
     residential: str = ""
+    object_type: str = ""  # land / building (for the change screen)
+    object_id: int = 0
 
 
 def taxpayer_numbers(owner: PropertyOwner) -> list[int]:
@@ -74,11 +76,11 @@ def holdings(owner: PropertyOwner, fiscal_year: int) -> tuple[list[Holding], lis
         if o.land and o.land.fiscal_year == fiscal_year:
             x = o.land
             out.append(Holding("土地", f"{x.location} {x.lot_number}（{x.land_category}・{x.area_m2}㎡）", x.value, share,
-                               bases.get(("land", x.pk)), ResidentialKind(x.residential).label))
+                               bases.get(("land", x.pk)), ResidentialKind(x.residential).label, "land", x.pk))
         if o.building and o.building.fiscal_year == fiscal_year:
             b = o.building
             out.append(Holding("家屋", f"{b.location} 家屋番号{b.building_number}（{b.kind}・{b.structure}・"
-                                       f"{b.floor_area_m2}㎡）", b.value, share, bases.get(("building", b.pk))))
+                                       f"{b.floor_area_m2}㎡）", b.value, share, bases.get(("building", b.pk)), "", "building", b.pk))
     return out, assessments
 
 
@@ -109,8 +111,8 @@ def issue(which: str, fiscal_year: int, owner_id: int, *, requester_name: str, r
         raise NotFound(f"{format_fiscal_year(fiscal_year)}にこの所有者の土地・家屋は登録されていません。")
     municipality = require_municipality()
     header = pdf.lay_block([
-        pdf.Cell("所有者", owner.name, wide=True, big=True),
-        pdf.Cell("住所・所在地", "（支援措置のため省略）" if protected else (owner.address or "－"), wide=True),
+        pdf.Cell("所有者", owner.name, wide=True, big=True, mj=True),
+        pdf.Cell("住所・所在地", "（支援措置のため省略）" if protected else (owner.address or "－"), wide=True, mj=True),
         pdf.Cell("年度", format_fiscal_year(fiscal_year)), pdf.Cell("区分", OwnerKind(owner.kind).label),
     ])
     cells = []

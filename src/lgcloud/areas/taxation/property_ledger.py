@@ -113,6 +113,21 @@ def change_land(land_id: int, reason: str, **fields: Any) -> LandParcel:
     return land
 
 
+@transaction.atomic
+def change_building(building_id: int, reason: str, **fields: Any) -> Building:
+    building = Building.objects.filter(pk=building_id).first()
+    if building is None:
+        raise NotFound("家屋が見つかりません。")
+    if not reason.strip():
+        raise ValidationFailed("変更の理由を入力してください。", field="reason")
+    before = _plain(building)
+    for k, v in fields.items():
+        setattr(building, k, v)
+    building.save()
+    _log(building, reason, before)
+    return building
+
+
 def history(obj: Any) -> list[LedgerChange]:
     return list(LedgerChange.objects.filter(object_type=type(obj).__name__, object_id=obj.pk).order_by("pk"))
 

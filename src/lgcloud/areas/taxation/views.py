@@ -43,7 +43,8 @@ def home(request: HttpRequest) -> HttpResponse:
         except LgcloudError as e:
             error = e.message
     return render(request, "taxation/home.html", {"fy": fy, "q": q, "rows": rows, "truncated": truncated,
-                                                   "error": error, "unmatched": len(incomes.unmatched(fy))})
+                                                   "error": error, "unmatched": len(incomes.unmatched(fy)),
+                                                   "can_change": staff(request).has_cap(Cap.TAXATION)})
 
 
 @require_cap(Cap.TAXATION_VIEW)

@@ -21,7 +21,8 @@ def payment_notice(run_id: int, claim_id: int) -> tuple[bytes, int]:
     municipality = require_municipality()
     person = public.person(p.claim.recipient_person_no)
     cells = [
-        blocks.Cell("受給者", person.full_name if person else str(p.claim.recipient_person_no), wide=True, big=True),
+        blocks.Cell("受給者", person.full_name if person else str(p.claim.recipient_person_no), wide=True, big=True,
+                    mj=True),
         blocks.Cell("支払日", format_wareki(p.run.paid_on)),
         blocks.Cell("支払額", f"{p.amount:,}円"),
         blocks.Cell("振込先", f"金融機関 {p.claim.bank_code} 支店 {p.claim.branch_code} 口座 ****{p.claim.account_number[-3:]}",
