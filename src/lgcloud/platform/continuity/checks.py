@@ -6,9 +6,13 @@ inside the restored copy by `lgcloud backup inspect` (run against the scratch da
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
+from importlib import import_module
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 
 from lgcloud.platform.audit.models import AuditChainHead
@@ -17,6 +21,26 @@ from lgcloud.platform.tenancy.context import Actor, municipality_scope
 from lgcloud.platform.tenancy.models import Municipality
 
 ACTOR = Actor(username="cli:backup", role="cli", channel="cli")
+
+# An area's own consistency check, run in each member's context: returns problems (empty when sound). Areas
+# register theirs in an `integrity.py` module (`@integrity_check("registry verify")`), found like subscribers.
+IntegrityCheck = Callable[[], list[str]]
+_checks: dict[str, IntegrityCheck] = {}
+
+
+def integrity_check(name: str) -> Callable[[IntegrityCheck], IntegrityCheck]:
+    def register(fn: IntegrityCheck) -> IntegrityCheck:
+        _checks[name] = fn
+        return fn
+    return register
+
+
+def integrity_checks() -> dict[str, IntegrityCheck]:
+    for config in apps.get_app_configs():
+        module = f"{config.name}.integrity"
+        if find_spec(module) is not None:
+            import_module(module)
+    return dict(sorted(_checks.items()))
 
 
 def export_checksums(purpose: str) -> dict[str, dict[str, Any]]:
@@ -38,16 +62,15 @@ def export_checksums(purpose: str) -> dict[str, dict[str, Any]]:
 
 
 def verify_database() -> list[str]:
-    """Problems found by registry verify (every member) and audit verify (every chain); empty when sound."""
-    from lgcloud.areas.registry import engine, invariants
-
+    """Problems found by each area's integrity check (registry verify …) for every member and by audit verify
+    (every chain); empty when sound."""
     problems = []
+    checks = integrity_checks()
     for m in Municipality.objects.order_by("code"):
-        with municipality_scope(m, ACTOR), transaction.atomic():
-            diffs = engine.verify_projection()
-            violations = invariants.verify_history()
-        if diffs or violations:
-            problems.append(f"registry verify {m.code}: 差異 {len(diffs)} 件、履歴上の不整合 {len(violations)} 件")
+        for name, check in checks.items():
+            with municipality_scope(m, ACTOR), transaction.atomic():
+                found = check()
+            problems += [f"{name} {m.code}: {p}" for p in found]
     for chain in AuditChainHead.objects.order_by("chain").values_list("chain", flat=True):
         result = verify_chain(chain)
         if not result.ok:

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from lgcloud.platform.continuity import checks
-from lgcloud.platform.continuity.drill import _as_postgres, _pgbin
+from lgcloud.platform.continuity.pgtools import as_postgres, pgbin
 from lgcloud.platform.continuity.sqlite_backup import BackupFailed, run_inspect
 
 SCRATCH_PORT = int(os.environ.get("LGCLOUD_BACKUP_SCRATCH_PORT", "55010"))
@@ -52,7 +52,7 @@ def _repo(conf: Path) -> Path:
 
 def _pgbackrest(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     conf, stanza = _config()
-    proc = subprocess.run(_as_postgres(["pgbackrest", f"--config={conf}", f"--stanza={stanza}", *args]),  # noqa: S603
+    proc = subprocess.run(as_postgres(["pgbackrest", f"--config={conf}", f"--stanza={stanza}", *args]),  # noqa: S603
                           capture_output=True, text=True, timeout=3600)
     if check and proc.returncode != 0:
         raise BackupFailed(f"pgbackrest {args[-1]} が失敗しました（{proc.returncode}）: "
@@ -120,7 +120,7 @@ def verify(target_time: str | None) -> tuple[str, list[str]]:
     chosen = _choose_mark(target_time)
     scratch = Path(tempfile.mkdtemp(prefix="lgcloud-restore-"))
     data = scratch / "data"
-    pg_ctl = str(_pgbin() / "pg_ctl")
+    pg_ctl = str(pgbin() / "pg_ctl")
     started = False
     try:
         if os.geteuid() == 0:
@@ -135,7 +135,7 @@ def verify(target_time: str | None) -> tuple[str, list[str]]:
             raise BackupFailed("復元したデータディレクトリが空です。")
         options = (f"-p {SCRATCH_PORT} -k {scratch} -c listen_addresses=127.0.0.1 -c archive_mode=off "
                    f"-c synchronous_standby_names= -c fsync=off {_recovery_settings()}")
-        proc = subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-l", str(scratch / "server.log"), "-w",  # noqa: S603
+        proc = subprocess.run(as_postgres([pg_ctl, "-D", str(data), "-l", str(scratch / "server.log"), "-w",  # noqa: S603
                                             "-t", "600", "-o", options, "start"]), capture_output=True, text=True)
         started = True
         if proc.returncode != 0:
@@ -145,7 +145,7 @@ def verify(target_time: str | None) -> tuple[str, list[str]]:
         found = run_inspect(_scratch_url(SCRATCH_PORT))
     finally:
         if started:
-            subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),  # noqa: S603
+            subprocess.run(as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"]),  # noqa: S603
                            capture_output=True)
         shutil.rmtree(scratch, ignore_errors=True)
     problems = list(found["problems"])
@@ -164,14 +164,14 @@ def _recovery_settings() -> str:
 
 
 def _wait_promoted(scratch: Path, data: Path) -> None:
-    psql = str(_pgbin() / "psql")
+    psql = str(pgbin() / "psql")
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         if not (data / "postmaster.pid").exists():  # recovery failed and the server stopped
             log = (scratch / "server.log").read_text(errors="replace").strip().splitlines()
             fatal = [line for line in log if "FATAL" in line or "DETAIL" in line] or log[-3:]
             raise BackupFailed("復元したクラスタのリカバリが失敗しました: " + " / ".join(fatal[-3:]))
-        proc = subprocess.run(_as_postgres([psql, "-h", str(scratch), "-p", str(SCRATCH_PORT), "-U", "postgres",  # noqa: S603
+        proc = subprocess.run(as_postgres([psql, "-h", str(scratch), "-p", str(SCRATCH_PORT), "-U", "postgres",  # noqa: S603
                                             "-d", "postgres", "-Atc", "SELECT pg_is_in_recovery()"]),
                               capture_output=True, text=True)
         if proc.stdout.strip() == "f":

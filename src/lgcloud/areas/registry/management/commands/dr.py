@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from lgcloud.platform.continuity.drill import run_drill
+from lgcloud.areas.registry.drill import run_drill
 
 
 class Command(BaseCommand):

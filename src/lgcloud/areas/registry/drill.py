@@ -32,6 +32,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 
+from lgcloud.platform.continuity.pgtools import as_postgres, pgbin
+
 KANA = "サトウ スズキ タカハシ タナカ イトウ ワタナベ".split()
 MUNICIPALITY = "113018"
 
@@ -105,15 +107,6 @@ class DrillReport:
         return "\n".join(lines)
 
 
-def _as_postgres(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
-def _pgbin() -> Path:
-    found = os.environ.get("PGBIN") or (sorted(glob.glob("/usr/lib/postgresql/*/bin")) or [""])[-1]
-    return Path(found)
-
-
 def kill_primary(cluster: Path) -> None:
     """SIGKILL of the postmaster and of every one of its backends at once: the site is gone, nothing flushes."""
     pid = int((cluster / "primary" / "postmaster.pid").read_text().split()[0])
@@ -133,7 +126,7 @@ def kill_primary(cluster: Path) -> None:
 
 
 def promote_standby(cluster: Path) -> None:
-    subprocess.run(_as_postgres([str(_pgbin() / "pg_ctl"), "-D", str(cluster / "standby"), "-w", "-t", "60",  # noqa: S603
+    subprocess.run(as_postgres([str(pgbin() / "pg_ctl"), "-D", str(cluster / "standby"), "-w", "-t", "60",  # noqa: S603
                                  "promote"]), check=True, capture_output=True)
 
 
