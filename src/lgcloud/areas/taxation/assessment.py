@@ -36,6 +36,7 @@ from lgcloud.platform.tenancy.context import require_municipality
 
 LEVY_ORDINARY = "resident_tax.ordinary"
 LEVY_PAYROLL = "resident_tax.payroll"  # 特別徴収: the employer pays the 12 monthly amounts
+LEVY_PENSION = "resident_tax.pension"  # 公的年金からの特別徴収: the pension payer withholds and pays them
 PAYROLL = "payroll_withholding"
 ORDINARY = "ordinary_collection"
 PENSION = "pension_withholding"
@@ -210,11 +211,23 @@ def employer_of(records: Iterable[IncomeRecord], employers: list[str]) -> tuple[
     return employers[0], names.get(employers[0], "")
 
 
+def pension_payer_of(records: Iterable[IncomeRecord]) -> tuple[str, str]:
+    """The 特別徴収義務者 of 公的年金からの特別徴収 (payer number and name): the payer of the largest public
+    pension reported (the 老齢基礎年金 payer, 日本年金機構 for most)."""
+    reports = [r for r in records if r.kind == IncomeKind.PENSION_REPORT and r.payer_no]
+    if not reports:
+        return "", ""
+    best = min(reports, key=lambda r: (-r.pension_revenue, r.payer_no))
+    return best.payer_no, best.payer_name
+
+
 def bill_sets(a: Assessment | NewVersion, previous_method: str | None, records: Iterable[IncomeRecord],
               on: dt.date) -> list[levies.BillSet]:
-    """The 調定 for revenue: the 普通徴収 instalments, and the 12 monthly 特別徴収 amounts (levy
-    resident_tax.payroll, naming the employer that withholds them). A method that no longer applies after a 更正
-    is sent empty, so revenue cancels what it held."""
+    """The 調定 for revenue: the 普通徴収 instalments, the 12 monthly 特別徴収 amounts (levy
+    resident_tax.payroll, naming the employer that withholds them) and the 公的年金からの特別徴収 amounts (levy
+    resident_tax.pension, naming the pension payer that withholds them). A method that no longer applies after a
+    更正 is sent empty, so revenue cancels what it held."""
+    records = list(records)
     out = []
     ref = f"assessment:{a.pk}:v{a.version}"
     ordinary = _lines(a.installments, ORDINARY)
@@ -227,6 +240,12 @@ def bill_sets(a: Assessment | NewVersion, previous_method: str | None, records: 
         out.append(levies.BillSet(
             levy=LEVY_PAYROLL, fiscal_year=a.fiscal_year, person_no=a.person_no, lines=payroll, reason=a.reason,
             effective_on=on, source_ref=ref, detail={"employer_no": employer_no, "employer_name": employer_name}))
+    pension = _lines(a.installments, PENSION)
+    if pension or previous_method == PENSION:
+        payer_no, payer_name = pension_payer_of(records)
+        out.append(levies.BillSet(
+            levy=LEVY_PENSION, fiscal_year=a.fiscal_year, person_no=a.person_no, lines=pension, reason=a.reason,
+            effective_on=on, source_ref=ref, detail={"payer_no": payer_no, "payer_name": payer_name}))
     return out
 
 
