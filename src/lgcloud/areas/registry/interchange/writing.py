@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
+from collections.abc import Callable
 from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any, cast
@@ -172,6 +173,18 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     if progress:
         progress("住民の登録", 2, 5)
     ordered = sorted(b.events, key=lambda e: e["event_no"])
+    converted: dict[int, dict[str, Any]] = {}  # id(change) → its values as the register stores them
+
+    def as_stored(ch: dict[str, Any]) -> dict[str, Any]:
+        """One change's values as stored (internal ids, blanks as empty values, dates ISO), converted once: the
+        event row and every 履歴 snapshot folded from it share it (the conversion is item by item, so folding
+        converted changes gives the converted fold)."""
+        got = converted.get(id(ch))
+        if got is None:
+            got = converted[id(ch)] = stored(ch["target"], _internal(ch["set"], person_pk, household_pk, code,
+                                                                      ch["target"]))
+        return got
+
     first = bulk.allocate_ids(RegistryEvent, len(ordered))
     event_pk = {e["event_no"]: first + i for i, e in enumerate(ordered)}
     erows = []
@@ -182,8 +195,7 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
             "clerk": e["clerk"], "role": e.get("role") or "", "channel": e.get("channel") or "",
             "reason": e.get("reason") or "",
             "changes": [{"target": ch["target"], "id": (person_pk if ch["target"] == "person" else household_pk)[ch["no"]],
-                         "set": stored(ch["target"], _internal(ch["set"], person_pk, household_pk, code, ch["target"]))}
-                        for ch in e["changes"]],
+                         "set": as_stored(ch)} for ch in e["changes"]],
             "corrects_id": event_pk[e["corrects"]] if e.get("corrects") else None,
             "cancels_id": event_pk[e["cancels"]] if e.get("cancels") else None,
             "approved_request_id": None,
@@ -191,7 +203,7 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     _bulk(RegistryEvent, erows)
     if progress:
         progress("異動履歴の登録", 3, 5)
-    _write_history(b, ordered, event_pk, person_pk, household_pk)
+    _write_history(b, ordered, event_pk, person_pk, household_pk, as_stored)
     if progress:
         progress("履歴と検索キーの作成", 4, 5)
     for r in b.restrictions:
@@ -221,7 +233,7 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
 
 
 def _write_history(b: Batch, ordered: list[dict[str, Any]], event_pk: dict[int, int], person_pk: dict[int, int],
-                   household_pk: dict[int, int]) -> None:
+                   household_pk: dict[int, int], as_stored: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Subjects and 履歴 snapshots as the register would have written them, event by event."""
     municipality = require_municipality()
     mid = municipality.pk
@@ -241,12 +253,23 @@ def _write_history(b: Batch, ordered: list[dict[str, Any]], event_pk: dict[int, 
             target = by_no[e["cancels"]]
             touched_persons |= {ch["no"] for ch in target["changes"] if ch["target"] == "person"}
             touched_households |= {ch["no"] for ch in target["changes"] if ch["target"] == "household"}
-        states = {}
+        states: dict[int, dict[str, Any]] = {}
+        datas: dict[int, dict[str, Any]] = {}
         for no in touched_persons:
             person_events[no].append(e)
-            live = (ev["changes"] for ev in in_fold_order(person_events[no]) if ev["event_no"] not in cancelled)
-            state = engine.fold_changes(live, key="no", only=("person", no)).get(("person", no), {})
+            # The register's fold (`engine.fold_changes`) of this person's live events, of the file's values
+            # and of the stored ones side by side.
+            state: dict[str, Any] = {}
+            data = dict(base)
+            for ev in in_fold_order(person_events[no]):
+                if ev["event_no"] in cancelled:
+                    continue
+                for ch in ev["changes"]:
+                    if ch["target"] == "person" and ch["no"] == no:
+                        state.update(ch["set"])
+                        data.update(as_stored(ch))
             states[no] = state
+            datas[no] = data
             if state.get("household_no"):
                 touched_households.add(state["household_no"])
         pk = event_pk[e["event_no"]]
@@ -256,8 +279,7 @@ def _write_history(b: Batch, ordered: list[dict[str, Any]], event_pk: dict[int, 
             subjects.append({"municipality_id": mid, "event_id": pk, "person_id": None, "household_id": household_pk[hno]})
         for no in sorted(touched_persons):
             history_no[no] += 1
-            data = dict(base)
-            data.update(stored("person", _internal(states[no], person_pk, household_pk, municipality.code, "person")))
+            data = datas[no]
             data["person_no"] = no
             snapshots.append({"municipality_id": mid, "person_id": person_pk[no], "history_no": history_no[no],
                               "event_id": pk, "effective_on": e["effective_on"],
