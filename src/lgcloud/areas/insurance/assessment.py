@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 
 from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage, IncomeFact, NhiHousehold
-from lgcloud.areas.insurance.rules.nhi_tax import PARTS, NhiParameters, NhiTaxResult, assess
+from lgcloud.areas.insurance.rules.nhi_tax import PARTS, Household, NhiParameters, NhiTaxResult, assess
 from lgcloud.areas.insurance.services import household_facts
 from lgcloud.areas.registry import public
 from lgcloud.platform import levies
@@ -52,8 +52,10 @@ def _due_dates(fiscal_year: int, count: int, first_month: int) -> tuple[dt.date,
     return tuple(dues)
 
 
+@lru_cache(maxsize=8192)
 def installments(total: int, fiscal_year: int, count: int, first_month: int) -> tuple[levies.BillLine, ...]:
-    """Equal instalments in 100 yen, the remainder in the first; due on the last day of each month."""
+    """Equal instalments in 100 yen, the remainder in the first; due on the last day of each month (cached: totals
+    are in 100 yen and repeat across households)."""
     each = total // count // 100 * 100
     return tuple(levies.BillLine(i + 1, due, each + (total - each * count if i == 0 else 0))
                  for i, due in enumerate(_due_dates(fiscal_year, count, first_month)))
@@ -95,7 +97,7 @@ def _store(run: AssessmentRun, household: NhiHousehold, result: NhiTaxResult, pr
         from_month=from_month, reason=reason, medical=result.amount("medical"),
         elderly_support=result.amount("elderly_support"), long_term_care=result.amount("long_term_care"),
         child_support=result.amount("child_support"), reduction=result.reduction.reduction, total=result.total,
-        breakdown=breakdown if breakdown is not None else result.as_dict()["breakdown"], current=True,
+        breakdown=breakdown if breakdown is not None else result.breakdown(), current=True,
     )
 
 
@@ -157,13 +159,26 @@ def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]
     return households, coverages, incomes, public.birth_dates(), previous
 
 
+class _Outcome(NamedTuple):
+    amounts: tuple[int, ...]
+    reduction: int | None
+    total: int
+    breakdown: dict[str, Any]
+
+
+MEMO = 20_000  # distinct household facts whose result is kept for reuse (cleared when full: bounded memory)
+DIGEST_EVERY = 5_000  # households whose input facts are hashed together
+
+
 @transaction.atomic
 def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.date | None = None) -> AssessmentRun:
     """当初賦課 of every 国保 household of the municipality in context for the fiscal year.
 
-    Set-based: the households, coverages, incomes, birth dates and current versions are read in a few queries,
-    every household is computed with the pure rules, and the changed ones are written in bulk (COPY on
-    PostgreSQL) chunk by chunk, each followed by its 調定; one run record with the digests of input and output.
+    Set-based: the households, coverages, incomes, birth dates and current versions are read in a few queries
+    as tuples, every household is computed with the pure rules (once per distinct set of facts: households with
+    the same facts share the result), and the changed ones are written in bulk (COPY on PostgreSQL) chunk by
+    chunk, each followed by its 調定; unchanged households are not written. One run record with the digests of
+    input and output.
     """
     if not 2024 <= fiscal_year <= 2100:
         raise ValidationFailed("年度は2024年度以降を西暦4桁で指定してください。", field="fiscal_year")
@@ -174,38 +189,49 @@ def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.
                                        parameters={k: str(v) for k, v in sorted(values.items())})
     municipality, now = require_municipality().pk, timezone.now()
     inputs, outputs = hashlib.sha256(), hashlib.sha256()
+    facts_seen: list[Any] = []
+    results_seen: list[str] = []
     rows: list[tuple[Any, ...]] = []
     superseded: list[int] = []
+    memo: dict[Household, _Outcome] = {}
     changed = total = 0
+    count = len(households)
     for i, household in enumerate(households, 1):
         facts = household_facts(household, fiscal_year, coverages=coverages.get(household.pk, ()),
                                 incomes=incomes, births=births).facts
-        result = assess(facts, params)
-        breakdown = result.as_dict()["breakdown"]
-        reduction = result.reduction.reduction
-        inputs.update(json.dumps([household.household_no, [list(vars(m).values()) for m in facts.members],
-                                  facts.specified]).encode())
-        outputs.update(f"{household.household_no}:{result.total}:{reduction};".encode())
-        total += result.total
+        outcome = memo.get(facts)
+        if outcome is None:
+            result = assess(facts, params)
+            outcome = _Outcome(tuple(result.amount(part) for part in PARTS), result.reduction.reduction,
+                               result.total, result.breakdown())
+            if len(memo) >= MEMO:
+                memo.clear()
+            memo[facts] = outcome
+        facts_seen.append((household.household_no, facts))
+        results_seen.append(f"{household.household_no}:{outcome.total}:{outcome.reduction};")
+        total += outcome.total
         before = previous.get(household.pk)
-        if before is None or before.total != result.total or before.breakdown != breakdown:
-            version = before.version + 1 if before else 1
-            amounts = tuple(result.amount(part) for part in PARTS)
-            rows.append((municipality, run.pk, household.pk, fiscal_year, version, household.head_person_no, None,
-                         "当初賦課", *amounts, reduction, result.total, breakdown, True, now))
+        if before is None or before.total != outcome.total or before.breakdown != outcome.breakdown:
+            rows.append((municipality, run.pk, household.pk, fiscal_year, before.version + 1 if before else 1,
+                         household.head_person_no, None, "当初賦課", *outcome.amounts, outcome.reduction,
+                         outcome.total, outcome.breakdown, True, now))
             if before is not None:
                 superseded.append(before.pk)
-        if len(rows) >= CHUNK:
-            changed += len(rows)
-            _write(rows, values, today)
-            rows = []
-        if progress and (i % 1000 == 0 or i == len(households)):
-            progress(i, len(households))
+            if len(rows) >= CHUNK:
+                changed += len(rows)
+                _write(rows, values, today)
+                rows = []
+        if len(facts_seen) >= DIGEST_EVERY or i == count:
+            inputs.update(orjson.dumps(facts_seen, default=tuple))
+            outputs.update("".join(results_seen).encode())
+            facts_seen, results_seen = [], []
+        if progress and (i % 1000 == 0 or i == count):
+            progress(i, count)
     for at in range(0, len(superseded), CHUNK):
         Assessment.objects.filter(pk__in=superseded[at:at + CHUNK]).update(current=False)
     changed += len(rows)
     _write(rows, values, today)
-    run.households = len(households)
+    run.households = count
     run.total = total
     run.input_digest, run.output_digest = inputs.hexdigest(), outputs.hexdigest()
     run.finished_at = timezone.now()
@@ -229,7 +255,7 @@ def recalculate(household_no: int, fiscal_year: int, *, from_month: dt.date, rea
     facts = household_facts(household, fiscal_year)
     result = assess(facts.facts, params)
     before = Assessment.objects.filter(household=household, fiscal_year=fiscal_year, current=True).first()
-    if before is not None and before.total == result.total and before.breakdown == result.as_dict()["breakdown"]:
+    if before is not None and before.total == result.total and before.breakdown == result.breakdown():
         return None
     run = AssessmentRun.objects.create(fiscal_year=fiscal_year, kind="recalculation", households=1,
                                        actor=current_actor().username, total=result.total,

@@ -220,6 +220,10 @@ def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems
     # Codes, dates and times repeat: each distinct text is decoded once per file (values are immutable).
     caches: list[dict[str, tuple[Any, str | None]] | None] = [
         {} if item.type in ("コード", "年月日", "日時") else None for item in fdef.items]
+    # Plain text items (文字, not JSON) of a file without 外字 take a value as it stands when it is within the
+    # item's length: `plain` is that length, else -1 (every other value goes through `decode`).
+    specs = [(item, i, cache, item.max_length if item.type == "文字" and item.rule != "json" and not private else -1)
+             for item, i, cache in zip(fdef.items, index, caches, strict=True)]
     line = 1
     while True:
         try:
@@ -235,8 +239,11 @@ def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems
             continue
         row: dict[str, Any] = {}
         ok = True
-        for item, i, cache in zip(fdef.items, index, caches, strict=True):
+        for item, i, cache, plain in specs:
             text = fields[i]
+            if text and len(text) <= plain:  # plain text of a valid length, no 外字 in the file: the text itself
+                row[item.code] = text
+                continue
             hit = cache.get(text) if cache is not None else None
             if hit is None:
                 hit = decode(layout, item, text)
