@@ -7,6 +7,10 @@ and a verdict line. Exits 1 if any request failed or memory grew by more than --
 
     scripts/bench.sh soak                                            # 100,000 residents, 100 req/s, 10 minutes
     scripts/bench.sh soak --residents 100000 --rate 50 --duration 120
+    .venv/bin/python bench/soak.py --residents 1000000 …   # on a kept cluster (bench/README.md): reuses its register
+
+The register is loaded as the registry benchmark loads it (registry_bench.load_members): a member already holding
+its share of residents is reused, not imported again.
 
 Memory is read with psutil when installed, else from /proc/PID/status. The verdict compares the gunicorn
 workers' summed RSS, and PostgreSQL client backends' mean private memory (RssAnon: a backend's RSS also counts
