@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -167,7 +170,99 @@ class _Outcome(NamedTuple):
 
 
 MEMO = 20_000  # distinct household facts whose result is kept for reuse (cleared when full: bounded memory)
-DIGEST_EVERY = 5_000  # households whose input facts are hashed together
+STEP = 2_000  # households computed per hand-over from the computing thread to the writing one
+
+
+class _Computation:
+    """The pure half of the batch: facts and rules of every household from the preloaded rows, in a thread of its
+    own, handing the changed rows over in steps (in order) while the caller's thread writes the previous ones
+    (the database works meanwhile). It reads no database and holds the digests and the total."""
+
+    def __init__(self, fiscal_year: int, params: NhiParameters, loaded: tuple[Any, ...], run_pk: int,
+                 municipality: int, now: dt.datetime) -> None:
+        self.fiscal_year, self.params, self.run_pk, self.municipality, self.now = (fiscal_year, params, run_pk,
+                                                                                   municipality, now)
+        self.households, self.coverages, self.incomes, self.births, self.previous = loaded
+        self.inputs, self.outputs = hashlib.sha256(), hashlib.sha256()
+        self.total = 0
+        self.handed: queue.Queue[tuple[list[tuple[Any, ...]], list[int], int] | BaseException | None] = (
+            queue.Queue(maxsize=8))
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="nhi-assess-compute", daemon=True)
+
+    def _hand(self, item: tuple[list[tuple[Any, ...]], list[int], int] | BaseException | None) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.handed.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        try:
+            self._compute()
+        except BaseException as e:  # handed to the writing thread, which raises it
+            self._hand(e)
+
+    def _compute(self) -> None:
+        fiscal_year, params, run_pk, municipality, now = (self.fiscal_year, self.params, self.run_pk,
+                                                          self.municipality, self.now)
+        coverages, incomes, births, previous = self.coverages, self.incomes, self.births, self.previous
+        memo: dict[Household, _Outcome] = {}
+        rows: list[tuple[Any, ...]] = []
+        superseded: list[int] = []
+        facts_seen: list[Any] = []
+        results_seen: list[str] = []
+        count = len(self.households)
+        for i, household in enumerate(self.households, 1):
+            facts = household_facts(household, fiscal_year, coverages=coverages.get(household.pk, ()),
+                                    incomes=incomes, births=births).facts
+            outcome = memo.get(facts)
+            if outcome is None:
+                result = assess(facts, params)
+                outcome = _Outcome(tuple(result.amount(part) for part in PARTS), result.reduction.reduction,
+                                   result.total, result.breakdown())
+                if len(memo) >= MEMO:
+                    memo.clear()
+                memo[facts] = outcome
+            facts_seen.append((household.household_no, facts))
+            results_seen.append(f"{household.household_no}:{outcome.total}:{outcome.reduction};")
+            self.total += outcome.total
+            before = previous.get(household.pk)
+            if before is None or before.total != outcome.total or before.breakdown != outcome.breakdown:
+                rows.append((municipality, run_pk, household.pk, fiscal_year, before.version + 1 if before else 1,
+                             household.head_person_no, None, "当初賦課", *outcome.amounts, outcome.reduction,
+                             outcome.total, outcome.breakdown, True, now))
+                if before is not None:
+                    superseded.append(before.pk)
+            if i % STEP == 0 or i == count:
+                self.inputs.update(orjson.dumps(facts_seen, default=tuple))
+                self.outputs.update("".join(results_seen).encode())
+                facts_seen, results_seen = [], []
+                self._hand((rows, superseded, i))
+                rows, superseded = [], []
+                if self.stopped.is_set():
+                    return
+        self._hand(None)
+
+    def steps(self) -> Iterator[tuple[list[tuple[Any, ...]], list[int], int]]:
+        """The computed steps in order (rows to write, versions superseded, households done)."""
+        if not self.households:
+            return
+        interval = sys.getswitchinterval()
+        # the writing thread waits on the database most of the time: when its answer comes, it should not wait
+        # the default 5 ms for the computing thread to give up the interpreter
+        sys.setswitchinterval(0.0005)
+        self.thread.start()
+        try:
+            while (item := self.handed.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.stopped.set()
+            self.thread.join()
+            sys.setswitchinterval(interval)
 
 
 @transaction.atomic
@@ -175,65 +270,39 @@ def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.
     """当初賦課 of every 国保 household of the municipality in context for the fiscal year.
 
     Set-based: the households, coverages, incomes, birth dates and current versions are read in a few queries
-    as tuples, every household is computed with the pure rules (once per distinct set of facts: households with
-    the same facts share the result), and the changed ones are written in bulk (COPY on PostgreSQL) chunk by
-    chunk, each followed by its 調定; unchanged households are not written. One run record with the digests of
-    input and output.
+    as tuples; a thread computes every household with the pure rules (once per distinct set of facts: households
+    with the same facts share the result) while this one writes the changed rows in bulk (COPY on PostgreSQL)
+    chunk by chunk, each followed by its 調定; unchanged households are not written. One run record with the
+    digests of input and output.
     """
     if not 2024 <= fiscal_year <= 2100:
         raise ValidationFailed("年度は2024年度以降を西暦4桁で指定してください。", field="fiscal_year")
     today = today or timezone.localdate()
     params, values = parameters_for(fiscal_year)
-    households, coverages, incomes, births, previous = _load(fiscal_year)
+    loaded = _load(fiscal_year)
     run = AssessmentRun.objects.create(fiscal_year=fiscal_year, kind="initial", actor=current_actor().username,
                                        parameters={k: str(v) for k, v in sorted(values.items())})
-    municipality, now = require_municipality().pk, timezone.now()
-    inputs, outputs = hashlib.sha256(), hashlib.sha256()
-    facts_seen: list[Any] = []
-    results_seen: list[str] = []
-    rows: list[tuple[Any, ...]] = []
+    computation = _Computation(fiscal_year, params, loaded, run.pk, require_municipality().pk, timezone.now())
+    count = len(computation.households)
+    pending: list[tuple[Any, ...]] = []
     superseded: list[int] = []
-    memo: dict[Household, _Outcome] = {}
-    changed = total = 0
-    count = len(households)
-    for i, household in enumerate(households, 1):
-        facts = household_facts(household, fiscal_year, coverages=coverages.get(household.pk, ()),
-                                incomes=incomes, births=births).facts
-        outcome = memo.get(facts)
-        if outcome is None:
-            result = assess(facts, params)
-            outcome = _Outcome(tuple(result.amount(part) for part in PARTS), result.reduction.reduction,
-                               result.total, result.breakdown())
-            if len(memo) >= MEMO:
-                memo.clear()
-            memo[facts] = outcome
-        facts_seen.append((household.household_no, facts))
-        results_seen.append(f"{household.household_no}:{outcome.total}:{outcome.reduction};")
-        total += outcome.total
-        before = previous.get(household.pk)
-        if before is None or before.total != outcome.total or before.breakdown != outcome.breakdown:
-            rows.append((municipality, run.pk, household.pk, fiscal_year, before.version + 1 if before else 1,
-                         household.head_person_no, None, "当初賦課", *outcome.amounts, outcome.reduction,
-                         outcome.total, outcome.breakdown, True, now))
-            if before is not None:
-                superseded.append(before.pk)
-            if len(rows) >= CHUNK:
-                changed += len(rows)
-                _write(rows, values, today)
-                rows = []
-        if len(facts_seen) >= DIGEST_EVERY or i == count:
-            inputs.update(orjson.dumps(facts_seen, default=tuple))
-            outputs.update("".join(results_seen).encode())
-            facts_seen, results_seen = [], []
-        if progress and (i % 1000 == 0 or i == count):
-            progress(i, count)
+    changed = 0
+    for rows, replaced, done in computation.steps():
+        pending.extend(rows)
+        superseded.extend(replaced)
+        if len(pending) >= CHUNK:
+            changed += len(pending)
+            _write(pending, values, today)
+            pending = []
+        if progress:
+            progress(done, count)
     for at in range(0, len(superseded), CHUNK):
         Assessment.objects.filter(pk__in=superseded[at:at + CHUNK]).update(current=False)
-    changed += len(rows)
-    _write(rows, values, today)
+    changed += len(pending)
+    _write(pending, values, today)
     run.households = count
-    run.total = total
-    run.input_digest, run.output_digest = inputs.hexdigest(), outputs.hexdigest()
+    run.total = computation.total
+    run.input_digest, run.output_digest = computation.inputs.hexdigest(), computation.outputs.hexdigest()
     run.finished_at = timezone.now()
     run.save()
     audit.record("insurance.assessed", obj=run,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from itertools import chain
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -117,6 +118,19 @@ def _bulk(model: type[Any], dicts: list[dict[str, Any]]) -> None:
         bulk.insert(model, columns, rows)
 
 
+def _bulk_stream(model: type[Any], dicts: Iterator[dict[str, Any]]) -> None:
+    """Like `_bulk`, the rows made while they are sent (the columns are the first row's): no list of every row."""
+    first = next(dicts, None)
+    if first is None:
+        return
+    columns = list(first)
+    get = operator.itemgetter(*columns)
+    if len(columns) == 1:
+        bulk.insert(model, columns, ((d[columns[0]],) for d in chain([first], dicts)))
+    else:
+        bulk.insert(model, columns, (get(d) for d in chain([first], dicts)))
+
+
 def write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     token = _CIPHERS.set({})
     try:
@@ -150,25 +164,27 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     if progress:
         progress("世帯の登録", 1, 5)
     history = _history_counts(b.events)
-    prows = []
-    keys = []
+    keys: list[dict[str, Any]] = []
     empty = {f: (None if pfields[f].null else _blank(pfields[f])) for f in pfields if f != "municipality_id"}
-    for no in sorted(b.persons):
-        p = b.persons[no]
-        m = b.memberships.get(no, {})
-        row = dict(empty)
-        row.update({k: v for k, v in p.items() if k in pfields and k not in ("id", "municipality_id") and v is not None})
-        row.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
-        row.update(id=person_pk[no], municipality_id=mid,
-                   household_id=household_pk[m["household_no"]] if m else None,
-                   relationship=m.get("relationship", ""), household_order=m.get("household_order", 1),
-                   history_no=history.get(no, 0), version=history.get(no, 0))
-        person = cast(Person, SimpleNamespace(**row))  # what search reads: the row's attributes, no model __init__
-        own = search_keys(person)
-        row.update(search_columns(person, own))
-        prows.append(row)
-        keys += [{"municipality_id": mid, "person_id": row["id"], "kind": k, "value": v} for k, v in sorted(own)]
-    _bulk(Person, prows)
+
+    def person_rows() -> Iterator[dict[str, Any]]:
+        for no in sorted(b.persons):
+            p = b.persons[no]
+            m = b.memberships.get(no, {})
+            row = dict(empty)
+            row.update({k: v for k, v in p.items() if k in pfields and k not in ("id", "municipality_id") and v is not None})
+            row.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
+            row.update(id=person_pk[no], municipality_id=mid,
+                       household_id=household_pk[m["household_no"]] if m else None,
+                       relationship=m.get("relationship", ""), household_order=m.get("household_order", 1),
+                       history_no=history.get(no, 0), version=history.get(no, 0))
+            person = cast(Person, SimpleNamespace(**row))  # what search reads: the row's attributes, no model __init__
+            own = search_keys(person)
+            row.update(search_columns(person, own))
+            keys.extend({"municipality_id": mid, "person_id": row["id"], "kind": k, "value": v} for k, v in sorted(own))
+            yield row
+
+    _bulk_stream(Person, person_rows())
     _bulk(SearchKey, keys)
     if progress:
         progress("住民の登録", 2, 5)
@@ -187,20 +203,18 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
 
     first = bulk.allocate_ids(RegistryEvent, len(ordered))
     event_pk = {e["event_no"]: first + i for i, e in enumerate(ordered)}
-    erows = []
-    for e in ordered:
-        erows.append({
-            "id": event_pk[e["event_no"]], "municipality_id": mid, "kind": e["kind"],
-            "effective_on": e["effective_on"], "notified_on": e.get("notified_on"), "processed_at": e["processed_at"],
-            "clerk": e["clerk"], "role": e.get("role") or "", "channel": e.get("channel") or "",
-            "reason": e.get("reason") or "",
-            "changes": [{"target": ch["target"], "id": (person_pk if ch["target"] == "person" else household_pk)[ch["no"]],
-                         "set": as_stored(ch)} for ch in e["changes"]],
-            "corrects_id": event_pk[e["corrects"]] if e.get("corrects") else None,
-            "cancels_id": event_pk[e["cancels"]] if e.get("cancels") else None,
-            "approved_request_id": None,
-        })
-    _bulk(RegistryEvent, erows)
+    event_rows = ({
+        "id": event_pk[e["event_no"]], "municipality_id": mid, "kind": e["kind"],
+        "effective_on": e["effective_on"], "notified_on": e.get("notified_on"), "processed_at": e["processed_at"],
+        "clerk": e["clerk"], "role": e.get("role") or "", "channel": e.get("channel") or "",
+        "reason": e.get("reason") or "",
+        "changes": [{"target": ch["target"], "id": (person_pk if ch["target"] == "person" else household_pk)[ch["no"]],
+                     "set": as_stored(ch)} for ch in e["changes"]],
+        "corrects_id": event_pk[e["corrects"]] if e.get("corrects") else None,
+        "cancels_id": event_pk[e["cancels"]] if e.get("cancels") else None,
+        "approved_request_id": None,
+    } for e in ordered)
+    _bulk_stream(RegistryEvent, event_rows)
     if progress:
         progress("異動履歴の登録", 3, 5)
     _write_history(b, ordered, event_pk, person_pk, household_pk, as_stored)
