@@ -56,3 +56,34 @@ def test_revenue_books_the_pension_instalments_as_its_own_bills(family):  # noqa
     assert set(Bill.objects.filter(person_no=family["花子"], fiscal_year=FY).values_list("levy", flat=True)) == {
         "resident_tax.ordinary", "resident_tax.pension"}
     assert hanako.total > 0
+
+
+def test_property_ledger_bulk_path_checks_everything_first_and_logs_each_item(family):  # noqa: F811
+    import pytest
+
+    from lgcloud.areas.taxation import property_ledger
+    from lgcloud.areas.taxation.property_models import Building, LandParcel, LedgerChange, Ownership
+    from lgcloud.platform.common.errors import ValidationFailed
+
+    owners = property_ledger.add_owners([{"kind": "resident", "person_no": family["太郎"]},
+                                         {"kind": "corporation", "name": "伊奈物産株式会社", "address": "伊奈町"}])
+    assert owners[0].name == "山田　太郎" and owners[0].address == "埼玉県北足立郡伊奈町小室1-1"
+    land = {"location": "伊奈町", "lot_number": "1", "land_category": "宅地", "area_m2": 200, "value": 5_000_000,
+            "residential": "small", "dwellings": 1}
+    house = {"location": "伊奈町", "building_number": "1", "kind": "居宅", "structure": "木造", "floor_area_m2": 100,
+             "value": 3_000_000}
+    with pytest.raises(ValidationFailed, match="持分"):
+        property_ledger.add_many(FY, [property_ledger.Holding("land", [(owners[0], 1, 1)], land),
+                                      property_ledger.Holding("building", [(owners[0], 1, 2)], house)])
+    assert not LandParcel.objects.exists() and not Building.objects.exists()
+    with pytest.raises(ValidationFailed, match="宛名番号"):
+        property_ledger.add_owners([{"kind": "resident", "person_no": 999_999}])
+    items = property_ledger.add_many(FY, [
+        property_ledger.Holding("land", [(owners[0], 1, 1)], land),
+        property_ledger.Holding("building", [(owners[0], 1, 2), (owners[1], 1, 2)], house)])
+    assert [type(x).__name__ for x in items] == ["LandParcel", "Building"]
+    assert Ownership.objects.filter(building=items[1]).count() == 2
+    assert sorted(LedgerChange.objects.values_list("reason", flat=True)) == sorted(
+        ["所有者の登録", "所有者の登録", "土地の登録", "家屋の登録"])
+    run = property_ledger.assess_all(FY)
+    assert run.written == 2 and run.total > 0
