@@ -224,11 +224,17 @@ class Matcher:
             return 0
         earlier = tuple((on, -a) for k, a, on in history
                         if a < 0 and k in (EntryKind.COLLECTION, EntryKind.APPROPRIATION) and on < paid_on)
-        years = (b.due_on.year, max(b.due_on.year, paid_on.year))
+        return self.fee(b.due_on, paid_on, charged, earlier)
+
+    def fee(self, due_on: dt.date, paid_on: dt.date, charged: int, earlier: tuple[tuple[dt.date, int], ...]) -> int:
+        """The 延滞金 on `charged` due `due_on`, paid off on `paid_on` after the `earlier` partial payments."""
+        if paid_on <= due_on or charged <= 0:
+            return 0
+        years = (due_on.year, max(due_on.year, paid_on.year))
         if years not in self._rates:
             self._lookup = self._lookup or P.database_lookup()
             self._rates[years] = P.late_fee_rates(self._lookup, *years)
-        return late_fee(charged, b.due_on, paid_on, self._rates[years], earlier).amount
+        return late_fee(charged, due_on, paid_on, self._rates[years], earlier).amount
 
     def _principal(self, payment: Payment, debts: list[_Bill], remaining: int, designated: str | None,
                    outstanding: dict[str, int]) -> int:
