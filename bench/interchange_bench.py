@@ -56,6 +56,20 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def backend_cpu() -> float | None:
+    """CPU seconds the PostgreSQL backend of this connection has used (None where /proc does not show it)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # the server runs on another host
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def raw_load(folder: Path) -> float:
     """The same rows into plain staging tables, as fast as the database takes them."""
     layout = standard_layout("registry")
@@ -124,9 +138,11 @@ def main() -> None:
         for run in range(args.runs):
             raws.append(raw_load(source))
             with municipality_scope(municipality):
-                t = time.perf_counter()
+                t, cpu, db = time.perf_counter(), time.process_time(), backend_cpu()
                 result = import_municipality(source, replace=True)
                 imports.append(time.perf_counter() - t)
+                cpu, db_after = time.process_time() - cpu, backend_cpu()
+                db_cpu = f"{db_after - db:.1f} s" if db is not None and db_after is not None else "not shown"
                 assert result.written, result.problems[:5]
                 assert Person.objects.count() == args.residents
                 out = work / f"out{run}"
@@ -134,7 +150,8 @@ def main() -> None:
                 assert export_municipality(out).ok
                 exports.append(time.perf_counter() - t)
                 dumps.append(raw_dump(out, municipality.pk))
-            print(f"run {run + 1}: raw load {raws[-1]:.2f} s, import {imports[-1]:.2f} s, "
+            print(f"run {run + 1}: raw load {raws[-1]:.2f} s, import {imports[-1]:.2f} s (CPU: importing process "
+                  f"{cpu:.1f} s, its PostgreSQL backend {db_cpu}), "
                   f"export {exports[-1]:.2f} s, raw dump {dumps[-1]:.2f} s; peak memory {peak_mib():,.0f} MiB; "
                   f"load average {os.getloadavg()[0]:.2f}", flush=True)
         raw, imp = statistics.median(raws), statistics.median(imports)

@@ -63,10 +63,10 @@ def durability() -> str:
     return f"{label}: " + ", ".join(f"{k}={v}" for k, v in values.items())
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a process and its children (gunicorn's master and workers), from /proc."""
+def process_cpu(master: int) -> dict[int, float]:
+    """User + system CPU seconds of gunicorn's master and of each of its workers (pid → seconds), from /proc."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -74,9 +74,90 @@ def cpu_seconds(pid: int) -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(entry.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+        if int(entry.name) == master or int(fields[1]) == master:
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (gunicorn's master and workers), from /proc."""
+    return sum(process_cpu(pid).values())
+
+
+def per_worker_cpu(master: int, before: dict[int, float], after: dict[int, float], elapsed: float) -> str:
+    """Each worker's CPU seconds between two `process_cpu` samples and its share of a core: shows whether the
+    connections were spread over the workers or one worker (one GIL) served almost everything."""
+    parts = []
+    for pid in sorted(after):
+        if pid == master:
+            continue
+        used = after[pid] - before.get(pid, 0.0)
+        parts.append(f"{pid} {used:.1f} s ({100 * used / max(elapsed, 1e-9):.0f}%)")
+    master_used = after.get(master, 0.0) - before.get(master, 0.0)
+    return ", ".join(parts) + f"; master {master_used:.1f} s"
+
+
+class ConnectionTally:
+    """Samples, once a second while the load runs, which gunicorn worker holds each established client
+    connection (`ss -tnp`); the mean per worker shows whether kept-alive connections pile up on one worker."""
+
+    def __init__(self, port: int) -> None:
+        import threading
+
+        self.port, self.samples, self.held = port, 0, {}  # type: ignore[var-annotated]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ConnectionTally:
+        if shutil.which("ss"):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        import re
+
+        while not self._stop.wait(1.0):
+            out = subprocess.run(["ss", "-Htnp", "state", "established", f"( sport = :{self.port} )"],
+                                 capture_output=True, text=True, check=False).stdout
+            self.samples += 1
+            for pid in re.findall(r"pid=(\d+)", out):
+                self.held[int(pid)] = self.held.get(int(pid), 0) + 1
+
+    def line(self) -> str:
+        if not self.samples:
+            return "not sampled (no ss)"
+        total = sum(self.held.values()) / self.samples
+        return ", ".join(f"{pid} {n / self.samples:.1f}" for pid, n in sorted(self.held.items())) + \
+            f" (mean {total:.1f} connections open, {self.samples} samples)"
+
+
+def wait_ready(port: int, master: int, timeout: float = 180) -> float:
+    """Wait until gunicorn answers /health/live and its workers have finished booting (their CPU use stopped
+    growing for 2 s): on a busy machine booting takes longer than any fixed sleep. Returns the seconds waited."""
+    import urllib.request
+
+    started = time.perf_counter()
+    deadline = started + timeout
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=5) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        time.sleep(0.5)
+    quiet, last = 0, sum(process_cpu(master).values())
+    while quiet < 4 and time.perf_counter() < deadline:
+        time.sleep(0.5)
+        now = sum(process_cpu(master).values())
+        quiet = quiet + 1 if now - last < 0.05 else 0
+        last = now
+    return time.perf_counter() - started
 
 
 def raw_sql_baseline(municipality_id: int, residents: int, n: int = 400) -> tuple[list[float], list[float], list[int]]:
@@ -137,6 +218,10 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8100)
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--gunicorn-config", default="python:lgcloud.platform.observability.gunicorn_conf",
+                    help="gunicorn -c (default: the project's, as make run); a file path to compare another")
+    ap.add_argument("--load-only", action="store_true",
+                    help="load (or complete) the register, ANALYZE and stop: for a cluster kept across runs")
     args = ap.parse_args()
     assert connection.vendor == "postgresql", "the registry benchmark runs on PostgreSQL (scripts/bench.sh starts one)"
     call_command("migrate", verbosity=0)
@@ -146,26 +231,38 @@ def main() -> None:
         targets = load_members(args.residents, work)
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
+        if args.load_only:
+            print(f"{args.residents:,} residents loaded over {len(targets)} members; database: {durability()}")
+            return
+        prom = work / "prometheus"  # as make run: every worker writes its metrics there
+        prom.mkdir()
         env = {**os.environ, "BENCH_TARGETS": json.dumps(targets), "LGCLOUD_ALLOWED_HOSTS": "127.0.0.1,localhost",
-               "PYTHONPATH": str(ROOT / "bench")}
+               "PYTHONPATH": str(ROOT / "bench"), "PROMETHEUS_MULTIPROC_DIR": str(prom)}
+        # The servers' log (a JSON line per request, as in production) goes to a file; its errors are printed.
+        server_log = (work / "server.log").open("w", encoding="utf-8")
         server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "lgcloud.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-             "--workers", str(args.workers), "--threads", str(args.threads), "--log-level", "warning"],
-            env=env, cwd=ROOT)
-        time.sleep(4)
+            [str(ROOT / ".venv/bin/gunicorn"), "lgcloud.wsgi:application", "-c", args.gunicorn_config,
+             "--bind", f"127.0.0.1:{args.port}",
+             "--workers", str(args.workers), "--threads", str(args.threads), "--forwarded-allow-ips", "127.0.0.1",
+             "--log-level", "warning"],
+            env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT)
+        print(f"gunicorn ready after {wait_ready(args.port, server.pid):.0f} s", flush=True)
         users = max(1, args.rate // 5)
         stats = work / "locust"
         load_before = os.getloadavg()
-        server_cpu = cpu_seconds(server.pid)
+        workers_before = process_cpu(server.pid)
+        server_cpu = sum(workers_before.values())
         own = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run(
-            [str(ROOT / ".venv/bin/locust"), "-f", str(ROOT / "bench/locustfile.py"), "--headless", "-u", str(users),
-             "-r", str(users), "-t", f"{args.duration}s", "--host", f"http://127.0.0.1:{args.port}", "--csv", str(stats),
-             "--only-summary", "--loglevel", "WARNING"], env={**env, "BENCH_PER_USER_RPS": str(args.rate / users)},
-            check=False)
+        with ConnectionTally(args.port) as tally:
+            subprocess.run(
+                [str(ROOT / ".venv/bin/locust"), "-f", str(ROOT / "bench/locustfile.py"), "--headless", "-u",
+                 str(users), "-r", str(users), "-t", f"{args.duration}s", "--host", f"http://127.0.0.1:{args.port}",
+                 "--csv", str(stats), "--only-summary", "--loglevel", "WARNING"],
+                env={**env, "BENCH_PER_USER_RPS": str(args.rate / users)}, check=False)
         elapsed = time.perf_counter() - started
-        server_cpu = cpu_seconds(server.pid) - server_cpu
+        workers_after = process_cpu(server.pid)
+        server_cpu = sum(workers_after.values()) - server_cpu
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         locust_cpu = (after.ru_utime - own.ru_utime) + (after.ru_stime - own.ru_stime)
         load_after = os.getloadavg()
@@ -173,12 +270,15 @@ def main() -> None:
         search, person, matched = raw_sql_baseline(biggest["id"], biggest["residents"])
         print(f"\n{args.residents:,} residents over {len(targets)} members (largest {biggest['residents']:,}), "
               f"{args.rate} req/s offered for {args.duration} s (80% reads, 20% writes), "
-              f"gunicorn {args.workers} workers × {args.threads} threads")
+              f"gunicorn {args.workers} workers × {args.threads} threads ({args.gunicorn_config})")
         print(f"database: {durability()}")
         print(f"CPU during the load ({elapsed:.0f} s wall, 2 cores = {2 * elapsed:.0f} core-s): load generator "
               f"{locust_cpu:.1f} s ({100 * locust_cpu / elapsed:.0f}% of a core), gunicorn {server_cpu:.1f} s "
               f"({100 * server_cpu / elapsed:.0f}% of a core); load average {load_before[0]:.2f} before, "
               f"{load_after[0]:.2f} after")
+        print(f"CPU per gunicorn worker during the load: "
+              f"{per_worker_cpu(server.pid, workers_before, workers_after, elapsed)}")
+        print(f"client connections held per gunicorn worker (mean of 1 s samples): {tally.line()}")
         print(f"full-name kana search matches (largest member, {len(matched)} draws): median "
               f"{pct(matched, 50)}, p95 {pct(matched, 95)}, max {max(matched)} (page of 51)")
         print(f"{'request':24} {'count':>7} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}")
@@ -190,6 +290,10 @@ def main() -> None:
             print(f"{name:24} {len(values):>7} {0:>6} {pct(values, 50) * 1000:8.2f} {pct(values, 95) * 1000:8.2f} "
                   f"{pct(values, 99) * 1000:8.2f}")
         print("targets: read p95 ≤ 50 ms, write p95 ≤ 100 ms, 0 errors")
+        problems = [line for line in (work / "server.log").read_text(encoding="utf-8", errors="replace").splitlines()
+                    if any(w in line for w in ('"level": "ERROR"', '"level": "CRITICAL"', "Traceback", "[ERROR]"))]
+        for line in problems[-5:]:
+            print("server log: " + line[:300])
     finally:
         if server is not None:
             server.terminate()

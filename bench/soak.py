@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.core.management import call_command
     from django.db import connection
-    from registry_bench import ROOT, durability, load_members  # django.setup() on import
+    from registry_bench import ROOT, durability, load_members, per_worker_cpu, process_cpu  # django.setup() on import
 
     assert connection.vendor == "postgresql", "the soak runs on PostgreSQL (scripts/bench.sh soak starts one)"
     call_command("migrate", verbosity=0)
@@ -208,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         began = time.time()
         offset, all_rows, window = 0, [], []
         start = None
+        cpu_start: dict[int, float] = {}
+        cpu_started = time.perf_counter()
         print(f"\n{'minute':>12} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'workers MiB':>10} "
               f"{'PG cl. MiB':>10} {'n':>3}  (load average)", flush=True)
         boundary = began + args.warmup
@@ -224,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
                 s = sample(server.pid)
                 if start is None:
                     start = s
+                    cpu_start, cpu_started = process_cpu(server.pid), time.perf_counter()
                 print(row(label, window, s) + f"  ({os.getloadavg()[0]:.2f})", flush=True)
                 n += 1
                 label = str(n)
@@ -233,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.5)
         locust.wait(60)
         end = sample(server.pid)
+        cpu_end, cpu_ended = process_cpu(server.pid), time.perf_counter()
         rows, offset = read_log(log, offset)
         all_rows += rows
         if all_rows:
@@ -247,6 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         assert start is not None
         print_memory("start (after the warm-up)", start)
         print_memory("end", end)
+        print("CPU per gunicorn worker over the measured window: "
+              + per_worker_cpu(server.pid, cpu_start, cpu_end, cpu_ended - cpu_started))
         if errors:
             shown: dict[str, int] = {}
             for r in errors:

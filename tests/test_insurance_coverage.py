@@ -30,14 +30,14 @@ def ledger() -> Iterator[levies.CollectingReceiver]:
     levies.register_receiver(previous)
 
 
-def family(effective_on: str = "2025-04-01") -> Any:
+def family(effective_on: str = "2025-04-01", variant: int = 0) -> Any:
     persons = [
         {"family_name": "国保", "given_name": "一郎", "family_name_kana": "コクホ", "given_name_kana": "イチロウ",
-         "birth_date": "1980-06-10", "sex": "male", "relationship": "世帯主"},
+         "birth_date": f"{1980 - variant}-06-10", "sex": "male", "relationship": "世帯主"},
         {"family_name": "国保", "given_name": "花子", "family_name_kana": "コクホ", "given_name_kana": "ハナコ",
-         "birth_date": "1982-02-03", "sex": "female", "relationship": "妻"},
+         "birth_date": f"{1982 - variant}-02-03", "sex": "female", "relationship": "妻"},
         {"family_name": "国保", "given_name": "次郎", "family_name_kana": "コクホ", "given_name_kana": "ジロウ",
-         "birth_date": "2021-05-05", "sex": "male", "relationship": "子"},
+         "birth_date": f"{2021 - variant}-05-05", "sex": "male", "relationship": "子"},
     ]
     r = move_in(persons=persons, address={"address": "埼玉県北足立郡伊奈町小室2-2"}, effective_on=effective_on,
                 notified_on=effective_on, previous_address="東京都新宿区西新宿2-8-1")
@@ -116,3 +116,36 @@ def test_installments_put_the_remainder_in_the_first() -> None:
     lines = assessment.installments(100_050, 2026, 8, 7)
     assert [x.amount for x in lines] == [12_550] + [12_500] * 7
     assert lines[-1].due_on == D(2027, 2, 28)
+
+
+def test_batch_in_steps_and_chunks_and_a_failure_in_the_computing_thread_leaves_nothing(
+        in_a: Municipality, ledger: levies.CollectingReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    heads = []
+    for n in range(3):
+        (head, wife, child), _ = family(variant=n)
+        heads.append(head)
+        for p in (head, wife, child):
+            services.enrol(p.person_no, D(2025, 4, 1), "move_in")
+            services.record_income(p.person_no, 2025, aggregate_income=1_000_000 * (n + 1) if p is head else 0)
+    monkeypatch.setattr(assessment, "STEP", 1)  # a hand-over per household, a bulk write per two rows
+    monkeypatch.setattr(assessment, "CHUNK", 2)
+    real = assessment.assess
+    calls = 0
+
+    def failing(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("rule failed")
+        return real(*args)
+
+    monkeypatch.setattr(assessment, "assess", failing)
+    with pytest.raises(RuntimeError, match="rule failed"):
+        assessment.assess_all(2026)
+    assert not AssessmentRun.objects.exists() and not Assessment.objects.exists() and not ledger.received
+    monkeypatch.setattr(assessment, "assess", real)
+    run = assessment.assess_all(2026)
+    rows = list(Assessment.objects.order_by("household__household_no"))
+    assert len(rows) == 3 and run.total == sum(a.total for a in rows)
+    assert [a.head_person_no for a in rows] == sorted(h.person_no for h in heads)
+    assert {b.person_no for b in ledger.received} == {h.person_no for h in heads}

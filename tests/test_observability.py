@@ -89,3 +89,18 @@ def test_a_batch_reports_its_progress_on_the_metrics(db):
     text = metrics.exposition().decode()
     assert _sample(text, "lgcloud_batch_done", job="tax-assess-11111") == 250
     assert _sample(text, "lgcloud_batch_total", job="tax-assess-11111") == 1000
+
+
+def test_a_batch_command_draws_its_bar_and_reports_to_the_metrics(db):
+    from lgcloud.platform.observability.progress import progress_bar
+
+    out = io.StringIO()
+    bar = progress_bar("nhi-assess-22222", unit="世帯", stream=out)
+    for done in range(1, 1001):
+        bar(done, 1000)
+    drawn = out.getvalue()
+    assert drawn.count("\r") < 20  # throttled, not one line per household
+    assert drawn.endswith("1,000/1,000 世帯\033[K\n")
+    text = metrics.exposition().decode()
+    assert _sample(text, "lgcloud_batch_done", job="nhi-assess-22222") == 1000
+    assert _sample(text, "lgcloud_batch_total", job="nhi-assess-22222") == 1000

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-from collections.abc import Callable
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import orjson
 from django.db import transaction
 from django.utils import timezone
 
 from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage, IncomeFact, NhiHousehold
-from lgcloud.areas.insurance.rules.nhi_tax import PARTS, NhiParameters, NhiTaxResult, assess
+from lgcloud.areas.insurance.rules.nhi_tax import PARTS, Household, NhiParameters, NhiTaxResult, assess
 from lgcloud.areas.insurance.services import household_facts
 from lgcloud.areas.registry import public
 from lgcloud.platform import levies
@@ -52,8 +55,10 @@ def _due_dates(fiscal_year: int, count: int, first_month: int) -> tuple[dt.date,
     return tuple(dues)
 
 
+@lru_cache(maxsize=8192)
 def installments(total: int, fiscal_year: int, count: int, first_month: int) -> tuple[levies.BillLine, ...]:
-    """Equal instalments in 100 yen, the remainder in the first; due on the last day of each month."""
+    """Equal instalments in 100 yen, the remainder in the first; due on the last day of each month (cached: totals
+    are in 100 yen and repeat across households)."""
     each = total // count // 100 * 100
     return tuple(levies.BillLine(i + 1, due, each + (total - each * count if i == 0 else 0))
                  for i, due in enumerate(_due_dates(fiscal_year, count, first_month)))
@@ -95,7 +100,7 @@ def _store(run: AssessmentRun, household: NhiHousehold, result: NhiTaxResult, pr
         from_month=from_month, reason=reason, medical=result.amount("medical"),
         elderly_support=result.amount("elderly_support"), long_term_care=result.amount("long_term_care"),
         child_support=result.amount("child_support"), reduction=result.reduction.reduction, total=result.total,
-        breakdown=breakdown if breakdown is not None else result.as_dict()["breakdown"], current=True,
+        breakdown=breakdown if breakdown is not None else result.breakdown(), current=True,
     )
 
 
@@ -157,57 +162,147 @@ def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]
     return households, coverages, incomes, public.birth_dates(), previous
 
 
+class _Outcome(NamedTuple):
+    amounts: tuple[int, ...]
+    reduction: int | None
+    total: int
+    breakdown: dict[str, Any]
+
+
+MEMO = 20_000  # distinct household facts whose result is kept for reuse (cleared when full: bounded memory)
+STEP = 2_000  # households computed per hand-over from the computing thread to the writing one
+
+
+class _Computation:
+    """The pure half of the batch: facts and rules of every household from the preloaded rows, in a thread of its
+    own, handing the changed rows over in steps (in order) while the caller's thread writes the previous ones
+    (the database works meanwhile). It reads no database and holds the digests and the total."""
+
+    def __init__(self, fiscal_year: int, params: NhiParameters, loaded: tuple[Any, ...], run_pk: int,
+                 municipality: int, now: dt.datetime) -> None:
+        self.fiscal_year, self.params, self.run_pk, self.municipality, self.now = (fiscal_year, params, run_pk,
+                                                                                   municipality, now)
+        self.households, self.coverages, self.incomes, self.births, self.previous = loaded
+        self.inputs, self.outputs = hashlib.sha256(), hashlib.sha256()
+        self.total = 0
+        self.handed: queue.Queue[tuple[list[tuple[Any, ...]], list[int], int] | BaseException | None] = (
+            queue.Queue(maxsize=8))
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="nhi-assess-compute", daemon=True)
+
+    def _hand(self, item: tuple[list[tuple[Any, ...]], list[int], int] | BaseException | None) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.handed.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _run(self) -> None:
+        try:
+            self._compute()
+        except BaseException as e:  # handed to the writing thread, which raises it
+            self._hand(e)
+
+    def _compute(self) -> None:
+        fiscal_year, params, run_pk, municipality, now = (self.fiscal_year, self.params, self.run_pk,
+                                                          self.municipality, self.now)
+        coverages, incomes, births, previous = self.coverages, self.incomes, self.births, self.previous
+        memo: dict[Household, _Outcome] = {}
+        rows: list[tuple[Any, ...]] = []
+        superseded: list[int] = []
+        facts_seen: list[Any] = []
+        results_seen: list[str] = []
+        count = len(self.households)
+        for i, household in enumerate(self.households, 1):
+            facts = household_facts(household, fiscal_year, coverages=coverages.get(household.pk, ()),
+                                    incomes=incomes, births=births).facts
+            outcome = memo.get(facts)
+            if outcome is None:
+                result = assess(facts, params)
+                outcome = _Outcome(tuple(result.amount(part) for part in PARTS), result.reduction.reduction,
+                                   result.total, result.breakdown())
+                if len(memo) >= MEMO:
+                    memo.clear()
+                memo[facts] = outcome
+            facts_seen.append((household.household_no, facts))
+            results_seen.append(f"{household.household_no}:{outcome.total}:{outcome.reduction};")
+            self.total += outcome.total
+            before = previous.get(household.pk)
+            if before is None or before.total != outcome.total or before.breakdown != outcome.breakdown:
+                rows.append((municipality, run_pk, household.pk, fiscal_year, before.version + 1 if before else 1,
+                             household.head_person_no, None, "当初賦課", *outcome.amounts, outcome.reduction,
+                             outcome.total, outcome.breakdown, True, now))
+                if before is not None:
+                    superseded.append(before.pk)
+            if i % STEP == 0 or i == count:
+                self.inputs.update(orjson.dumps(facts_seen, default=tuple))
+                self.outputs.update("".join(results_seen).encode())
+                facts_seen, results_seen = [], []
+                self._hand((rows, superseded, i))
+                rows, superseded = [], []
+                if self.stopped.is_set():
+                    return
+        self._hand(None)
+
+    def steps(self) -> Iterator[tuple[list[tuple[Any, ...]], list[int], int]]:
+        """The computed steps in order (rows to write, versions superseded, households done)."""
+        if not self.households:
+            return
+        interval = sys.getswitchinterval()
+        # the writing thread waits on the database most of the time: when its answer comes, it should not wait
+        # the default 5 ms for the computing thread to give up the interpreter
+        sys.setswitchinterval(0.0005)
+        self.thread.start()
+        try:
+            while (item := self.handed.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self.stopped.set()
+            self.thread.join()
+            sys.setswitchinterval(interval)
+
+
 @transaction.atomic
 def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.date | None = None) -> AssessmentRun:
     """当初賦課 of every 国保 household of the municipality in context for the fiscal year.
 
-    Set-based: the households, coverages, incomes, birth dates and current versions are read in a few queries,
-    every household is computed with the pure rules, and the changed ones are written in bulk (COPY on
-    PostgreSQL) chunk by chunk, each followed by its 調定; one run record with the digests of input and output.
+    Set-based: the households, coverages, incomes, birth dates and current versions are read in a few queries
+    as tuples; a thread computes every household with the pure rules (once per distinct set of facts: households
+    with the same facts share the result) while this one writes the changed rows in bulk (COPY on PostgreSQL)
+    chunk by chunk, each followed by its 調定; unchanged households are not written. One run record with the
+    digests of input and output.
     """
     if not 2024 <= fiscal_year <= 2100:
         raise ValidationFailed("年度は2024年度以降を西暦4桁で指定してください。", field="fiscal_year")
     today = today or timezone.localdate()
     params, values = parameters_for(fiscal_year)
-    households, coverages, incomes, births, previous = _load(fiscal_year)
+    loaded = _load(fiscal_year)
     run = AssessmentRun.objects.create(fiscal_year=fiscal_year, kind="initial", actor=current_actor().username,
                                        parameters={k: str(v) for k, v in sorted(values.items())})
-    municipality, now = require_municipality().pk, timezone.now()
-    inputs, outputs = hashlib.sha256(), hashlib.sha256()
-    rows: list[tuple[Any, ...]] = []
+    computation = _Computation(fiscal_year, params, loaded, run.pk, require_municipality().pk, timezone.now())
+    count = len(computation.households)
+    pending: list[tuple[Any, ...]] = []
     superseded: list[int] = []
-    changed = total = 0
-    for i, household in enumerate(households, 1):
-        facts = household_facts(household, fiscal_year, coverages=coverages.get(household.pk, ()),
-                                incomes=incomes, births=births).facts
-        result = assess(facts, params)
-        breakdown = result.as_dict()["breakdown"]
-        reduction = result.reduction.reduction
-        inputs.update(json.dumps([household.household_no, [list(vars(m).values()) for m in facts.members],
-                                  facts.specified]).encode())
-        outputs.update(f"{household.household_no}:{result.total}:{reduction};".encode())
-        total += result.total
-        before = previous.get(household.pk)
-        if before is None or before.total != result.total or before.breakdown != breakdown:
-            version = before.version + 1 if before else 1
-            amounts = tuple(result.amount(part) for part in PARTS)
-            rows.append((municipality, run.pk, household.pk, fiscal_year, version, household.head_person_no, None,
-                         "当初賦課", *amounts, reduction, result.total, breakdown, True, now))
-            if before is not None:
-                superseded.append(before.pk)
-        if len(rows) >= CHUNK:
-            changed += len(rows)
-            _write(rows, values, today)
-            rows = []
-        if progress and (i % 1000 == 0 or i == len(households)):
-            progress(i, len(households))
+    changed = 0
+    for rows, replaced, done in computation.steps():
+        pending.extend(rows)
+        superseded.extend(replaced)
+        if len(pending) >= CHUNK:
+            changed += len(pending)
+            _write(pending, values, today)
+            pending = []
+        if progress:
+            progress(done, count)
     for at in range(0, len(superseded), CHUNK):
         Assessment.objects.filter(pk__in=superseded[at:at + CHUNK]).update(current=False)
-    changed += len(rows)
-    _write(rows, values, today)
-    run.households = len(households)
-    run.total = total
-    run.input_digest, run.output_digest = inputs.hexdigest(), outputs.hexdigest()
+    changed += len(pending)
+    _write(pending, values, today)
+    run.households = count
+    run.total = computation.total
+    run.input_digest, run.output_digest = computation.inputs.hexdigest(), computation.outputs.hexdigest()
     run.finished_at = timezone.now()
     run.save()
     audit.record("insurance.assessed", obj=run,
@@ -229,7 +324,7 @@ def recalculate(household_no: int, fiscal_year: int, *, from_month: dt.date, rea
     facts = household_facts(household, fiscal_year)
     result = assess(facts.facts, params)
     before = Assessment.objects.filter(household=household, fiscal_year=fiscal_year, current=True).first()
-    if before is not None and before.total == result.total and before.breakdown == result.as_dict()["breakdown"]:
+    if before is not None and before.total == result.total and before.breakdown == result.breakdown():
         return None
     run = AssessmentRun.objects.create(fiscal_year=fiscal_year, kind="recalculation", households=1,
                                        actor=current_actor().username, total=result.total,

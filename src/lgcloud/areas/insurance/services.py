@@ -270,6 +270,16 @@ class HouseholdFacts:
     person_nos: list[int]
 
 
+@lru_cache(maxsize=131072)
+def _born(birth: dt.date | None, fiscal_year: int) -> tuple[int, bool, int, int]:
+    """What a birth date gives for a fiscal year: age on 1 April, 未就学児, and the 介護分 month range (cached: birth
+    dates repeat across a register)."""
+    if birth is None:
+        return 0, False, 0, 0
+    care_start, care_end = _care_range(birth)
+    return _age_on(birth, dt.date(fiscal_year, 4, 1)), is_preschool(birth, fiscal_year), care_start, care_end
+
+
 def household_facts(household: HouseholdRow, fiscal_year: int, *,
                     coverages: Sequence[CoverageRow] | None = None,
                     incomes: Mapping[int, IncomeRow] | None = None,
@@ -281,8 +291,13 @@ def household_facts(household: HouseholdRow, fiscal_year: int, *,
         coverages = list(Coverage.objects.filter(household_id=household.pk))
     by_person: dict[int, list[CoverageRow]] = {}
     for c in coverages:
-        by_person.setdefault(c.person_no, []).append(c)
-    person_nos = sorted(set(by_person) | {household.head_person_no})
+        rows = by_person.get(c.person_no)
+        if rows is None:
+            by_person[c.person_no] = [c]
+        else:
+            rows.append(c)
+    head = household.head_person_no
+    person_nos = sorted(by_person) if head in by_person else sorted([*by_person, head])
     if incomes is None:
         incomes = {f.person_no: f for f in IncomeFact.objects.filter(person_no__in=person_nos,
                                                                      income_year=fiscal_year - 1)}
@@ -292,28 +307,35 @@ def household_facts(household: HouseholdRow, fiscal_year: int, *,
             found = public.person(no)
             if found is not None:
                 births[no] = found.birth_date
-    start = dt.date(fiscal_year, 4, 1)
+    first = fiscal_year * 12 + 3
+    if from_month is not None:
+        first = max(first, _month_index(from_month))
+    last = fiscal_year * 12 + 15  # exclusive: April of the next fiscal year
     members: list[Member] = []
     for no in person_nos:
-        own = by_person.get(no, ())
-        months = _covered(own, fiscal_year, from_month)
-        birth = births.get(no)
-        if birth is None:
-            care = 0
+        own: Sequence[CoverageRow] = by_person.get(no, ())
+        age, preschool, care_start, care_end = _born(births.get(no), fiscal_year)
+        if len(own) == 1:  # one coverage period (nearly everyone): months by interval arithmetic
+            c = own[0]
+            begins = c.coverage_start.year * 12 + c.coverage_start.month - 1
+            ends = last if c.coverage_end is None else min(last, c.coverage_end.year * 12 + c.coverage_end.month - 1)
+            begins = max(first, begins)
+            months = ends - begins if ends > begins else 0
+            care = min(ends, care_end) - max(begins, care_start) if months and care_end else 0
+            care = care if care > 0 else 0
         else:
-            care_start, care_end = _care_range(birth)
-            care = sum(1 for m in months if care_start <= m < care_end)
+            covered = _covered(own, fiscal_year, from_month)
+            months = len(covered)
+            care = sum(1 for m in covered if care_start <= m < care_end)
         income = incomes.get(no)
         members.append(Member(
-            age=_age_on(birth, start), insured=bool(months), months_insured=len(months),
-            salary_revenue=income.salary_revenue if income else 0,
-            pension_revenue=income.pension_revenue if income else 0,
-            aggregate_income=income.aggregate_income if income else 0,
-            income_declared=income.declared if income else False,
-            preschool=is_preschool(birth, fiscal_year),
-            long_term_care_months=care,
-            household_head=no == household.head_person_no,
-            former_insured=not months and any(c.former_insured for c in own),
+            age, months > 0,
+            income.salary_revenue if income else 0,
+            income.pension_revenue if income else 0,
+            income.aggregate_income if income else 0,
+            months, preschool, None, care, no == head,
+            not months and any(c.former_insured for c in own),
+            income.declared if income else False,
         ))
     specified = ""
     if household.specified_since is not None:

@@ -382,21 +382,40 @@ def household_as_of(household: Household, on: dt.date) -> tuple[dict[str, Any] |
     return items, members
 
 
-def register_as_of(on: dt.date) -> Iterable[dict[str, Any]]:
-    """Every person resident on `on` (streamed: a whole municipality can be large)."""
-    events_by_person: dict[int, list[RegistryEvent]] = {}
-    qs = _live_events(RegistryEvent.objects.filter(effective_on__lte=on)).prefetch_related("subjects")
-    for ev in qs.iterator(chunk_size=2000):
-        for s in ev.subjects.all():
-            if s.person_id:
-                events_by_person.setdefault(s.person_id, []).append(ev)
-    numbers = dict(Person.objects.filter(pk__in=events_by_person).values_list("pk", "person_no"))
-    for pk, events in events_by_person.items():
-        state = fold("person", pk, on, events)
-        if state and state["status"] == Status.RESIDENT:
-            state["pk"] = pk
-            state["person_no"] = numbers[pk]
-            yield state
+def persons_changed_after(on: dt.date) -> Any:
+    """Ids of the persons any event dated after `on` touches (a subquery): only they can differ on `on` from the
+    projection."""
+    return (EventSubject.objects.filter(event__effective_on__gt=on, person_id__isnull=False)
+            .values("person_id").distinct())
+
+
+def register_as_of(on: dt.date, fields: Iterable[str] | None = None) -> Iterable[dict[str, Any]]:
+    """Every person resident on `on`, in 宛名番号 order, as they stood that day (`fields`: only these items).
+
+    Set-based: the projection is the fold of all live events, so for every person no event dated after `on`
+    touches it is also the state on `on` — one query for them; only the few persons with a later event (a
+    異動 since, a retroactive correction, a cancellation) are folded up to `on` from their events."""
+    items = list(fields) if fields is not None else list(PERSON_ITEMS)
+    later = persons_changed_after(on)
+    plain = (Person.objects.filter(status=Status.RESIDENT).exclude(pk__in=later)
+             .order_by("person_no").values_list("pk", "person_no", *items))
+    folded: list[dict[str, Any]] = []
+    later_pks: list[int] = [row["person_id"] for row in later]
+    for k in range(0, len(later_pks), 2000):
+        chunk = later_pks[k:k + 2000]
+        events = _events_of("person", chunk)
+        numbers = dict(Person.objects.filter(pk__in=chunk).values_list("pk", "person_no"))
+        for pk in chunk:
+            state = fold("person", pk, on, events[pk])
+            if state and state["status"] == Status.RESIDENT:
+                folded.append({"pk": pk, "person_no": numbers[pk], **{k: state[k] for k in items}})
+    folded.sort(key=lambda s: s["person_no"], reverse=True)
+    for row in plain.iterator(chunk_size=5000):
+        while folded and folded[-1]["person_no"] < row[1]:
+            yield folded.pop()
+        yield {"pk": row[0], "person_no": row[1], **dict(zip(items, row[2:], strict=True))}
+    while folded:
+        yield folded.pop()
 
 
 # --- verification -------------------------------------------------------------------------------

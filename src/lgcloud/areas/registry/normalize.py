@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 import jaconv
@@ -13,6 +14,7 @@ _SPACES = str.maketrans("", "", " \u3000\t\r\n")
 _DASHES = str.maketrans({"－": "-", "ー": "ー", "―": "-", "‐": "-", "−": "-", "ｰ": "ー"})
 
 
+@functools.lru_cache(maxsize=1 << 17)  # pure; names and addresses repeat (an import folds each distinct one once)
 def normalize(text: str | None) -> str:
     """NFKC (half-width kana → full-width, full-width ASCII → ASCII), hiragana → katakana, upper case,
     no spaces, 異体字 folded (髙橋 → 高橋, 齋藤 → 斉藤; selectors dropped). Applied to stored search keys and to

@@ -78,14 +78,19 @@ def restriction_list(request: HttpRequest) -> HttpResponse:
     return redirect("registry:restrictions")
 
 
-def _restriction_action(request: HttpRequest, action: Callable[[int], Restriction], pk: int, done: str) -> HttpResponse:
+def _act(request: HttpRequest, action: Callable[[int], object], pk: int, done: str, back: str) -> HttpResponse:
+    """One POST button on a list (remove, lift, confirm, extend, end): the service, its message, back to the list."""
     try:
         action(pk)
     except LgcloudError as e:
         messages.error(request, e.message)
     else:
         messages.success(request, done)
-    return redirect(next_url(request, reverse("registry:restrictions")))
+    return redirect(next_url(request, reverse(back)))
+
+
+def _restriction_action(request: HttpRequest, action: Callable[[int], Restriction], pk: int, done: str) -> HttpResponse:
+    return _act(request, action, pk, done, "registry:restrictions")
 
 
 @require_any(Cap.RESTRICTION_LIFT)
@@ -99,8 +104,6 @@ def restriction_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def restriction_lift(request: HttpRequest, pk: int) -> HttpResponse:
     return _restriction_action(request, restrictions.lift_temporarily, pk,
                                "抑止を一時解除しました。一定時間後に自動で元に戻ります。")
-
-
 
 
 def _support_page(request: HttpRequest, form: SupportMeasureForm | None = None, *, status: int = 200,
@@ -149,13 +152,7 @@ def support_measures(request: HttpRequest) -> HttpResponse:
 
 
 def _support_action(request: HttpRequest, action: Callable[[int], SupportMeasure], pk: int, done: str) -> HttpResponse:
-    try:
-        action(pk)
-    except LgcloudError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, done)
-    return redirect(next_url(request, reverse("registry:support_measures")))
+    return _act(request, action, pk, done, "registry:support_measures")
 
 
 @require_any(Cap.SUPPORT_MEASURE)

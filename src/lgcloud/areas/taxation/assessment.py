@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -35,6 +36,7 @@ from lgcloud.platform.tenancy.context import require_municipality
 
 LEVY_ORDINARY = "resident_tax.ordinary"
 LEVY_PAYROLL = "resident_tax.payroll"  # 特別徴収: the employer pays the 12 monthly amounts
+LEVY_PENSION = "resident_tax.pension"  # 公的年金からの特別徴収: the pension payer withholds and pays them
 PAYROLL = "payroll_withholding"
 ORDINARY = "ordinary_collection"
 PENSION = "pension_withholding"
@@ -123,6 +125,7 @@ def _rule_facts(f: dict[str, Any]) -> resident_tax.ResidentTaxFacts:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def _due(fiscal_year: int, month: int, day: int) -> dt.date:
     year = fiscal_year if month >= 4 else fiscal_year + 1
     return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
@@ -191,8 +194,13 @@ def _assess_one(t: Taxpayer, fiscal_year: int, values: dict[str, Any], version_h
 
 
 def _lines(rows: list[dict[str, Any]], method: str) -> tuple[levies.BillLine, ...]:
-    return tuple(levies.BillLine(r["installment"], dt.date.fromisoformat(r["due_on"]), r["amount"])
+    return tuple(levies.BillLine(r["installment"], _date(r["due_on"]), r["amount"])
                  for r in rows if r["method"] == method)
+
+
+@functools.lru_cache(maxsize=512)
+def _date(iso: str) -> dt.date:
+    return dt.date.fromisoformat(iso)
 
 
 def employer_of(records: Iterable[IncomeRecord], employers: list[str]) -> tuple[str, str]:
@@ -203,11 +211,23 @@ def employer_of(records: Iterable[IncomeRecord], employers: list[str]) -> tuple[
     return employers[0], names.get(employers[0], "")
 
 
-def bill_sets(a: Assessment, previous_method: str | None, records: Iterable[IncomeRecord],
+def pension_payer_of(records: Iterable[IncomeRecord]) -> tuple[str, str]:
+    """The 特別徴収義務者 of 公的年金からの特別徴収 (payer number and name): the payer of the largest public
+    pension reported (the 老齢基礎年金 payer, 日本年金機構 for most)."""
+    reports = [r for r in records if r.kind == IncomeKind.PENSION_REPORT and r.payer_no]
+    if not reports:
+        return "", ""
+    best = min(reports, key=lambda r: (-r.pension_revenue, r.payer_no))
+    return best.payer_no, best.payer_name
+
+
+def bill_sets(a: Assessment | NewVersion, previous_method: str | None, records: Iterable[IncomeRecord],
               on: dt.date) -> list[levies.BillSet]:
-    """The 調定 for revenue: the 普通徴収 instalments, and the 12 monthly 特別徴収 amounts (levy
-    resident_tax.payroll, naming the employer that withholds them). A method that no longer applies after a 更正
-    is sent empty, so revenue cancels what it held."""
+    """The 調定 for revenue: the 普通徴収 instalments, the 12 monthly 特別徴収 amounts (levy
+    resident_tax.payroll, naming the employer that withholds them) and the 公的年金からの特別徴収 amounts (levy
+    resident_tax.pension, naming the pension payer that withholds them). A method that no longer applies after a
+    更正 is sent empty, so revenue cancels what it held."""
+    records = list(records)
     out = []
     ref = f"assessment:{a.pk}:v{a.version}"
     ordinary = _lines(a.installments, ORDINARY)
@@ -220,6 +240,12 @@ def bill_sets(a: Assessment, previous_method: str | None, records: Iterable[Inco
         out.append(levies.BillSet(
             levy=LEVY_PAYROLL, fiscal_year=a.fiscal_year, person_no=a.person_no, lines=payroll, reason=a.reason,
             effective_on=on, source_ref=ref, detail={"employer_no": employer_no, "employer_name": employer_name}))
+    pension = _lines(a.installments, PENSION)
+    if pension or previous_method == PENSION:
+        payer_no, payer_name = pension_payer_of(records)
+        out.append(levies.BillSet(
+            levy=LEVY_PENSION, fiscal_year=a.fiscal_year, person_no=a.person_no, lines=pension, reason=a.reason,
+            effective_on=on, source_ref=ref, detail={"payer_no": payer_no, "payer_name": payer_name}))
     return out
 
 
@@ -238,10 +264,44 @@ class RunSummary:
     parameter_version: str
 
 
-BATCH = 5_000  # assessments written per bulk insert (COPY on PostgreSQL, one executemany on SQLite)
+BATCH = 5_000  # taxpayers per batch: inputs hashed, changed ones computed and written by one COPY (PostgreSQL)
 COLUMNS = ("id", "municipality_id", "fiscal_year", "person_no", "version", "reason", "assessed_on", "is_current",
            "full_name", "input_hash", "parameter_version", "facts", "result", "total", "collection_method",
            "installments")
+_INCOME_FIELDS = ("pk", "person_no", "kind", "payer_no", "payer_name", "payroll_withholding", "salary_revenue",
+                  "pension_revenue", "other_income", "social_insurance_paid", "life_insurance_deduction", "spouse",
+                  "dependants")
+
+
+class IncomeRow:
+    """An income record as the batch reads it (the attributes `facts_for` and `employer_of` use), without a
+    model instance per record."""
+
+    __slots__ = _INCOME_FIELDS
+
+    def __init__(self, *values: Any) -> None:
+        for name, value in zip(_INCOME_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+
+class NewVersion:
+    """A new assessment version computed by the batch, before it is written (the attributes `bill_sets` reads)."""
+
+    __slots__ = ("facts", "fiscal_year", "installments", "person_no", "pk", "reason", "row", "version")
+
+    def __init__(self, pk: int, row: tuple[Any, ...]) -> None:
+        self.pk, self.row = pk, row
+        self.fiscal_year, self.person_no, self.version, self.reason = row[2], row[3], row[4], row[5]
+        self.facts, self.installments = row[11], row[15]
+
+
+def _incomes_by_person(fiscal_year: int) -> dict[int, list[Any]]:
+    by_person: dict[int, list[Any]] = {}
+    rows = (IncomeRecord.objects.filter(fiscal_year=fiscal_year, superseded=False, person_no__isnull=False)
+            .order_by("pk").values_list(*_INCOME_FIELDS))
+    for values in rows.iterator(chunk_size=10_000):
+        by_person.setdefault(int(values[1]), []).append(IncomeRow(*values))
+    return by_person
 
 
 @transaction.atomic
@@ -249,54 +309,77 @@ def assess_all(fiscal_year: int, *, on: dt.date | None = None,
                progress: Callable[[int, int], None] | None = None) -> RunSummary:
     """`lgcloud tax assess`: every taxpayer of the fiscal year; unchanged inputs are left as they are.
 
-    In bulk: the inputs and the current versions are read set-based, the results computed by the same pure
-    functions as a single 更正, and the new versions written in batches (COPY on PostgreSQL, one update for
-    the versions they replace); the 調定 then go to revenue taxpayer by taxpayer through the levies seam."""
+    In bulk: the register as of 1 January, the income records and the current versions are read set-based
+    (a few queries); per batch of taxpayers the inputs are hashed, and only the changed ones are computed by
+    the same pure functions as a single 更正 — while the rows stream into one COPY (PostgreSQL), so the
+    database takes them in as they are computed — then one update retires the versions they replace and the
+    batch's 調定 go to revenue through the levies seam."""
     on = on or dt.date(fiscal_year, 6, 1)
     values = parameter_values(fiscal_year)
     version_hash = parameter_version(values)
     p = ParamSet(fiscal_year, values)
     people = taxpayers(fiscal_year)
-    by_person: dict[int, list[IncomeRecord]] = {}
-    for r in IncomeRecord.objects.filter(fiscal_year=fiscal_year, superseded=False,
-                                         person_no__isnull=False).order_by("pk"):
-        by_person.setdefault(int(r.person_no or 0), []).append(r)
+    by_person = _incomes_by_person(fiscal_year)
     current = {row[0]: row for row in Assessment.objects.filter(fiscal_year=fiscal_year, is_current=True).values_list(
         "person_no", "pk", "version", "input_hash", "parameter_version", "total", "collection_method")}
     written = unchanged = total = 0
-    pending: list[tuple[Assessment, str | None, list[IncomeRecord]]] = []
     municipality_id = require_municipality().pk
+    memo: dict[tuple[resident_tax.ResidentTaxFacts, bool], tuple[dict[str, Any], str, list[dict[str, Any]]]] = {}
 
-    def flush() -> None:
-        replaced = [current[a.person_no][1] for a, previous, _r in pending if previous is not None]
+    def computed(f: dict[str, Any]) -> tuple[dict[str, Any], str, list[dict[str, Any]]]:
+        """The rules over one taxpayer's facts, remembered for taxpayers with the same facts (the pure functions
+        give the same result and instalments for them: many have no income, or the same pension)."""
+        rule_facts = _rule_facts(f)
+        key = (rule_facts, bool(f["employers"]))
+        hit = memo.get(key)
+        if hit is None:
+            p.take_used()  # a shared parameter set: start this taxpayer's breakdown clean
+            result = resident_tax.calculate(rule_facts, p).as_dict()
+            method, instalments = collection(f, result["total"], p)
+            if len(memo) >= 20_000:
+                memo.clear()
+            hit = memo[key] = (result, method, instalments)
+        return hit
+
+    def write(changed: list[tuple[Taxpayer, dict[str, Any], str, tuple[Any, ...] | None, list[Any]]]) -> int:
+        """Compute and write one batch's changed taxpayers; returns their total."""
+        replaced = [cur[1] for _t, _f, _h, cur, _r in changed if cur is not None]
         for k in range(0, len(replaced), 500):
             Assessment.objects.filter(pk__in=replaced[k:k + 500]).update(is_current=False)
-        first = bulk.allocate_ids(Assessment, len(pending))
-        for k, (a, _p, _r) in enumerate(pending):
-            a.pk, a.municipality_id = first + k, municipality_id
-        bulk.insert(Assessment, COLUMNS, [tuple(getattr(a, c) for c in COLUMNS) for a, _p, _r in pending])
-        levies.submit_many([b for a, previous_method, records in pending
-                            for b in bill_sets(a, previous_method, records, on)])
-        pending.clear()
+        first = bulk.allocate_ids(Assessment, len(changed))
+        made: list[NewVersion] = []
 
-    for i, t in enumerate(people, 1):
-        records = by_person.get(t.person_no, [])
-        f = facts_for(t, fiscal_year, records)
-        input_hash = _digest(f)
-        cur = current.get(t.person_no)
-        if cur is not None and cur[3] == input_hash and cur[4] == version_hash:
-            unchanged += 1
-            total += cur[5]
-        else:
-            a = _new_version(t, f, input_hash, version_hash, p, cur[2] if cur else None, "更正（再計算）", on)
-            pending.append((a, cur[6] if cur else None, records))
-            written += 1
-            total += a.total
-            if len(pending) >= BATCH:
-                flush()
+        def rows() -> Iterable[tuple[Any, ...]]:
+            for k, (t, f, input_hash, cur, _r) in enumerate(changed):
+                result, method, instalments = computed(f)
+                row = (first + k, municipality_id, fiscal_year, t.person_no, (cur[2] if cur else 0) + 1,
+                       "当初賦課" if cur is None else "更正（再計算）", on, True,
+                       t.full_name, input_hash, version_hash, f, result, result["total"], method, instalments)
+                made.append(NewVersion(first + k, row))
+                yield row
+
+        bulk.insert(Assessment, COLUMNS, rows())
+        levies.submit_many([b for v, (_t, _f, _h, cur, records) in zip(made, changed, strict=True)
+                            for b in bill_sets(v, cur[6] if cur else None, records, on)])
+        return sum(v.row[13] for v in made)
+
+    for start in range(0, len(people), BATCH):
+        changed = []
+        for t in people[start:start + BATCH]:
+            records = by_person.get(t.person_no, [])
+            f = facts_for(t, fiscal_year, records)
+            input_hash = _digest(f)
+            cur = current.get(t.person_no)
+            if cur is not None and cur[3] == input_hash and cur[4] == version_hash:
+                unchanged += 1
+                total += cur[5]
+            else:
+                changed.append((t, f, input_hash, cur, records))
+        if changed:
+            written += len(changed)
+            total += write(changed)
         if progress:
-            progress(i, len(people))
-    flush()
+            progress(min(start + BATCH, len(people)), len(people))
     audit.record("taxation.assessed", object_type="Assessment", object_id=str(fiscal_year),
                  purpose="個人住民税の賦課", detail={"fiscal_year": fiscal_year, "taxpayers": len(people),
                                                    "written": written, "parameter_version": version_hash})

@@ -67,31 +67,37 @@ def properties(m: Municipality, fiscal_year: int) -> int:
         return 0
     rng = random.Random(f"taxation-property-{m.code}-{fiscal_year}")
     heads = [v for v in public.current_residents() if v.is_head and v.full_name.strip()][:12]
-    count = 0
-    for n, v in enumerate(heads, 1):
-        owner = property_ledger.add_owner("resident", "", person_no=v.person_no)
+    # through the ledger's bulk path: the owners, then every item with its ownerships, in a few inserts
+    specs = [{"kind": "resident", "person_no": v.person_no} for v in heads]
+    co_owned = len(heads) >= 2
+    if co_owned:
+        specs += [{"kind": "resident", "person_no": heads[0].person_no},
+                  {"kind": "resident", "person_no": heads[1].person_no}]
+    specs.append({"kind": "corporation", "name": f"{m.name}物産株式会社", "address": m.name})
+    owners = property_ledger.add_owners(specs)
+    holdings = []
+    for n, owner in enumerate(owners[:len(heads)], 1):
         area = Decimal(rng.choice([165, 198, 230, 330, 480]))
         value = int(area) * rng.choice([18_000, 25_000, 32_000, 41_000])
-        property_ledger.add_land(fiscal_year, [(owner, 1, 1)], location=m.name, lot_number=f"{100 + n}",
-                                 land_category="宅地", area_m2=area, value=value, residential="small", dwellings=1,
-                                 previous_tax_base=value // 7 if n % 3 == 0 else None)
-        property_ledger.add_building(fiscal_year, [(owner, 1, 1)], location=m.name, building_number=f"{100 + n}",
-                                     kind="居宅", structure=rng.choice(["木造", "軽量鉄骨造"]),
-                                     floor_area_m2=Decimal(rng.choice([85, 105, 120, 140])),
-                                     value=rng.choice([180_000, 3_200_000, 5_800_000, 9_400_000]))
-        count += 2
-    if len(heads) >= 2:
-        a = property_ledger.add_owner("resident", "", person_no=heads[0].person_no)
-        b = property_ledger.add_owner("resident", "", person_no=heads[1].person_no)
-        property_ledger.add_building(fiscal_year, [(a, 1, 2), (b, 1, 2)], location=m.name, building_number="900",
-                                     kind="共同住宅", structure="木造", floor_area_m2=Decimal(160), value=7_500_000)
-        count += 1
-    company = property_ledger.add_owner("corporation", f"{m.name}物産株式会社", address=m.name)
-    property_ledger.add_land(fiscal_year, [(company, 1, 1)], location=m.name, lot_number="2000",
-                             land_category="雑種地", area_m2=Decimal(1200), value=36_000_000)
-    property_ledger.add_building(fiscal_year, [(company, 1, 1)], location=m.name, building_number="2000",
-                                 kind="倉庫", structure="鉄骨造", floor_area_m2=Decimal(600), value=42_000_000)
-    return count + 2
+        holdings.append(property_ledger.Holding("land", [(owner, 1, 1)], dict(
+            location=m.name, lot_number=f"{100 + n}", land_category="宅地", area_m2=area, value=value,
+            residential="small", dwellings=1, previous_tax_base=value // 7 if n % 3 == 0 else None)))
+        holdings.append(property_ledger.Holding("building", [(owner, 1, 1)], dict(
+            location=m.name, building_number=f"{100 + n}", kind="居宅", structure=rng.choice(["木造", "軽量鉄骨造"]),
+            floor_area_m2=Decimal(rng.choice([85, 105, 120, 140])),
+            value=rng.choice([180_000, 3_200_000, 5_800_000, 9_400_000]))))
+    if co_owned:
+        a, b = owners[len(heads)], owners[len(heads) + 1]
+        holdings.append(property_ledger.Holding("building", [(a, 1, 2), (b, 1, 2)], dict(
+            location=m.name, building_number="900", kind="共同住宅", structure="木造", floor_area_m2=Decimal(160),
+            value=7_500_000)))
+    company = owners[-1]
+    holdings.append(property_ledger.Holding("land", [(company, 1, 1)], dict(
+        location=m.name, lot_number="2000", land_category="雑種地", area_m2=Decimal(1200), value=36_000_000)))
+    holdings.append(property_ledger.Holding("building", [(company, 1, 1)], dict(
+        location=m.name, building_number="2000", kind="倉庫", structure="鉄骨造", floor_area_m2=Decimal(600),
+        value=42_000_000)))
+    return len(property_ledger.add_many(fiscal_year, holdings))
 
 
 @demo_step(50)

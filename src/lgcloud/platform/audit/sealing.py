@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -50,6 +50,27 @@ def chains_to_seal() -> list[str]:
     return sorted(pending)
 
 
+def _write_seals(recs: list[AuditRecord]) -> None:
+    """Store the batch's seq, prev_hash and hash: on PostgreSQL one `UPDATE … FROM unnest(…)` for the whole batch
+    (four array parameters, whatever the batch size: Django's bulk_update builds a CASE per column and row,
+    quadratic to compile on big batches); elsewhere (SQLite) one prepared UPDATE executed for every row."""
+    table = connection.ops.quote_name(AuditRecord._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = (f"UPDATE {table} AS r SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+               "FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::varchar[]) AS v(id, seq, prev_hash, hash) "
+               "WHERE r.id = v.id")
+        params: list = [[r.pk for r in recs], [r.seq for r in recs], [r.prev_hash for r in recs],
+                        [r.hash for r in recs]]
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            if cur.rowcount != len(recs):
+                raise RuntimeError(f"audit sealing: {cur.rowcount} of {len(recs)} records updated")
+    else:
+        with connection.cursor() as cur:
+            cur.executemany(f"UPDATE {table} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s",
+                            [(r.seq, r.prev_hash, r.hash, r.pk) for r in recs])
+
+
 def _seal_batch(chain: str, batch: int) -> tuple[int, int, Head | None]:
     """One transaction: seal up to `batch` records of the chain and sign the head. Returns (sealed, last_seq,
     head to write out)."""
@@ -66,7 +87,7 @@ def _seal_batch(chain: str, batch: int) -> tuple[int, int, Head | None]:
             head.last_seq, head.last_hash = rec.seq, rec.hash
             municipality = rec.municipality or municipality
         if recs:
-            AuditRecord.objects.bulk_update(recs, ["seq", "prev_hash", "hash"], batch_size=500)
+            _write_seals(recs)
             head.save(update_fields=["last_seq", "last_hash"])
         elif not head.last_seq or SealedHead.objects.filter(chain=chain, last_seq=head.last_seq).exists():
             return 0, head.last_seq, None

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,8 @@ MAX_FILE_BYTES = 1 << 30  # 1 GiB per file: larger is refused before reading
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "cp932": "cp932", "windows-31j": "cp932", "shift_jis": "cp932",
              "sjis": "cp932"}
 _PRECISION_OF_DATE = {"day": 8, "month": 6, "year": 4}
+# Unicode's private-use code points (general category Co, 外字) are exactly these three ranges.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 
 
 @dataclass
@@ -212,9 +215,15 @@ def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems
             problems.append(Problem(fdef.file, 1, "、".join(unknown), "", "見出し行に定義にない項目があります"))
         return
     index = [header.index(h) for h in expected]
+    # One scan of the whole text: a file without a private-use character needs no per-value 外字 check.
+    private = _PRIVATE_USE.search(text) is not None
     # Codes, dates and times repeat: each distinct text is decoded once per file (values are immutable).
     caches: list[dict[str, tuple[Any, str | None]] | None] = [
         {} if item.type in ("コード", "年月日", "日時") else None for item in fdef.items]
+    # Plain text items (文字, not JSON) of a file without 外字 take a value as it stands when it is within the
+    # item's length: `plain` is that length, else -1 (every other value goes through `decode`).
+    specs = [(item, i, cache, item.max_length if item.type == "文字" and item.rule != "json" and not private else -1)
+             for item, i, cache in zip(fdef.items, index, caches, strict=True)]
     line = 1
     while True:
         try:
@@ -230,12 +239,15 @@ def read_file(layout: Layout, fdef: FileDef, path: Path, encoding: str, problems
             continue
         row: dict[str, Any] = {}
         ok = True
-        for item, i, cache in zip(fdef.items, index, caches, strict=True):
+        for item, i, cache, plain in specs:
             text = fields[i]
+            if text and len(text) <= plain:  # plain text of a valid length, no 外字 in the file: the text itself
+                row[item.code] = text
+                continue
             hit = cache.get(text) if cache is not None else None
             if hit is None:
                 hit = decode(layout, item, text)
-                if hit[1] is None and isinstance(hit[0], str):
+                if private and hit[1] is None and isinstance(hit[0], str):
                     hit = (hit[0], unmapped(hit[0], gaiji))
                 if cache is not None:
                     cache[text] = hit

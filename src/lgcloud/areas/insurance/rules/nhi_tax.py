@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 PARTS = ("medical", "elderly_support", "long_term_care", "child_support")
 PART_LABELS = {
@@ -107,9 +107,10 @@ class NhiParameters:
         )
 
 
-@dataclass(frozen=True)
-class Member:
-    """A person of the 国保 household (insured, the 擬制世帯主, or a 特定同一世帯所属者)."""
+class Member(NamedTuple):
+    """A person of the 国保 household (insured, the 擬制世帯主, or a 特定同一世帯所属者). A named tuple: the annual
+    batch builds hundreds of thousands of them, and equal facts hash equal (results are reused per distinct
+    input)."""
 
     age: int
     insured: bool = True
@@ -140,14 +141,12 @@ class Member:
         return self.age < 18 if self.minor is None else self.minor
 
 
-@dataclass(frozen=True)
-class Household:
+class Household(NamedTuple):
     members: tuple[Member, ...]
     specified: str = ""  # "" / "specified" (特定世帯, 5 years) / "specified_continuing" (6–8 years)
 
 
-@dataclass
-class PartResult:
+class PartResult(NamedTuple):
     """One part's levies (yen, fractions truncated as shown in the breakdown; the part's amount is computed from
     their exact sum)."""
 
@@ -175,8 +174,7 @@ class PartResult:
         }
 
 
-@dataclass
-class ReductionTest:
+class ReductionTest(NamedTuple):
     reduction: int | None
     income: int
     earners: int
@@ -187,7 +185,7 @@ class ReductionTest:
     reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return self._asdict()
 
 
 @dataclass
@@ -207,11 +205,11 @@ class NhiTaxResult:
             **{p: self.amount(p) for p in PARTS},
             "reduction": self.reduction.reduction,
             "total": self.total,
-            "breakdown": {
-                "parts": {p: r.as_dict() for p, r in self.parts.items()},
-                "reduction_test": self.reduction.as_dict(),
-            },
+            "breakdown": self.breakdown(),
         }
+
+    def breakdown(self) -> dict[str, Any]:
+        return {"parts": {p: r.as_dict() for p, r in self.parts.items()}, "reduction_test": self.reduction.as_dict()}
 
 
 # 公的年金等控除 (national law, RULES.md §1; other income ≤ 10 million). Used only to find the pension income
@@ -231,42 +229,43 @@ def public_pension_income(revenue: int, age: int) -> int:
     return max(0, revenue - deduction)
 
 
-def _counted_for_reduction(m: Member) -> bool:
-    return m.insured or m.household_head or m.former_insured
-
-
 def reduction_test(household: Household, p: NhiParameters) -> ReductionTest:
-    counted = [m for m in household.members if _counted_for_reduction(m)]
-    persons = sum(1 for m in household.members if m.insured or m.former_insured)
-    earners = 0
-    income = 0
-    for m in counted:
-        pension_limit = p.pension_earner_threshold_65 if m.age >= 65 else p.pension_earner_threshold_under65
+    persons = earners = income = 0
+    undeclared = False
+    for m in household.members:
+        if m.insured or m.former_insured:
+            persons += 1
+        elif not m.household_head:
+            continue  # not counted for the reduction
+        age = m.age
+        pension_limit = p.pension_earner_threshold_65 if age >= 65 else p.pension_earner_threshold_under65
         if m.salary_revenue > p.salary_earner_threshold or m.pension_revenue > pension_limit:
             earners += 1
         own = m.aggregate_income
-        if m.age >= 65 and m.pension_revenue > 0:
+        if age >= 65 and m.pension_revenue > 0:
             pension_income = m.pension_income
             if pension_income is None:
-                pension_income = public_pension_income(m.pension_revenue, m.age)
+                pension_income = public_pension_income(m.pension_revenue, age)
             own -= min(p.pension_special_deduction, pension_income)
-        income += max(0, own)
+        if own > 0:
+            income += own
+        if not m.income_declared:
+            undeclared = True
     base = p.reduction_base + (p.per_earner_addition * (earners - 1) if earners >= 2 else 0)
-    test = ReductionTest(
-        None, income, earners, persons, base, base + p.rate50_per_person * persons,
-        base + p.rate20_per_person * persons,
-    )
-    if any(not m.income_declared for m in counted):
-        test.reason = "所得の申告がない者がいるため軽減なし"
+    limit70, limit50, limit20 = base, base + p.rate50_per_person * persons, base + p.rate20_per_person * persons
+    reduction: int | None = None
+    reason = ""
+    if undeclared:
+        reason = "所得の申告がない者がいるため軽減なし"
     elif persons == 0:
-        test.reason = "被保険者がいない"
-    elif income <= test.limit70:
-        test.reduction = 70
-    elif income <= test.limit50:
-        test.reduction = 50
-    elif income <= test.limit20:
-        test.reduction = 20
-    return test
+        reason = "被保険者がいない"
+    elif income <= limit70:
+        reduction = 70
+    elif income <= limit50:
+        reduction = 50
+    elif income <= limit20:
+        reduction = 20
+    return ReductionTest(reduction, income, earners, persons, limit70, limit50, limit20, reason)
 
 
 @lru_cache(maxsize=256)
@@ -292,6 +291,108 @@ def reduce(amount: int, rate_percent: Decimal | int, rounding: str) -> int:
     return amount - int(amount * rate)
 
 
+class _Sums(NamedTuple):
+    """A part's member sums: insured persons, Σ months, Σ months of 未就学児 and of minors, the longest months,
+    Σ (所得割 base × months) and Σ (固定資産税 × months)."""
+
+    persons: int
+    months: int
+    preschool_months: int
+    minor_months: int
+    max_months: int
+    income: int
+    asset: int
+
+
+_NONE = _Sums(0, 0, 0, 0, 0, 0, 0)
+
+
+def _sums(household: Household, basic_deduction: int) -> tuple[_Sums, _Sums]:
+    """The member sums of the parts that follow the months insured (医療分, 支援金分, 子ども・子育て支援分) and of the
+    介護分 (its own months), in one pass over the members."""
+    count = months_sum = preschool = minor = longest = income = asset = 0
+    care_count = care_sum = care_longest = care_income = care_asset = 0
+    for m in household.members:
+        if not m.insured:
+            continue
+        base = m.aggregate_income - basic_deduction
+        months = m.months_insured
+        if months > 0:
+            count += 1
+            months_sum += months
+            if months > longest:
+                longest = months
+            if base > 0:
+                income += base * months
+            if m.property_tax:
+                asset += m.property_tax * months
+            if m.preschool:
+                preschool += months
+            if m.age < 18 if m.minor is None else m.minor:
+                minor += months
+        care = m.long_term_care_months
+        if care is None:
+            care = months if 40 <= m.age <= 64 else 0
+        if care > 0:
+            care_count += 1
+            care_sum += care
+            if care > care_longest:
+                care_longest = care
+            if base > 0:
+                care_income += base * care
+            if m.property_tax:
+                care_asset += m.property_tax * care
+    common = _Sums(count, months_sum, preschool, minor, longest, income, asset) if count else _NONE
+    care_sums = _Sums(care_count, care_sum, 0, 0, care_longest, care_income, care_asset) if care_count else _NONE
+    return common, care_sums
+
+
+class _Unit(NamedTuple):
+    """One part's amounts for a reduction and a 特定世帯 kind: 均等割 (plain, and the differences for a 未就学児 and
+    a minor), 平等割, the rates as ratios of integers and the cap."""
+
+    part: str
+    per_capita: int
+    preschool_delta: int
+    minor_delta: int
+    per_household: int
+    income_ratio: tuple[int, int]
+    asset_ratio: tuple[int, int]
+    cap: int
+
+
+def _unit(part: str, rates: PartRates, p: NhiParameters, statutory: int, specified: str) -> _Unit:
+    rounding = p.rounding
+    plain = reduce(rates.per_capita, statutory, rounding)
+    preschool = reduce(plain, p.preschool_reduction_rate, rounding) - plain if part in PRESCHOOL_PARTS else 0
+    minor = reduce(plain, p.minor_child_support_reduction_rate, rounding) - plain if part == "child_support" else 0
+    per_household = rates.per_household
+    if specified == "specified":
+        per_household = reduce(per_household, p.specified_household_rate, rounding)
+    elif specified == "specified_continuing":
+        per_household = reduce(per_household, p.specified_continuing_household_rate, rounding)
+    per_household = reduce(per_household, statutory, rounding)
+    return _Unit(part, plain, preschool, minor, per_household, _ratio(rates.income_rate), _ratio(rates.asset_rate),
+                 rates.cap)
+
+
+# Units per parameter set (by identity, the set kept alive beside them so that an id is never reused while
+# cached), reduction and 特定世帯 kind: a batch computes them once instead of once per household.
+_UNITS: dict[tuple[int, int, str], tuple[NhiParameters, tuple[_Unit, ...]]] = {}
+
+
+def _units(p: NhiParameters, statutory: int, specified: str) -> tuple[_Unit, ...]:
+    key = (id(p), statutory, specified)
+    cached = _UNITS.get(key)
+    if cached is not None and cached[0] is p:
+        return cached[1]
+    units = tuple(_unit(part, rates, p, statutory, specified) for part, rates in p.parts.items())
+    if len(_UNITS) >= 256:
+        _UNITS.clear()
+    _UNITS[key] = (p, units)
+    return units
+
+
 def assess(household: Household, p: NhiParameters) -> NhiTaxResult:
     """The household's 国保税 for the fiscal year with its breakdown."""
     if p.rounding not in ROUNDINGS:
@@ -299,55 +400,28 @@ def assess(household: Household, p: NhiParameters) -> NhiTaxResult:
     if household.specified not in SPECIFIED:
         raise ValueError(f"unknown specified-household kind {household.specified!r}")
     test = reduction_test(household, p)
-    statutory = test.reduction or 0
-    result = NhiTaxResult(p.fiscal_year, {}, test)
-    for part, rates in p.parts.items():
-        r = PartResult(part)
-        members = [(m, m.months_in(part)) for m in household.members]
-        members = [(m, months) for m, months in members if months > 0]
-        r.insured_count = len(members)
-        if not members:
-            result.parts[part] = r
+    common, care = _sums(household, p.basic_deduction)
+    parts: dict[str, PartResult] = {}
+    total = 0
+    for u in _units(p, test.reduction or 0, household.specified):
+        s = care if u.part == "long_term_care" else common
+        if not s.persons:
+            parts[u.part] = PartResult(u.part)
             continue
         # Σ over members of amount × months / 12, summed exactly in integers and divided once (the same rational
-        # numbers as a per-member sum of fractions, computed much faster for the annual batch).
-        plain = reduce(rates.per_capita, statutory, p.rounding)
-        preschool = reduce(plain, p.preschool_reduction_rate, p.rounding) if part in PRESCHOOL_PARTS else plain
-        minor = reduce(plain, p.minor_child_support_reduction_rate, p.rounding) if part == "child_support" else plain
-        income_sum = asset_sum = capita_sum = 0
-        for m, months in members:
-            base = m.aggregate_income - p.basic_deduction
-            if base > 0:
-                income_sum += base * months
-            if m.property_tax:
-                asset_sum += m.property_tax * months
-            per_capita = plain
-            if m.preschool and part in PRESCHOOL_PARTS:
-                per_capita = preschool
-            if part == "child_support" and m.is_minor:
-                per_capita = minor
-            capita_sum += per_capita * months
-        per_household = rates.per_household
-        if household.specified == "specified":
-            per_household = reduce(per_household, p.specified_household_rate, p.rounding)
-        elif household.specified == "specified_continuing":
-            per_household = reduce(per_household, p.specified_continuing_household_rate, p.rounding)
-        per_household = reduce(per_household, statutory, p.rounding)
-        household_sum = per_household * max(months for _, months in members)
+        # numbers as a per-member sum of fractions, computed much faster for the annual batch). The 未就学児
+        # reduction applies to the 医療分 and 支援金分 only, the minors' one to the 子ども・子育て支援分 only.
+        capita_sum = u.per_capita * s.months + u.preschool_delta * s.preschool_months + u.minor_delta * s.minor_months
+        household_sum = u.per_household * s.max_months
         # exact total = income_rate × income_sum / 12 + asset_rate × asset_sum / 12 + (capita + household) / 12,
         # as one integer numerator over a common denominator (parts are truncated to 100 yen after the cap)
-        ia, ib = _ratio(rates.income_rate)
-        aa, ab = _ratio(rates.asset_rate)
+        ia, ib = u.income_ratio
+        aa, ab = u.asset_ratio
         denominator = 12 * ib * ab
-        numerator = ia * income_sum * ab + aa * asset_sum * ib + (capita_sum + household_sum) * ib * ab
-        r.income_levy = ia * income_sum // (12 * ib)
-        r.asset_levy = aa * asset_sum // (12 * ab)
-        r.per_capita_levy = capita_sum // 12
-        r.per_household_levy = household_sum // 12
-        cap = rates.cap * denominator
-        r.before_cap = numerator // denominator // 100 * 100
-        r.capped = numerator > cap
-        r.amount = min(numerator, cap) // denominator // 100 * 100
-        result.parts[part] = r
-    result.total = sum(r.amount for r in result.parts.values())
-    return result
+        numerator = ia * s.income * ab + aa * s.asset * ib + (capita_sum + household_sum) * ib * ab
+        amount = min(numerator, u.cap * denominator) // denominator // 100 * 100
+        parts[u.part] = PartResult(u.part, ia * s.income // (12 * ib), aa * s.asset // (12 * ab), capita_sum // 12,
+                                   household_sum // 12, numerator // denominator // 100 * 100,
+                                   numerator > u.cap * denominator, amount, s.persons)
+        total += amount
+    return NhiTaxResult(p.fiscal_year, parts, test, total)

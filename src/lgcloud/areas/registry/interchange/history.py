@@ -46,7 +46,16 @@ def file_state(b: Batch, target: str, no: int) -> dict[str, Any]:
     return {k: h.get(k) for k in _HOUSEHOLD_KEYS if k in h}
 
 
+_BOOLEANS = frozenset({"electoral_registered", "kana_certified"})
+
+
 def _normal(key: str, value: Any) -> Any:
+    if type(value) is str:  # the common case first; the same result as below
+        if value == "":
+            return None
+        if key in _BOOLEANS:
+            return True
+        return value.zfill(12) if key == "individual_number" else value
     if value in ("", None) or value == {} or value == []:
         return None
     if isinstance(value, dt.date):

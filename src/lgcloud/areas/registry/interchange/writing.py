@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from itertools import chain
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -116,6 +118,19 @@ def _bulk(model: type[Any], dicts: list[dict[str, Any]]) -> None:
         bulk.insert(model, columns, rows)
 
 
+def _bulk_stream(model: type[Any], dicts: Iterator[dict[str, Any]]) -> None:
+    """Like `_bulk`, the rows made while they are sent (the columns are the first row's): no list of every row."""
+    first = next(dicts, None)
+    if first is None:
+        return
+    columns = list(first)
+    get = operator.itemgetter(*columns)
+    if len(columns) == 1:
+        bulk.insert(model, columns, ((d[columns[0]],) for d in chain([first], dicts)))
+    else:
+        bulk.insert(model, columns, (get(d) for d in chain([first], dicts)))
+
+
 def write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     token = _CIPHERS.set({})
     try:
@@ -149,49 +164,60 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     if progress:
         progress("世帯の登録", 1, 5)
     history = _history_counts(b.events)
-    prows = []
-    keys = []
+    keys: list[dict[str, Any]] = []
     empty = {f: (None if pfields[f].null else _blank(pfields[f])) for f in pfields if f != "municipality_id"}
-    for no in sorted(b.persons):
-        p = b.persons[no]
-        m = b.memberships.get(no, {})
-        row = dict(empty)
-        row.update({k: v for k, v in p.items() if k in pfields and k not in ("id", "municipality_id") and v is not None})
-        row.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
-        row.update(id=person_pk[no], municipality_id=mid,
-                   household_id=household_pk[m["household_no"]] if m else None,
-                   relationship=m.get("relationship", ""), household_order=m.get("household_order", 1),
-                   history_no=history.get(no, 0), version=history.get(no, 0))
-        person = cast(Person, SimpleNamespace(**row))  # what search reads: the row's attributes, no model __init__
-        own = search_keys(person)
-        row.update(search_columns(person, own))
-        prows.append(row)
-        keys += [{"municipality_id": mid, "person_id": row["id"], "kind": k, "value": v} for k, v in sorted(own)]
-    _bulk(Person, prows)
+
+    def person_rows() -> Iterator[dict[str, Any]]:
+        for no in sorted(b.persons):
+            p = b.persons[no]
+            m = b.memberships.get(no, {})
+            row = dict(empty)
+            row.update({k: v for k, v in p.items() if k in pfields and k not in ("id", "municipality_id") and v is not None})
+            row.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
+            row.update(id=person_pk[no], municipality_id=mid,
+                       household_id=household_pk[m["household_no"]] if m else None,
+                       relationship=m.get("relationship", ""), household_order=m.get("household_order", 1),
+                       history_no=history.get(no, 0), version=history.get(no, 0))
+            person = cast(Person, SimpleNamespace(**row))  # what search reads: the row's attributes, no model __init__
+            own = search_keys(person)
+            row.update(search_columns(person, own))
+            keys.extend({"municipality_id": mid, "person_id": row["id"], "kind": k, "value": v} for k, v in sorted(own))
+            yield row
+
+    _bulk_stream(Person, person_rows())
     _bulk(SearchKey, keys)
     if progress:
         progress("住民の登録", 2, 5)
     ordered = sorted(b.events, key=lambda e: e["event_no"])
+    converted: dict[int, dict[str, Any]] = {}  # id(change) → its values as the register stores them
+
+    def as_stored(ch: dict[str, Any]) -> dict[str, Any]:
+        """One change's values as stored (internal ids, blanks as empty values, dates ISO), converted once: the
+        event row and every 履歴 snapshot folded from it share it (the conversion is item by item, so folding
+        converted changes gives the converted fold)."""
+        got = converted.get(id(ch))
+        if got is None:
+            got = converted[id(ch)] = stored(ch["target"], _internal(ch["set"], person_pk, household_pk, code,
+                                                                      ch["target"]))
+        return got
+
     first = bulk.allocate_ids(RegistryEvent, len(ordered))
     event_pk = {e["event_no"]: first + i for i, e in enumerate(ordered)}
-    erows = []
-    for e in ordered:
-        erows.append({
-            "id": event_pk[e["event_no"]], "municipality_id": mid, "kind": e["kind"],
-            "effective_on": e["effective_on"], "notified_on": e.get("notified_on"), "processed_at": e["processed_at"],
-            "clerk": e["clerk"], "role": e.get("role") or "", "channel": e.get("channel") or "",
-            "reason": e.get("reason") or "",
-            "changes": [{"target": ch["target"], "id": (person_pk if ch["target"] == "person" else household_pk)[ch["no"]],
-                         "set": stored(ch["target"], _internal(ch["set"], person_pk, household_pk, code, ch["target"]))}
-                        for ch in e["changes"]],
-            "corrects_id": event_pk[e["corrects"]] if e.get("corrects") else None,
-            "cancels_id": event_pk[e["cancels"]] if e.get("cancels") else None,
-            "approved_request_id": None,
-        })
-    _bulk(RegistryEvent, erows)
+    event_rows = ({
+        "id": event_pk[e["event_no"]], "municipality_id": mid, "kind": e["kind"],
+        "effective_on": e["effective_on"], "notified_on": e.get("notified_on"), "processed_at": e["processed_at"],
+        "clerk": e["clerk"], "role": e.get("role") or "", "channel": e.get("channel") or "",
+        "reason": e.get("reason") or "",
+        "changes": [{"target": ch["target"], "id": (person_pk if ch["target"] == "person" else household_pk)[ch["no"]],
+                     "set": as_stored(ch)} for ch in e["changes"]],
+        "corrects_id": event_pk[e["corrects"]] if e.get("corrects") else None,
+        "cancels_id": event_pk[e["cancels"]] if e.get("cancels") else None,
+        "approved_request_id": None,
+    } for e in ordered)
+    _bulk_stream(RegistryEvent, event_rows)
     if progress:
         progress("異動履歴の登録", 3, 5)
-    _write_history(b, ordered, event_pk, person_pk, household_pk)
+    _write_history(b, ordered, event_pk, person_pk, household_pk, as_stored)
     if progress:
         progress("履歴と検索キーの作成", 4, 5)
     for r in b.restrictions:
@@ -221,7 +247,7 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
 
 
 def _write_history(b: Batch, ordered: list[dict[str, Any]], event_pk: dict[int, int], person_pk: dict[int, int],
-                   household_pk: dict[int, int]) -> None:
+                   household_pk: dict[int, int], as_stored: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
     """Subjects and 履歴 snapshots as the register would have written them, event by event."""
     municipality = require_municipality()
     mid = municipality.pk
@@ -241,12 +267,23 @@ def _write_history(b: Batch, ordered: list[dict[str, Any]], event_pk: dict[int, 
             target = by_no[e["cancels"]]
             touched_persons |= {ch["no"] for ch in target["changes"] if ch["target"] == "person"}
             touched_households |= {ch["no"] for ch in target["changes"] if ch["target"] == "household"}
-        states = {}
+        states: dict[int, dict[str, Any]] = {}
+        datas: dict[int, dict[str, Any]] = {}
         for no in touched_persons:
             person_events[no].append(e)
-            live = (ev["changes"] for ev in in_fold_order(person_events[no]) if ev["event_no"] not in cancelled)
-            state = engine.fold_changes(live, key="no", only=("person", no)).get(("person", no), {})
+            # The register's fold (`engine.fold_changes`) of this person's live events, of the file's values
+            # and of the stored ones side by side.
+            state: dict[str, Any] = {}
+            data = dict(base)
+            for ev in in_fold_order(person_events[no]):
+                if ev["event_no"] in cancelled:
+                    continue
+                for ch in ev["changes"]:
+                    if ch["target"] == "person" and ch["no"] == no:
+                        state.update(ch["set"])
+                        data.update(as_stored(ch))
             states[no] = state
+            datas[no] = data
             if state.get("household_no"):
                 touched_households.add(state["household_no"])
         pk = event_pk[e["event_no"]]
@@ -256,8 +293,7 @@ def _write_history(b: Batch, ordered: list[dict[str, Any]], event_pk: dict[int, 
             subjects.append({"municipality_id": mid, "event_id": pk, "person_id": None, "household_id": household_pk[hno]})
         for no in sorted(touched_persons):
             history_no[no] += 1
-            data = dict(base)
-            data.update(stored("person", _internal(states[no], person_pk, household_pk, municipality.code, "person")))
+            data = datas[no]
             data["person_no"] = no
             snapshots.append({"municipality_id": mid, "person_id": person_pk[no], "history_no": history_no[no],
                               "event_id": pk, "effective_on": e["effective_on"],

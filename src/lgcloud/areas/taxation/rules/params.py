@@ -99,6 +99,7 @@ class ParamSet:
         self.fiscal_year = fiscal_year
         self.values = dict(values)
         self._used: dict[str, Value] = {}
+        self._json: dict[tuple[str, ...], dict[str, int | str | bool]] = {}
 
     @classmethod
     def standard(cls, fiscal_year: int, overrides: Mapping[str, object] | None = None) -> ParamSet:
@@ -136,6 +137,18 @@ class ParamSet:
         used, self._used = self._used, {}
         return used
 
+    def used_json(self) -> dict[str, int | str | bool]:
+        """What was read since the last call, as JSON values in name order (and forgets it). The same names
+        give the same (shared, not to be changed) dict: the values of a parameter set do not change."""
+        used, self._used = self._used, {}
+        if not used:
+            return {}
+        key = tuple(used)
+        out = self._json.get(key)
+        if out is None:
+            out = self._json[key] = {k: jsonable(used[k]) for k in sorted(used)}
+        return out
+
 
 def jsonable(v: Value) -> int | str | bool:
     if isinstance(v, Decimal):
@@ -151,7 +164,7 @@ class Breakdown:
         self.steps: list[dict[str, Any]] = []
 
     def add(self, step: str, label: str, amount: int, **facts: object) -> int:
-        used = {k: jsonable(v) for k, v in sorted(self.params.take_used().items())}
+        used = self.params.used_json()
         row: dict[str, Any] = {"step": step, "label": label, "amount": amount, "parameters": used}
         if facts:
             row["facts"] = facts

@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
 from lgcloud.areas.insurance.assessment import assess_all
 from lgcloud.platform.common.wareki import format_fiscal_year
+from lgcloud.platform.observability.progress import progress_bar
 from lgcloud.platform.tenancy.commands import TenantCommand
-
-
-def progress_bar(write: Callable[[str], None]) -> Callable[[int, int], None]:
-    def show(done: int, total: int) -> None:
-        if total and done not in (1, total) and done % max(total // 100, 1):
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} 世帯\033[K")
-        if done >= total:
-            write("\n")
-
-    return show
 
 
 class Command(TenantCommand):
@@ -51,7 +38,10 @@ class Command(TenantCommand):
                 raise CommandError("--month は 2026-12 の形で指定してください。", returncode=2) from None
             self.stdout.write(f"処理待ち一覧に {propose_age_changes(month)} 件登録しました。")
             return
-        run = assess_all(options["fiscal_year"], progress=None if options["quiet"] else progress_bar(lambda text: self.stderr.write(text, ending="")))
+        municipality = self.current_municipality()
+        bar = progress_bar(f"nhi-assess-{municipality.code if municipality else ''}", unit="世帯",
+                           stream=getattr(self.stderr, "_out", None), quiet=bool(options["quiet"]))
+        run = assess_all(options["fiscal_year"], progress=bar)
         self.stdout.write(
             f"{format_fiscal_year(run.fiscal_year)} 国保税: {run.households} 世帯、調定額合計 {run.total:,} 円"
             f"（処理番号 {run.pk}、結果のハッシュ {run.output_digest[:16]}）"

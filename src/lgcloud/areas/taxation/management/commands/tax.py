@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from django.core.management.base import CommandParser
 
 from lgcloud.areas.taxation import assessment, notices
+from lgcloud.platform.observability.progress import progress_bar
 from lgcloud.platform.tenancy.commands import TenantCommand
 
 
@@ -38,17 +39,9 @@ class Command(TenantCommand):
         err: TextIO = getattr(self.stderr, "_out", sys.stderr)
 
         unit = "人" if options["subcommand"] == "assess" else "通"
-        step = 200 if options["subcommand"] == "assess" else 10
-
-        def progress(done: int, total: int) -> None:
-            if quiet or (done % step and done != total):
-                return
-            width = 30
-            filled = width * done // max(total, 1)
-            err.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} {unit}")
-            if done == total:
-                err.write("\n")
-            err.flush()
+        municipality = self.current_municipality()
+        job = f"tax-{options['subcommand']}-{municipality.code if municipality else ''}"
+        progress = progress_bar(job, unit=unit, stream=err, quiet=bool(quiet))
 
         if options["subcommand"] == "notices":
             self._notices(options, progress)

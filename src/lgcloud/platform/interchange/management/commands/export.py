@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,18 +8,10 @@ from django.core.management.base import CommandError, CommandParser
 
 from lgcloud.platform.common.wareki import parse_japanese_date
 from lgcloud.platform.interchange.export import export_municipality
+from lgcloud.platform.observability.progress import progress_bar
 from lgcloud.platform.tenancy.commands import TenantCommand
 from lgcloud.platform.tenancy.context import municipality_scope
 from lgcloud.platform.tenancy.models import Group
-
-
-def progress_bar(label: str, done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label}\033[K")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
 
 
 class Command(TenantCommand):
@@ -62,7 +53,8 @@ class Command(TenantCommand):
             with municipality_scope(m):
                 result = export_municipality(folder, layout=options["layout"], encoding=options["encoding"], as_of=as_of,
                                              include_sensitive=options["include_sensitive"],
-                                             purpose=options["purpose"], progress=progress_bar)
+                                             purpose=options["purpose"],
+                                             progress=progress_bar(f"export-{m.code}").labelled)
             if not result.ok:
                 failed += 1
                 for p in result.problems[:200]:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from lgcloud.platform.interchange.importer import import_municipality
-from lgcloud.platform.interchange.management.commands.export import progress_bar
+from lgcloud.platform.observability.progress import progress_bar
 from lgcloud.platform.tenancy.commands import TenantCommand
 
 
@@ -53,10 +53,12 @@ class Command(TenantCommand):
                 mapping.gaiji = self._gaiji(Path(options["gaiji_map"]))
             batch = read_vendor(mapping, folder, problems)
             options["layout"] = options["layout"] or mapping.layout
+        municipality = self.current_municipality()
+        bar = progress_bar(f"import-{municipality.code if municipality else ''}")
         result = import_municipality(folder, layout=options["layout"], encoding=options["encoding"],
                                      dry_run=options["dry_run"], replace=options["replace"],
                                      include_sensitive=options["include_sensitive"],
-                                     purpose=options["purpose"], progress=progress_bar, batch=batch,
+                                     purpose=options["purpose"], progress=bar.labelled, batch=batch,
                                      prior_problems=problems,
                                      gaiji_map=Path(options["gaiji_map"]) if options.get("gaiji_map") else None)
         if not result.ok:
