@@ -46,6 +46,9 @@ class CopySource:
     sql: str  # SELECT … with a column per item code, in output order
     params: list[Any] = field(default_factory=list)
     prepared: list[Prepared] = field(default_factory=list)
+    # The file's last item made in Python, one value per row in the rows' order (the SELECT leaves it out):
+    # appended to each COPY row as it arrives, with no round trip through the database.
+    last: Iterable[Any] | None = None
 
 
 class Unformattable(Exception):
@@ -102,7 +105,8 @@ def expression(layout: Layout, item: Item, col: str, prepared: bool = False) -> 
 
 def select(layout: Layout, fdef: FileDef, source: CopySource) -> str:
     prepared = {p.item for p in source.prepared}
-    cols = ", ".join(expression(layout, i, f's."{i.code}"', i.code in prepared) for i in fdef.items)
+    items = fdef.items[:-1] if source.last is not None else fdef.items
+    cols = ", ".join(expression(layout, i, f's."{i.code}"', i.code in prepared) for i in items)
     return f"SELECT {cols} FROM ({source.sql}) AS s"
 
 
@@ -132,6 +136,10 @@ def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, enc
             cursor = wrapper.cursor  # psycopg's own cursor (COPY)
             for p in source.prepared:
                 _prepare(layout, fdef, cursor, p)
+            last = None
+            if source.last is not None:
+                item = fdef.items[-1]
+                last = iter([b"," + _field(encode(layout, item, v, {})).encode("utf-8") for v in source.last])
 
             def emit(data: bytes) -> None:
                 digest.update(data)
@@ -144,7 +152,7 @@ def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, enc
             with cursor.copy(f"COPY ({select(layout, fdef, source)}) TO STDOUT WITH (FORMAT csv)",
                              source.params or None) as copy:
                 for row in copy:  # one COPY row per chunk, ending in LF
-                    batch.append(bytes(row)[:-1])
+                    batch.append(bytes(row)[:-1] + next(last) if last is not None else bytes(row)[:-1])
                     if len(batch) >= 4096:
                         rows += len(batch)
                         emit(_lines(batch, enc))
@@ -152,6 +160,8 @@ def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, enc
             rows += len(batch)
             if batch:
                 emit(_lines(batch, enc))
+            if last is not None and next(last, None) is not None:
+                raise RuntimeError(f"{fdef.file}: more values of {fdef.items[-1].code} than rows")
     except UnicodeError as e:
         raise Unformattable(str(e)) from e
     except Exception as e:
@@ -161,6 +171,13 @@ def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, enc
             raise Unformattable(str(e)) from e
         raise
     return rows, digest.hexdigest()
+
+
+def _field(text: str) -> str:
+    """One CSV field as Python's csv module writes it (QUOTE_MINIMAL)."""
+    if any(c in text for c in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _lines(batch: list[bytes], enc: str) -> bytes:

@@ -59,11 +59,11 @@ def _persons(layout: Layout, file: str, status: str, mid: int, code: str) -> Cop
                                            Prepared("_export_benefits", "benefits", _benefits(mid, status))])
 
 
-def _changes(mid: int, code: str) -> Iterator[tuple[int, Any]]:
+def _changes(mid: int, code: str) -> Iterator[Any]:
     person_no = dict(Person.objects.values_list("pk", "person_no"))
     household_no = dict(Household.objects.values_list("pk", "household_no"))
-    for pk, text in _rows(f"SELECT id, changes::text FROM {EVENT} WHERE municipality_id = %s", [mid]):
-        yield pk, _convert_changes(orjson.loads(text), person_no, household_no, code)
+    for (text,) in _rows(f"SELECT changes::text FROM {EVENT} WHERE municipality_id = %s ORDER BY id", [mid]):
+        yield _convert_changes(orjson.loads(text), person_no, household_no, code)
 
 
 def sources(layout: Layout, *, include_sensitive: bool) -> dict[str, CopySource]:
@@ -85,10 +85,9 @@ def sources(layout: Layout, *, include_sensitive: bool) -> dict[str, CopySource]
             f"WITH n AS (SELECT id, corrects_id, cancels_id, row_number() OVER (ORDER BY id) AS no FROM {EVENT} "
             "WHERE municipality_id = %s) "
             "SELECT n.no AS event_no, e.kind, e.effective_on, e.notified_on, e.processed_at, e.clerk, e.role, "
-            "e.channel, e.reason, c.no AS corrects, x.no AS cancels, ch.v AS changes "
+            "e.channel, e.reason, c.no AS corrects, x.no AS cancels "
             f"FROM n JOIN {EVENT} e ON e.id = n.id LEFT JOIN n c ON c.id = n.corrects_id "
-            'LEFT JOIN n x ON x.id = n.cancels_id LEFT JOIN "_export_changes" ch ON ch.k = n.id ORDER BY n.id', [mid],
-            [Prepared("_export_changes", "changes", _changes(mid, code))]),
+            "LEFT JOIN n x ON x.id = n.cancels_id ORDER BY n.id", [mid], last=_changes(mid, code)),
         "restrictions": CopySource(
             "SELECT row_number() OVER (ORDER BY r.id) AS restriction_no, p.person_no, h.household_no, r.action, "
             "r.mode, r.starts_on, r.ends_on, r.reason, r.set_by, r.removed, r.removed_by "
