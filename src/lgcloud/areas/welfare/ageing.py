@@ -41,8 +41,9 @@ def age_out(as_of: dt.date) -> AgeOutResult:
     month = month_start(as_of)
     following = add_months(month, 1)
     result = AgeOutResult(as_of)
+    params = services.YearParameters()
     for c in AllowanceClaim.objects.filter(status=ClaimStatus.ACTIVE).prefetch_related("children").order_by("pk"):
-        change = services.age_change(c, list(c.children.all()), following)
+        change = services.age_change(c, list(c.children.all()), following, params=params)
         if change == "terminated":
             result.terminated.append(c.pk)
         elif change == "revised":
