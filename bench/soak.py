@@ -7,6 +7,10 @@ and a verdict line. Exits 1 if any request failed or memory grew by more than --
 
     scripts/bench.sh soak                                            # 100,000 residents, 100 req/s, 10 minutes
     scripts/bench.sh soak --residents 100000 --rate 50 --duration 120
+    .venv/bin/python bench/soak.py --residents 1000000 …   # on a kept cluster (bench/README.md): reuses its register
+
+The register is loaded as the registry benchmark loads it (registry_bench.load_members): a member already holding
+its share of residents is reused, not imported again.
 
 Memory is read with psutil when installed, else from /proc/PID/status. The verdict compares the gunicorn
 workers' summed RSS, and PostgreSQL client backends' mean private memory (RssAnon: a backend's RSS also counts
@@ -160,7 +164,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from django.core.management import call_command
     from django.db import connection
-    from registry_bench import ROOT, durability, load_members, per_worker_cpu, process_cpu  # django.setup() on import
+    from registry_bench import (  # django.setup() on import
+        ROOT,
+        durability,
+        load_members,
+        per_worker_cpu,
+        process_cpu,
+        wait_ready,
+    )
 
     assert connection.vendor == "postgresql", "the soak runs on PostgreSQL (scripts/bench.sh soak starts one)"
     call_command("migrate", verbosity=0)
@@ -190,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
              "--workers", str(args.workers), "--threads", str(args.threads), "--forwarded-allow-ips", "127.0.0.1",
              "--log-level", "warning"], env=env, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT)
         procs.append(server)
-        time.sleep(5)
+        # Booting takes longer than any fixed sleep on a busy machine: wait until every worker is up and idle.
+        print(f"gunicorn ready after {wait_ready(args.port, server.pid):.0f} s", flush=True)
         users = max(1, round(args.rate / 5))
         print(f"database: {durability()}")
         print(f"load: {args.rate:g} req/s offered by {users} locust users (80% reads, 20% 転居 writes), "

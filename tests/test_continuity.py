@@ -86,20 +86,24 @@ def test_disk_full_during_an_export_leaves_no_file_that_looks_complete(in_a, tmp
     written = sorted(p.name for p in complete.iterdir())
     assert "manifest.json" in written and len(written) >= 2
 
-    real_write, real_fsync = export_module.write_file, export_module.os.fsync
+    real_write, real_copy, real_fsync = export_module.write_file, export_module.copy_file, export_module.os.fsync
 
-    def full_disk_write(layout, fdef, rows, path: Path, encoding):
-        if fail_on == "data" and any(path.parent.iterdir()):  # the first file is written, the second is not
-            path.write_bytes(b"partial")
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(layout, fdef, rows, path, encoding)
+    def full_disk(real):  # the codec's writer and, on PostgreSQL, the COPY path's
+        def write(layout, fdef, rows, path: Path, encoding):
+            if fail_on == "data" and any(path.parent.iterdir()):  # the first file is written, the second is not
+                path.write_bytes(b"partial")
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(layout, fdef, rows, path, encoding)
+
+        return write
 
     def full_disk_fsync(fd):
         if fail_on == "manifest":
             raise OSError(errno.ENOSPC, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(export_module, "write_file", full_disk_write)
+    monkeypatch.setattr(export_module, "write_file", full_disk(real_write))
+    monkeypatch.setattr(export_module, "copy_file", full_disk(real_copy))
     monkeypatch.setattr(export_module.os, "fsync", full_disk_fsync)
     out = tmp_path / "out"
     with pytest.raises(OSError, match="No space left"):

@@ -4,6 +4,7 @@ leaves a band or the order; the counter's 額改定 (増額 after a birth, 減�
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 
 import pytest
@@ -11,10 +12,12 @@ from django.core.management import call_command
 
 from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.welfare import ageing, services
-from lgcloud.areas.welfare.models import AllowanceClaim, AmountRevision, ClaimStatus
+from lgcloud.areas.welfare.models import AllowanceClaim, AmountRevision, ChangeNotice, ClaimStatus, NoticeKind
 from lgcloud.platform.audit.models import AuditRecord
 from lgcloud.platform.common.errors import Conflict
+from lgcloud.platform.documents.models import IssuedDocument
 from lgcloud.platform.tenancy.models import Municipality
+from tests.pdftext import pdf_text
 from tests.test_welfare_payments import ACCOUNT, PAYER, _mother
 
 D = dt.date
@@ -81,3 +84,48 @@ def test_counter_increase_and_decrease_are_recorded(in_a: Municipality) -> None:
     last = AllowanceClaim.objects.get().children.get(birth_date=D(2018, 7, 7))
     with pytest.raises(Conflict):
         services.remove_child(claim.pk, last.pk, D(2026, 1, 20), "監護しなくなった")
+
+
+def test_the_payment_run_itself_ends_a_claim_whose_last_child_aged_out_with_a_notice(in_a: Municipality) -> None:
+    # born 1 May 2009: 支給対象 until 31 March 2028; the age-out batch is never run
+    claim = services.claim(_mother(), D(2025, 8, 20), [services.ChildInput(D(2009, 5, 1))], ACCOUNT)
+    run = services.payment_run(D(2028, 4, 1), D(2028, 4, 14), PAYER)  # February and March: still paid
+    assert (run.recipients, run.total) == (1, 20_000) and not ChangeNotice.objects.exists()
+    run = services.payment_run(D(2028, 6, 1), D(2028, 6, 15), PAYER)  # April and May: nothing, the claim ends
+    assert run.recipients == 0
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.TERMINATED and claim.last_month == D(2028, 3, 1)
+    notice = ChangeNotice.objects.get()
+    assert (notice.kind, notice.month, notice.before, notice.after, notice.run_id) == (
+        NoticeKind.TERMINATION, D(2028, 3, 1), 10_000, 0, run.pk)
+    pdf = bytes(notice.pdf)
+    text = pdf_text(pdf)
+    assert pdf.startswith(b"%PDF") and "消滅通知書" in text and "令和10年3月分まで" in text and "手当" in text
+    document = IssuedDocument.objects.get(number=notice.document_number, kind="welfare.termination_notice")
+    assert document.content_hash == hashlib.sha256(pdf).hexdigest()
+    assert ageing.age_out(D(2028, 6, 20)).terminated == []  # the batch finds nothing left to do
+
+
+def test_the_payment_run_revises_when_a_young_adult_leaves_the_order_and_notices_only_leaving(
+        in_a: Municipality) -> None:
+    # the eldest (supported) counts until 31 March 2027; then the youngest is no longer 第3子 (30,000 → 10,000)
+    claim = services.claim(_mother(), D(2025, 8, 20), [services.ChildInput(D(2004, 6, 1)),
+                                                       services.ChildInput(D(2010, 4, 10)),
+                                                       services.ChildInput(D(2020, 1, 15))], ACCOUNT)
+    # reaches 3 on 14 January 2027: 15,000 until January, 10,000 from February (a band, nobody leaves)
+    small = services.claim(_father(), D(2025, 8, 20), [services.ChildInput(D(2024, 1, 15))], ACCOUNT)
+    run = services.payment_run(D(2027, 4, 1), D(2027, 4, 15), PAYER)  # February and March 2027
+    assert run.total == 2 * 40_000 + 2 * 10_000
+    band = AmountRevision.objects.get(claim=small)
+    assert (band.from_month, band.before, band.after) == (D(2027, 2, 1), 15_000, 10_000)
+    assert not ChangeNotice.objects.exists()  # recorded, no notice for a band
+    run = services.payment_run(D(2027, 6, 1), D(2027, 6, 15), PAYER)  # April and May 2027: 20,000 a month
+    assert run.total == 2 * 20_000 + 2 * 10_000
+    revision = AmountRevision.objects.get(claim=claim)
+    assert (revision.from_month, revision.before, revision.after) == (D(2027, 4, 1), 40_000, 20_000)
+    notice = ChangeNotice.objects.get()
+    assert (notice.kind, notice.month, notice.before, notice.after) == (NoticeKind.REVISION, D(2027, 4, 1),
+                                                                        40_000, 20_000)
+    text = pdf_text(bytes(notice.pdf))
+    assert "額改定通知書" in text and "令和9年4月分から" in text and "20,000円" in text
+    assert ChangeNotice.objects.count() == 1

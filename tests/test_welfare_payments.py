@@ -77,3 +77,15 @@ def test_halfwidth_kana() -> None:
         zengin.halfwidth_kana("漢字")
     with pytest.raises(ValidationFailed):
         services._check_account(services.Account("12", "456", "7654321", "ア"))
+
+
+def test_payment_runs_in_one_call_match_the_runs_one_by_one(in_a: Municipality) -> None:
+    mother = _mother()
+    services.claim(mother, D(2025, 8, 20), [services.ChildInput(D(2016, 5, 1)), services.ChildInput(D(2024, 3, 3))],
+                   ACCOUNT)
+    runs = services.payment_runs([(D(2025, 12, 1), D(2025, 12, 15)), (D(2025, 10, 1), D(2025, 10, 15))], PAYER)
+    assert [(r.payment_month, r.recipients, r.total) for r in runs] == [
+        (D(2025, 10, 1), 1, 10_000 + 15_000), (D(2025, 12, 1), 1, 2 * (10_000 + 15_000))]
+    with pytest.raises(Conflict):
+        services.payment_runs([(D(2026, 2, 1), D(2026, 2, 13)), (D(2025, 12, 1), D(2025, 12, 15))], PAYER)
+    assert PaymentRun.objects.count() == 2

@@ -133,11 +133,8 @@ def _write(rows: list[tuple[Any, ...]], values: dict[str, Any], today: dt.date) 
     first = bulk.allocate_ids(Assessment, len(rows))
     numbered = [(first + i, *row) for i, row in enumerate(rows)]
     bulk.insert(Assessment, _COLUMNS, numbered)
-    for row in numbered:
-        pk, fiscal_year, version, head, amounts, reduction, total = (row[0], row[4], row[5], row[6], row[9:13],
-                                                                     row[13], row[14])
-        levies.submit_bills(_bill_set(pk, version, fiscal_year, head, amounts, reduction, total, values, "当初賦課",
-                                      today))
+    levies.submit_many([_bill_set(row[0], row[5], row[4], row[6], row[9:13], row[13], row[14], values, "当初賦課",
+                                  today) for row in numbered])
 
 
 def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]], dict[int, _Income],

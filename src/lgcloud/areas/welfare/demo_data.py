@@ -47,7 +47,6 @@ def child_allowance(ctx: DemoContext) -> None:
                     break
             claims = len(services.claim_many(requests))
             payer = zengin.Payer(f"{m.code}0001"[:10], "ｼﾞﾄﾞｳﾃｱﾃ", "0001", "ﾐｽﾞﾎ", "123", "ｳﾗﾜ", "1", "1234567")
-            total = 0
-            for month in PAYMENTS:
-                total += services.payment_run(month, month.replace(day=13), payer).total
+            runs = services.payment_runs([(month, month.replace(day=13)) for month in PAYMENTS], payer)
+            total = sum(run.total for run in runs)
         ctx.say(f"  {m.name}: 児童手当 受給者 {claims}人、支払 {len(PAYMENTS)}回 合計 {total:,}円")

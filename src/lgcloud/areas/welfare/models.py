@@ -99,3 +99,28 @@ class Payment(ScopedModel):
     class Meta:
         ordering = ["run", "claim"]
         verbose_name = "児童手当の支払"
+
+
+class NoticeKind(models.TextChoices):
+    REVISION = "revision", "額改定通知書"
+    TERMINATION = "termination", "消滅通知書"
+
+
+class ChangeNotice(ScopedModel):
+    """A 額改定通知書 or 消滅通知書 issued (platform documents) when a child's age changes a claim, kept with its PDF
+    for mailing and reprinting the same bytes."""
+
+    claim = models.ForeignKey(AllowanceClaim, on_delete=models.PROTECT, related_name="notices")
+    run = models.ForeignKey(PaymentRun, on_delete=models.PROTECT, related_name="notices", null=True, blank=True)
+    kind = models.CharField("種類", max_length=20, choices=NoticeKind.choices)
+    month = models.DateField("改定月・支給終了月")
+    before = models.BigIntegerField("改定前の月額")
+    after = models.BigIntegerField("改定後の月額")
+    reason = models.CharField("事由", max_length=200)
+    document_number = models.PositiveIntegerField("文書番号")
+    pdf = models.BinaryField("通知書（PDF）")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "month", "pk"]
+        verbose_name = "児童手当の額改定・消滅通知"

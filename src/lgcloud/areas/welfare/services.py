@@ -13,19 +13,31 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from lgcloud.areas.registry import public
-from lgcloud.areas.welfare import zengin
-from lgcloud.areas.welfare.models import AllowanceClaim, AmountRevision, ClaimChild, ClaimStatus, Payment, PaymentRun
+from lgcloud.areas.welfare import documents, zengin
+from lgcloud.areas.welfare.models import (
+    AllowanceClaim,
+    AmountRevision,
+    ChangeNotice,
+    ClaimChild,
+    ClaimStatus,
+    NoticeKind,
+    Payment,
+    PaymentRun,
+)
 from lgcloud.areas.welfare.rules.child_allowance import (
     AllowanceParameters,
     Child,
     add_months,
     first_month,
     is_payment_month,
+    march31_after,
+    month_start,
     monthly_amounts,
     months_covered,
 )
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, NotFound, ValidationFailed
+from lgcloud.platform.common.wareki import format_wareki
 from lgcloud.platform.params.standard import values_in_force
 from lgcloud.platform.tenancy.context import current_actor
 
@@ -33,6 +45,20 @@ from lgcloud.platform.tenancy.context import current_actor
 def allowance_parameters(month: dt.date) -> AllowanceParameters:
     fiscal_year = month.year if month.month >= 4 else month.year - 1
     return AllowanceParameters.from_values(values_in_force("child_allowance.", fiscal_year))
+
+
+class YearParameters:
+    """Allowance parameters by month, looked up once per fiscal year: for one batch (a payment run, the age-out)."""
+
+    def __init__(self) -> None:
+        self._by_year: dict[int, AllowanceParameters] = {}
+
+    def __call__(self, month: dt.date) -> AllowanceParameters:
+        fiscal_year = month.year if month.month >= 4 else month.year - 1
+        found = self._by_year.get(fiscal_year)
+        if found is None:
+            found = self._by_year[fiscal_year] = allowance_parameters(month)
+        return found
 
 
 @dataclass(frozen=True)
@@ -219,39 +245,161 @@ def month_amount(c: AllowanceClaim, kids: list[ClaimChild], month: dt.date, p: A
     return sum(r.monthly_amount for r in rows)
 
 
+BANDS = {"under3": "3歳未満", "from3": "3歳以上", "third_and_later": "第3子以降", "counted_only": "算定のみ（18歳年度末後）",
+         "not_counted": "対象外"}
+
+
+def counted_children(kids: list[ClaimChild], month: dt.date) -> list[ClaimChild]:
+    return [k for k in kids if k.from_month <= month and (k.until_month is None or month <= k.until_month)]
+
+
+def last_eligible_month(kids: list[ClaimChild], p: AllowanceParameters) -> dt.date | None:
+    """The last month in which some child of the claim is 支給対象 (up to 31 March after the 18th birthday)."""
+    months = []
+    for k in kids:
+        last = month_start(march31_after(k.birth_date, p.eligible_until_age))
+        if k.until_month is not None:
+            last = min(last, k.until_month)
+        months.append(last)
+    return max(months, default=None)
+
+
+def describe_change(kids: list[ClaimChild], before: dt.date, after: dt.date, p_before: AllowanceParameters,
+                    p_after: AllowanceParameters) -> str:
+    """Which children's order or band changes between the two months, in words for the clerk and the notice."""
+    rows_b = {r.index: r for r in monthly_amounts([Child(k.birth_date, k.supported) for k in kids], before, p_before)}
+    rows_a = {r.index: r for r in monthly_amounts([Child(k.birth_date, k.supported) for k in kids], after, p_after)}
+    parts = []
+    for i, k in enumerate(kids):
+        b, a = rows_b[i], rows_a[i]
+        if (b.band, b.order, b.monthly_amount) != (a.band, a.order, a.monthly_amount):
+            parts.append(f"{format_wareki(k.birth_date)}生: {BANDS.get(b.band, b.band)}"
+                         f"{f'（第{b.order}子）' if b.order else ''}→{BANDS.get(a.band, a.band)}"
+                         f"{f'（第{a.order}子）' if a.order else ''}")
+    return "；".join(parts) or "月額の変更"
+
+
+AGE_REVISION = "年齢到達による減額改定（職権）"
+AGE_TERMINATION = "支給対象の児童の年齢到達（18歳到達後の最初の3月31日を経過）"
+
+
+def age_revision(c: AllowanceClaim, kids: list[ClaimChild], from_month: dt.date,
+                 params: YearParameters | None = None) -> AmountRevision | None:
+    """Record the 額改定 of a claim from `from_month` when the children's ages change the amount then (once per
+    claim and month)."""
+    params = params or YearParameters()
+    previous = add_months(from_month, -1)
+    p_before, p_after = params(previous), params(from_month)
+    before = month_amount(c, kids, previous, p_before) if previous >= c.first_month else 0
+    after = month_amount(c, kids, from_month, p_after)
+    if before == after or before == 0 or AmountRevision.objects.filter(
+            claim=c, from_month=from_month, reason__startswith=AGE_REVISION).exists():
+        return None
+    detail = describe_change(counted_children(kids, from_month) or kids, previous, from_month, p_before, p_after)
+    return record_revision(c, from_month, before, after, f"{AGE_REVISION}（{detail}）")
+
+
+def _leaves(kids: list[ClaimChild], month: dt.date, p_before: AllowanceParameters, p_after: AllowanceParameters) -> bool:
+    """Whether a child stops being 支給対象 or counted in the order from `month` (not a mere band change at 3)."""
+    previous = add_months(month, -1)
+    children = [Child(k.birth_date, k.supported) for k in counted_children(kids, month) or kids]
+    before = monthly_amounts(children, previous, p_before)
+    after = monthly_amounts(children, month, p_after)
+    return any((b.eligible and not a.eligible) or (b.order is not None and a.order is None)
+               for b, a in zip(before, after, strict=True))
+
+
+def _notice(c: AllowanceClaim, kind: str, month: dt.date, before: int, after: int, reason: str,
+            run: PaymentRun | None) -> ChangeNotice:
+    document, data = documents.change_notice(c, kind, month, before, after, reason)
+    return ChangeNotice.objects.create(claim=c, run=run, kind=kind, month=month, before=before, after=after,
+                                       reason=reason[:200], document_number=document.number, pdf=data)
+
+
+def age_change(c: AllowanceClaim, kids: list[ClaimChild], month: dt.date, *,
+               run: PaymentRun | None = None, params: YearParameters | None = None) -> str | None:
+    """What the children's ages do to an active claim in `month` (the batch `age-out` asks for next month, the
+    payment run for each month it pays): 消滅 when no child is 支給対象 then, ending with the last month one was,
+    with its 消滅通知書; else a 額改定 when the amount differs from the previous month's, with a 額改定通知書 when a
+    child leaves the allowance or the order (a child reaching 3 only changes band: recorded, no notice).
+    Returns "terminated", "revised" or None; once per claim and month."""
+    params = params or YearParameters()
+    p = params(month)
+    last = last_eligible_month(kids, p)
+    if last is None or last < month:
+        end = max(last or add_months(month, -1), add_months(c.first_month, -1))
+        before = month_amount(c, kids, end, params(end)) if end >= c.first_month else 0
+        ended = terminate(c.pk, end, AGE_TERMINATION)
+        c.status, c.last_month, c.termination_reason = ended.status, ended.last_month, ended.termination_reason
+        _notice(c, NoticeKind.TERMINATION, end, before, 0, AGE_TERMINATION, run)
+        return "terminated"
+    if month <= c.first_month:
+        return None
+    revision = age_revision(c, kids, month, params)
+    if revision is None:
+        return None
+    if _leaves(kids, month, params(add_months(month, -1)), p):
+        _notice(c, NoticeKind.REVISION, month, revision.before, revision.after, revision.reason, run)
+    return "revised"
+
+
 @transaction.atomic
 def payment_run(payment_month: dt.date, paid_on: dt.date, payer: zengin.Payer) -> PaymentRun:
-    """The payment of an even month: each claim's amounts of the two previous months, the 総合振込 file."""
-    payment_month = payment_month.replace(day=1)
-    if not is_payment_month(payment_month):
-        raise ValidationFailed("支払月は偶数月（2・4・6・8・10・12月）を指定してください。", field="payment_month")
-    if PaymentRun.objects.filter(payment_month=payment_month).exists():
+    """The payment of an even month: each claim's amounts of the two previous months, the 総合振込 file. The
+    children's ages are applied first, month by month (`age_change`: 額改定 or 消滅 with its notice), so the run
+    itself stops paying for a child from the month after its 18th 年度末 even when `age-out` has not run."""
+    return payment_runs([(payment_month, paid_on)], payer)[0]
+
+
+@transaction.atomic
+def payment_runs(schedule: Sequence[tuple[dt.date, dt.date]], payer: zengin.Payer) -> list[PaymentRun]:
+    """Several payment months at once, in order (catching up, the demo): each is a `payment_run`, with the claims,
+    their children and the parameters read once for all."""
+    schedule = sorted((month.replace(day=1), paid_on) for month, paid_on in schedule)
+    for month, _paid_on in schedule:
+        if not is_payment_month(month):
+            raise ValidationFailed("支払月は偶数月（2・4・6・8・10・12月）を指定してください。", field="payment_month")
+    if len({m for m, _ in schedule}) != len(schedule) or PaymentRun.objects.filter(
+            payment_month__in=[m for m, _ in schedule]).exists():
         raise Conflict("この月の支払処理は済んでいます。")
-    months = months_covered(payment_month)
-    run = PaymentRun.objects.create(payment_month=payment_month, paid_on=paid_on, actor=current_actor().username)
-    claims = list(AllowanceClaim.objects.filter(first_month__lte=months[1]).prefetch_related("children")
+    if not schedule:
+        return []
+    last_covered = months_covered(schedule[-1][0])[1]
+    claims = list(AllowanceClaim.objects.filter(first_month__lte=last_covered).prefetch_related("children")
                   .order_by("recipient_person_no", "pk"))
-    payments, transfers = [], []
-    params = {m: allowance_parameters(m) for m in months}
-    for c in claims:
-        kids = list(c.children.all())
-        detail = [(m, month_amount(c, kids, m, params[m])) for m in months]
-        amount = sum(a for _, a in detail)
-        if amount <= 0:
-            continue
-        payments.append(Payment(run=run, claim=c, amount=amount,
-                                months=[[m.isoformat(), a] for m, a in detail]))
-        transfers.append(zengin.Transfer(c.bank_code, c.bank_name, c.branch_code, c.branch_name, c.account_type,
-                                         c.account_number, c.account_holder_kana, amount,
-                                         customer_code=str(c.recipient_person_no)[-10:]))
-    Payment.objects.bulk_create(payments)
-    data = zengin.build(payer, paid_on, transfers)
-    run.recipients, run.total = len(payments), sum(p.amount for p in payments)
-    run.transfer_file, run.file_digest = data, hashlib.sha256(data).hexdigest()
-    run.save()
-    audit.record("welfare.payment_run", obj=run, detail={"payment_month": payment_month.isoformat(),
-                                                         "recipients": run.recipients, "total": run.total})
-    return run
+    children = {c.pk: list(c.children.all()) for c in claims}
+    year_params = YearParameters()
+    actor = current_actor().username
+    runs = []
+    for payment_month, paid_on in schedule:
+        months = months_covered(payment_month)
+        run = PaymentRun.objects.create(payment_month=payment_month, paid_on=paid_on, actor=actor)
+        payments, transfers = [], []
+        for c in claims:
+            if c.first_month > months[1]:
+                continue
+            kids = children[c.pk]
+            for m in months:  # a child passing its 18th 年度末 (or a young adult its 22nd) stops counting then
+                if c.status == ClaimStatus.ACTIVE and m >= c.first_month:
+                    age_change(c, kids, m, run=run, params=year_params)
+            detail = [(m, month_amount(c, kids, m, year_params(m))) for m in months]
+            amount = sum(a for _, a in detail)
+            if amount <= 0:
+                continue
+            payments.append(Payment(run=run, claim=c, amount=amount,
+                                    months=[[m.isoformat(), a] for m, a in detail]))
+            transfers.append(zengin.Transfer(c.bank_code, c.bank_name, c.branch_code, c.branch_name, c.account_type,
+                                             c.account_number, c.account_holder_kana, amount,
+                                             customer_code=str(c.recipient_person_no)[-10:]))
+        Payment.objects.bulk_create(payments)
+        data = zengin.build(payer, paid_on, transfers)
+        run.recipients, run.total = len(payments), sum(p.amount for p in payments)
+        run.transfer_file, run.file_digest = data, hashlib.sha256(data).hexdigest()
+        run.save(update_fields=["recipients", "total", "transfer_file", "file_digest"])
+        audit.record("welfare.payment_run", obj=run, detail={"payment_month": payment_month.isoformat(),
+                                                             "recipients": run.recipients, "total": run.total})
+        runs.append(run)
+    return runs
 
 
 def payment_list(run: PaymentRun) -> list[dict[str, object]]:

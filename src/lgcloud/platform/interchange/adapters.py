@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from lgcloud.platform.common.errors import ValidationFailed
 from lgcloud.platform.interchange.codec import Problem
+from lgcloud.platform.interchange.copy_export import CopySource
 from lgcloud.platform.interchange.layout import FileDef, Layout, load_layout
 
 Progress = Callable[[str, int, int], None]
@@ -76,6 +77,11 @@ class Adapter:
     def collect(self, *, as_of: Any, include_sensitive: bool) -> dict[str, list[dict[str, Any]]]:
         """Rows per file code (sensitive files only when asked), in the order they are written."""
         raise NotImplementedError
+
+    def copy_sources(self, *, include_sensitive: bool) -> Mapping[str, CopySource] | None:
+        """On PostgreSQL, for an export of the records as they are now: per file code, the SELECT whose rows
+        `copy_export` formats and streams (the same rows `collect` gives). None: the export uses `collect`."""
+        return None
 
     # --- import
     def new_batch(self) -> Any:

@@ -15,8 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from lgcloud.platform.audit import services as audit
+from lgcloud.platform.interchange import copy_export
 from lgcloud.platform.interchange.adapters import Progress, get_adapter
 from lgcloud.platform.interchange.codec import Problem, encoding_name, write_file
+from lgcloud.platform.interchange.copy_export import copy_file
 from lgcloud.platform.interchange.importer import MANIFEST, require_sensitive
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
@@ -61,15 +63,36 @@ def export_municipality(out_dir: Path, *, layout: str | None = None, encoding: s
     parts: list[tuple[Path, Path]] = []
     try:
         with transaction.atomic():  # one consistent snapshot of the records, and the audit record with it
-            data = adapter.collect(as_of=as_of, include_sensitive=include_sensitive)
+            # On PostgreSQL the database formats and streams each file (COPY); elsewhere, for an export as of
+            # a date, or for a file the SQL cannot write as the codec would, the adapter's rows and the codec.
+            sources = (adapter.copy_sources(include_sensitive=include_sensitive)
+                       if as_of is None and copy_export.available() else None)
+            data: dict[str, list[dict[str, Any]]] | None = None
             for n, fdef in enumerate(definition.files, start=1):
-                if fdef.code not in data:
-                    continue
+                if sources is not None:
+                    if fdef.code not in sources:
+                        continue
+                    source: copy_export.CopySource | None = sources[fdef.code]
+                else:
+                    source = None
+                    if data is None:
+                        data = adapter.collect(as_of=as_of, include_sensitive=include_sensitive)
+                    if fdef.code not in data:
+                        continue
                 if progress:
                     progress(fdef.name, n, len(definition.files))
                 path = out_dir / fdef.file
                 part = _part(path)
                 parts.append((part, path))  # removed on any failure, even one halfway through the file
+                if source is not None:
+                    try:
+                        count, digest = copy_file(definition, fdef, source, part, encoding)
+                        result.files[fdef.file] = {"name": fdef.name, "rows": count, "sha256": digest}
+                        continue
+                    except copy_export.Unformattable:
+                        if data is None:
+                            data = adapter.collect(as_of=as_of, include_sensitive=include_sensitive)
+                assert data is not None
                 count, problems = write_file(definition, fdef, data[fdef.code], part, encoding)
                 result.problems += problems
                 if not problems:

@@ -83,10 +83,11 @@ def with_overrides(
 
 
 def values_in_force(prefix: str, fiscal_year: int) -> dict[str, Value]:
-    """The values in force for the municipality in context (its overrides, else the standard)."""
-    from lgcloud.platform.params.services import value
+    """The values in force for the municipality in context (its overrides, else the standard), read in one
+    statement."""
+    from lgcloud.platform.params.services import value, values
 
-    result: dict[str, Value] = {}
-    for name in standard_values(prefix, fiscal_year):
-        result[name] = value(name, fiscal_year)
-    return result
+    names = list(standard_values(prefix, fiscal_year))
+    found = values(names, fiscal_year)
+    # a name the database does not have (catalogue not synced): `value` raises the usual NotFound
+    return {name: found[name] if name in found else value(name, fiscal_year) for name in names}

@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lgcloud.areas.registry.interchange import collect, coverage, dated_history, history, staging, writing
+from lgcloud.areas.registry.interchange import collect, copy_sources, coverage, dated_history, history, staging, writing
 from lgcloud.areas.registry.interchange import vendor as vendor_file
 from lgcloud.areas.registry.models import Person
 from lgcloud.platform.interchange.adapters import Adapter, Progress, Rows, register_adapter
 from lgcloud.platform.interchange.codec import Problem
+from lgcloud.platform.interchange.copy_export import CopySource
 from lgcloud.platform.interchange.layout import FileDef
 
 LAYOUT = Path(__file__).resolve().parents[1] / "layouts" / "registry.yaml"
@@ -37,6 +38,9 @@ class RegistryAdapter(Adapter):
 
     def collect(self, *, as_of: dt.date | None, include_sensitive: bool) -> dict[str, list[dict[str, Any]]]:
         return collect.collect(as_of=as_of, include_sensitive=include_sensitive)
+
+    def copy_sources(self, *, include_sensitive: bool) -> dict[str, CopySource]:
+        return copy_sources.sources(self.layout, include_sensitive=include_sensitive)
 
     def new_batch(self) -> staging.Batch:
         return staging.Batch()

@@ -27,18 +27,19 @@ def _convert_changes(changes: list[dict[str, Any]], person_no: dict[int, int], h
     """Internal ids → 宛名番号/世帯番号; the encrypted 個人番号 → the number (re-encrypted on import)."""
     out = []
     for ch in changes:
-        values: dict[str, Any] = {}
-        for k, v in ch["set"].items():
-            if k == "household_id":
-                values["household_no"] = household_no.get(v) if v else None
-            elif k == "head_id":
-                values["head_person_no"] = person_no.get(v) if v else None
-            elif k == "individual_number_enc":
-                values["individual_number"] = crypto.decrypt(code, v) if v else None
-            elif k in ("individual_number_hash", "individual_number_last4"):
-                continue
-            else:
-                values[k] = v
+        # Most items pass unchanged: copy the dict, then replace the few that name internal things.
+        values: dict[str, Any] = dict(ch["set"])
+        if "household_id" in values:
+            v = values.pop("household_id")
+            values["household_no"] = household_no.get(v) if v else None
+        if "head_id" in values:
+            v = values.pop("head_id")
+            values["head_person_no"] = person_no.get(v) if v else None
+        if "individual_number_enc" in values:
+            v = values.pop("individual_number_enc")
+            values["individual_number"] = crypto.decrypt(code, v) if v else None
+        values.pop("individual_number_hash", None)
+        values.pop("individual_number_last4", None)
         no = person_no[ch["id"]] if ch["target"] == "person" else household_no[ch["id"]]
         out.append({"target": ch["target"], "no": no, "set": values})
     return out

@@ -47,6 +47,7 @@ def file_state(b: Batch, target: str, no: int) -> dict[str, Any]:
 
 
 _BOOLEANS = frozenset({"electoral_registered", "kana_certified"})
+_SPECIAL = _BOOLEANS | {"individual_number"}
 
 
 def _normal(key: str, value: Any) -> Any:
@@ -115,6 +116,10 @@ def check_history(b: Batch, problems: list[Problem]) -> None:
                 got = folded.get(k)
                 if got == v and type(got) is type(v):  # the common case, without normalising
                     continue
+                if v is None and (got is None or got == ""):  # blank in the file and in the fold (`_normal`: both None)
+                    continue
+                if type(v) is dt.date and type(got) is str and k not in _SPECIAL and got == v.isoformat():
+                    continue  # a date of the file, ISO in the fold (`_normal`: both the ISO text)
                 if _normal(k, got) != _normal(k, v):
                     problems.append(Problem("05_events.csv", 0, label, str(no),
                                             f"異動履歴から再構成した「{k}」（{folded.get(k)!r}）がファイルの値（{v!r}）と一致しません"))

@@ -1,0 +1,108 @@
+"""The registry's export on PostgreSQL (`lgcloud.platform.interchange.copy_export`): for every file, the SELECT
+giving the same rows as `collect.collect` (as the register is now), named by the layout's item codes. The
+個人番号 is decrypted and the JSON items made in Python, only for the rows that carry them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from django.db import connection
+
+from lgcloud.areas.registry import crypto
+from lgcloud.areas.registry.interchange.collect import _convert_changes
+from lgcloud.areas.registry.models import Household, Person, RegistryEvent, Restriction, Status, SupportMeasure
+from lgcloud.platform.interchange.copy_export import CopySource, Prepared
+from lgcloud.platform.interchange.layout import Layout
+from lgcloud.platform.tenancy.context import require_municipality
+
+PERSON = Person._meta.db_table
+HOUSEHOLD = Household._meta.db_table
+EVENT = RegistryEvent._meta.db_table
+RESTRICTION = Restriction._meta.db_table
+MEASURE = SupportMeasure._meta.db_table
+
+
+def _rows(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        while chunk := cur.fetchmany(5000):
+            yield from chunk
+
+
+def _numbers(mid: int, code: str, status: str) -> Iterator[tuple[int, Any]]:
+    for pk, enc in _rows(f"SELECT id, individual_number_enc FROM {PERSON} WHERE municipality_id = %s AND status = %s "
+                         "AND individual_number_enc <> ''", [mid, status]):
+        yield pk, crypto.decrypt(code, enc)
+
+
+def _benefits(mid: int, status: str) -> Iterator[tuple[int, Any]]:
+    for pk, text in _rows(f"SELECT id, benefits::text FROM {PERSON} WHERE municipality_id = %s AND status = %s "
+                          "AND benefits <> '{}'::jsonb", [mid, status]):
+        yield pk, orjson.loads(text)
+
+
+def _persons(layout: Layout, file: str, status: str, mid: int, code: str) -> CopySource:
+    cols = []
+    for item in layout.file(file).items:
+        if item.code == "individual_number":
+            cols.append('n.v AS "individual_number"')
+        elif item.code == "benefits":  # {} (most residents) in SQL, the others in Python
+            cols.append("COALESCE(b.v, CASE WHEN p.benefits = '{}'::jsonb THEN '{}' END) AS \"benefits\"")
+        else:
+            cols.append(f'p."{item.code}"')
+    sql = (f"SELECT {', '.join(cols)} FROM {PERSON} p "
+           f'LEFT JOIN "_export_number" n ON n.k = p.id LEFT JOIN "_export_benefits" b ON b.k = p.id '
+           "WHERE p.municipality_id = %s AND p.status = %s ORDER BY p.person_no")
+    return CopySource(sql, [mid, status], [Prepared("_export_number", "individual_number", _numbers(mid, code, status)),
+                                           Prepared("_export_benefits", "benefits", _benefits(mid, status))])
+
+
+def _changes(mid: int, code: str) -> Iterator[Any]:
+    person_no = dict(Person.objects.values_list("pk", "person_no"))
+    household_no = dict(Household.objects.values_list("pk", "household_no"))
+    for (text,) in _rows(f"SELECT changes::text FROM {EVENT} WHERE municipality_id = %s ORDER BY id", [mid]):
+        yield _convert_changes(orjson.loads(text), person_no, household_no, code)
+
+
+def sources(layout: Layout, *, include_sensitive: bool) -> dict[str, CopySource]:
+    """The file code → its source, for the register as it is now (an export as of a date folds in Python)."""
+    municipality = require_municipality()
+    mid, code = municipality.pk, municipality.code
+    out = {
+        "persons": _persons(layout, "persons", Status.RESIDENT, mid, code),
+        "removed": _persons(layout, "removed", Status.REMOVED, mid, code),
+        "households": CopySource(
+            "SELECT h.household_no, h.status, h.address, h.address_extra, h.address_code, h.district, h.postal_code, "
+            f"hp.person_no AS head_person_no FROM {HOUSEHOLD} h LEFT JOIN {PERSON} hp ON hp.id = h.head_id "
+            "WHERE h.municipality_id = %s ORDER BY h.household_no", [mid]),
+        "memberships": CopySource(
+            f"SELECT p.person_no, h.household_no, p.relationship, p.household_order FROM {PERSON} p "
+            f"JOIN {HOUSEHOLD} h ON h.id = p.household_id WHERE p.municipality_id = %s ORDER BY p.person_no", [mid]),
+        "events": CopySource(
+            # 異動番号 is the row number by id; a corrected or cancelled event's number is the count of events up
+            # to it (an index range, and only for the few events that correct or cancel: no self-join).
+            "SELECT row_number() OVER (ORDER BY e.id) AS event_no, e.kind, e.effective_on, e.notified_on, "
+            "e.processed_at, e.clerk, e.role, e.channel, e.reason, "
+            f"CASE WHEN e.corrects_id IS NOT NULL THEN (SELECT count(*) FROM {EVENT} z "
+            "WHERE z.municipality_id = e.municipality_id AND z.id <= e.corrects_id) END AS corrects, "
+            f"CASE WHEN e.cancels_id IS NOT NULL THEN (SELECT count(*) FROM {EVENT} z "
+            "WHERE z.municipality_id = e.municipality_id AND z.id <= e.cancels_id) END AS cancels "
+            f"FROM {EVENT} e WHERE e.municipality_id = %s ORDER BY e.id", [mid], last=_changes(mid, code)),
+        "restrictions": CopySource(
+            "SELECT row_number() OVER (ORDER BY r.id) AS restriction_no, p.person_no, h.household_no, r.action, "
+            "r.mode, r.starts_on, r.ends_on, r.reason, r.set_by, r.removed, r.removed_by "
+            f"FROM {RESTRICTION} r LEFT JOIN {PERSON} p ON p.id = r.person_id "
+            f"LEFT JOIN {HOUSEHOLD} h ON h.id = r.household_id WHERE r.municipality_id = %s ORDER BY r.id", [mid]),
+    }
+    if include_sensitive:
+        out["support_measures"] = CopySource(
+            "SELECT row_number() OVER (ORDER BY m.id) AS measure_no, a.person_no AS applicant_person_no, "
+            "(SELECT string_agg(t.x, ';' ORDER BY t.o) FROM jsonb_array_elements_text(m.accompanying) "
+            "WITH ORDINALITY AS t(x, o)) AS accompanying, m.status, m.starts_on, m.ends_on, m.extensions, "
+            "o.person_no AS offender_person_no, m.offender_name, m.offender_kana, m.offender_birth_date, "
+            "m.offender_address, m.offender_other_names, m.addresses, m.note, m.set_by "
+            f"FROM {MEASURE} m JOIN {PERSON} a ON a.id = m.applicant_id LEFT JOIN {PERSON} o ON o.id = m.offender_person_id "
+            "WHERE m.municipality_id = %s ORDER BY m.id", [mid])
+    return out
