@@ -105,6 +105,12 @@ class AssessmentRun(ScopedModel):
 class Assessment(ScopedModel):
     """A household's 国保税 for a fiscal year (one version; the current one has superseded_by empty)."""
 
+    # the annual batch writes a version per household (300,000 at once): no single-column index on the municipality
+    # (the unique constraint and the index below begin with it) and no row-by-row foreign-key check at commit — the
+    # row-level security policy's WITH CHECK already refuses any municipality but the session's, the scoped manager
+    # sets it, and PROTECT still refuses to delete a municipality that has any (as revenue's ledger tables do)
+    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+",
+                                     editable=False, db_index=False, db_constraint=False)
     run = models.ForeignKey(AssessmentRun, on_delete=models.PROTECT, related_name="assessments")
     household = models.ForeignKey(NhiHousehold, on_delete=models.PROTECT, related_name="assessments")
     fiscal_year = models.PositiveIntegerField("年度")

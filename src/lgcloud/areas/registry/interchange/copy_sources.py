@@ -81,13 +81,15 @@ def sources(layout: Layout, *, include_sensitive: bool) -> dict[str, CopySource]
             f"SELECT p.person_no, h.household_no, p.relationship, p.household_order FROM {PERSON} p "
             f"JOIN {HOUSEHOLD} h ON h.id = p.household_id WHERE p.municipality_id = %s ORDER BY p.person_no", [mid]),
         "events": CopySource(
-            # The numbering without the (large) changes column; the prepared changes joined by id.
-            f"WITH n AS (SELECT id, corrects_id, cancels_id, row_number() OVER (ORDER BY id) AS no FROM {EVENT} "
-            "WHERE municipality_id = %s) "
-            "SELECT n.no AS event_no, e.kind, e.effective_on, e.notified_on, e.processed_at, e.clerk, e.role, "
-            "e.channel, e.reason, c.no AS corrects, x.no AS cancels "
-            f"FROM n JOIN {EVENT} e ON e.id = n.id LEFT JOIN n c ON c.id = n.corrects_id "
-            "LEFT JOIN n x ON x.id = n.cancels_id ORDER BY n.id", [mid], last=_changes(mid, code)),
+            # 異動番号 is the row number by id; a corrected or cancelled event's number is the count of events up
+            # to it (an index range, and only for the few events that correct or cancel: no self-join).
+            "SELECT row_number() OVER (ORDER BY e.id) AS event_no, e.kind, e.effective_on, e.notified_on, "
+            "e.processed_at, e.clerk, e.role, e.channel, e.reason, "
+            f"CASE WHEN e.corrects_id IS NOT NULL THEN (SELECT count(*) FROM {EVENT} z "
+            "WHERE z.municipality_id = e.municipality_id AND z.id <= e.corrects_id) END AS corrects, "
+            f"CASE WHEN e.cancels_id IS NOT NULL THEN (SELECT count(*) FROM {EVENT} z "
+            "WHERE z.municipality_id = e.municipality_id AND z.id <= e.cancels_id) END AS cancels "
+            f"FROM {EVENT} e WHERE e.municipality_id = %s ORDER BY e.id", [mid], last=_changes(mid, code)),
         "restrictions": CopySource(
             "SELECT row_number() OVER (ORDER BY r.id) AS restriction_no, p.person_no, h.household_no, r.action, "
             "r.mode, r.starts_on, r.ends_on, r.reason, r.set_by, r.removed, r.removed_by "
