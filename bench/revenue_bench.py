@@ -14,6 +14,7 @@ Peak memory is the process's maximum resident set size (ru_maxrss), printed besi
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import resource
@@ -123,6 +124,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--instalments", type=int, default=1_000_000)
     ap.add_argument("--payments", type=int, default=200_000)
+    ap.add_argument("--statements", action="store_true", help="print the import's slowest SQL statements")
     args = ap.parse_args()
     assert connection.vendor == "postgresql", "the benchmark runs on PostgreSQL (scripts/bench.sh starts one)"
     call_command("migrate", verbosity=0)
@@ -140,8 +142,18 @@ def main() -> None:
         reset()
         content = day_file(args.instalments, args.payments)
         before = rss_mb()
+        timings: list[tuple[float, str]] = []
+
+        def timed(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+            t0 = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                timings.append((time.perf_counter() - t0, " ".join(sql.split())[:110]))
+
         t, cpu = time.perf_counter(), time.process_time()
-        result = imports.import_cvs(content, f"cvs_{PAID_ON:%Y%m%d}.csv")
+        with connection.execute_wrapper(timed) if args.statements else contextlib.nullcontext():
+            result = imports.import_cvs(content, f"cvs_{PAID_ON:%Y%m%d}.csv")
         match_s, match_cpu = time.perf_counter() - t, time.process_time() - cpu
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         batch = result.batch
@@ -162,6 +174,8 @@ def main() -> None:
           f"({batch.lines / match_s:,.0f} payments/s; {match_cpu:.1f} s CPU in this process)")
     print(f"COPY of the same {batch.lines:,} rows: {copy_s:.2f} s → ratio {match_s / max(copy_s, 1e-9):.1f}× "
           f"(target ≤ 3×)")
+    for secs, sql in sorted(timings, reverse=True)[:12]:
+        print(f"  {secs:6.2f} s  {sql}")
     print(f"peak memory (max RSS): {peak:,.0f} MB (RSS before the import {before:,.0f} MB)")
 
 

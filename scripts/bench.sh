@@ -28,7 +28,7 @@ else
   trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$LGCLOUD_HOME"' EXIT
   # Memory and checkpoint spacing sized for a 1,000,000-resident register (not durability settings).
   export LGCLOUD_PG_DURABLE=$durable
-  export LGCLOUD_PG_OPTIONS=${LGCLOUD_PG_OPTIONS:-"-c shared_buffers=1GB -c max_wal_size=8GB -c maintenance_work_mem=512MB -c work_mem=32MB"}
+  export LGCLOUD_PG_OPTIONS=${LGCLOUD_PG_OPTIONS:-"-c shared_buffers=1GB -c max_wal_size=8GB -c maintenance_work_mem=512MB -c work_mem=32MB -c temp_buffers=256MB"}
   eval "$(PGPORT_TEST=${PGPORT_TEST:-55470} scripts/pg.sh start "$pgdir")"
   .venv/bin/python "$script" "${args[@]}"
 fi

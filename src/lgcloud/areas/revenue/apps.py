@@ -7,7 +7,7 @@ class RevenueConfig(AppConfig):
     verbose_name = "収納・滞納"
 
     def ready(self) -> None:
-        from lgcloud.areas.revenue import ledger
+        from lgcloud.areas.revenue import receiving
         from lgcloud.platform import levies
 
-        levies.register_receiver(ledger.receive)
+        levies.register_receiver(receiving.LedgerReceiver())

@@ -224,11 +224,17 @@ class Matcher:
             return 0
         earlier = tuple((on, -a) for k, a, on in history
                         if a < 0 and k in (EntryKind.COLLECTION, EntryKind.APPROPRIATION) and on < paid_on)
-        years = (b.due_on.year, max(b.due_on.year, paid_on.year))
+        return self.fee(b.due_on, paid_on, charged, earlier)
+
+    def fee(self, due_on: dt.date, paid_on: dt.date, charged: int, earlier: tuple[tuple[dt.date, int], ...]) -> int:
+        """The 延滞金 on `charged` due `due_on`, paid off on `paid_on` after the `earlier` partial payments."""
+        if paid_on <= due_on or charged <= 0:
+            return 0
+        years = (due_on.year, max(due_on.year, paid_on.year))
         if years not in self._rates:
             self._lookup = self._lookup or P.database_lookup()
             self._rates[years] = P.late_fee_rates(self._lookup, *years)
-        return late_fee(charged, b.due_on, paid_on, self._rates[years], earlier).amount
+        return late_fee(charged, due_on, paid_on, self._rates[years], earlier).amount
 
     def _principal(self, payment: Payment, debts: list[_Bill], remaining: int, designated: str | None,
                    outstanding: dict[str, int]) -> int:
@@ -302,18 +308,18 @@ class Matcher:
                      payment.pk if payment is not None else None, "", now, self._actor)
                     for bill_id, person_no, kind, component, amount, on, reason, payment in self.entries]
             if connection.vendor == "postgresql":
-                _insert_pg("revenue_entry", _ENTRY_COLUMNS, rows)
+                insert_rows("revenue_entry", ENTRY_COLUMNS, rows)
             else:
-                Entry.objects.bulk_create([Entry(**dict(zip(_ENTRY_FIELDS, r, strict=True))) for r in rows],
+                Entry.objects.bulk_create([Entry(**dict(zip(ENTRY_FIELDS, r, strict=True))) for r in rows],
                                           batch_size=WRITE_BATCH)
             self.entries = []
         for b in self.bills.values():
             b.pending.clear()
 
 
-_ENTRY_FIELDS = ("municipality_id", "bill_id", "person_no", "kind", "component", "amount", "booked_on", "reason",
+ENTRY_FIELDS = ("municipality_id", "bill_id", "person_no", "kind", "component", "amount", "booked_on", "reason",
                  "payment_id", "source_ref", "created_at", "created_by")
-_ENTRY_COLUMNS = (("municipality_id", "bigint"), ("bill_id", "bigint"), ("person_no", "bigint"), ("kind", "text"),
+ENTRY_COLUMNS = (("municipality_id", "bigint"), ("bill_id", "bigint"), ("person_no", "bigint"), ("kind", "text"),
                   ("component", "text"), ("amount", "bigint"), ("booked_on", "date"), ("reason", "text"),
                   ("payment_id", "bigint"), ("source_ref", "text"), ("created_at", "timestamptz"),
                   ("created_by", "text"))
@@ -323,7 +329,7 @@ _PAYMENT_COLUMNS = (("id", "bigint"), ("municipality_id", "bigint"), ("paid_on",
                     ("dedupe_key", "text"), ("created_at", "timestamptz"), ("created_by", "text"))
 
 
-def _insert_pg(table: str, columns: tuple[tuple[str, str], ...], rows: list[tuple[Any, ...]]) -> None:
+def insert_rows(table: str, columns: tuple[tuple[str, str], ...], rows: list[tuple[Any, ...]]) -> None:
     """COPY into a temporary staging table, then one INSERT … SELECT (COPY FROM is not allowed on a table under
     row-level security; the INSERT is checked by its policy)."""
     names = ", ".join(c for c, _ in columns)
@@ -346,7 +352,7 @@ def _insert_payments(payments: list[Payment]) -> None:
     for p, pk in zip(payments, ids, strict=True):
         p.pk = pk
         p._state.adding, p._state.db = False, "default"
-    _insert_pg("revenue_payment", _PAYMENT_COLUMNS, [
+    insert_rows("revenue_payment", _PAYMENT_COLUMNS, [
         (p.pk, p.municipality_id, p.paid_on, p.amount, p.channel, p.reference, p.person_no, p.payer, p.status,
          p.reason, p.source, p.line_no, p.dedupe_key, p.created_at, p.created_by) for p in payments])
 

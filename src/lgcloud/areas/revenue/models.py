@@ -59,6 +59,13 @@ class Bill(ScopedModel):
         return f"{levy_label(self.levy)} {self.fiscal_year}年度 第{self.installment}期 ({self.person_no})"
 
 
+# BULK_MUNICIPALITY: payments and entries are written 200,000 at a time (a day's file). A foreign key checks each
+# row at commit (a deferred trigger a row: most of the import's time), and adds nothing here: the row-level
+# security policy's WITH CHECK already refuses any municipality_id but the one of the session's tenant context
+# (PostgreSQL), the scoped manager sets it from that context, and Django's PROTECT still refuses to delete a
+# municipality that has any. Every other scoped table keeps its foreign key.
+
+
 class EntryKind(models.TextChoices):
     BILL = "bill", "調定"
     COLLECTION = "collection", "収納"
@@ -92,6 +99,10 @@ class PaymentStatus(models.TextChoices):
 class Payment(ScopedModel):
     """Money received (収納): from a file line or the counter; applied to instalments by entries."""
 
+    # a day's file writes 200,000 rows at once: no index the (municipality, …) indexes below already cover, and
+    # no per-row foreign-key check at commit (see BULK_MUNICIPALITY below)
+    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+",
+                                     editable=False, db_index=False, db_constraint=False)
     paid_on = models.DateField("納付日")
     amount = models.PositiveBigIntegerField("金額")
     channel = models.CharField("収納経路", max_length=20, choices=PaymentChannel.choices)
@@ -108,7 +119,9 @@ class Payment(ScopedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["municipality", "dedupe_key"], name="revenue_payment_dedupe")]
-        indexes = [models.Index(fields=["municipality", "status"])]
+        # the clerks' lists (未消込, 速報) only: not the applied payments, nearly all of them
+        indexes = [models.Index(fields=["municipality", "status"], condition=~models.Q(status="applied"),
+                                name="revenue_payment_open")]
 
 
 class RefundStatus(models.TextChoices):
@@ -134,7 +147,11 @@ class Refund(ScopedModel):
 class Entry(ScopedModel):
     """One immutable movement on one instalment."""
 
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="entries")
+    # the ledger's largest table: no single-column indexes the composite ones below already cover; the
+    # municipality is not checked row by row by a foreign key (BULK_MUNICIPALITY below)
+    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+",
+                                     editable=False, db_index=False, db_constraint=False)
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="entries", db_index=False)
     person_no = models.PositiveBigIntegerField("宛名番号")
     kind = models.CharField("種別", max_length=16, choices=EntryKind.choices)
     component = models.CharField("内訳", max_length=10, choices=Component.choices, default=Component.PRINCIPAL)
@@ -142,14 +159,17 @@ class Entry(ScopedModel):
     booked_on = models.DateField("計上日")
     reason = models.CharField("事由", max_length=200, blank=True)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
-    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="entries",
+                               db_index=False)
     source_ref = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["municipality", "person_no", "booked_on"]),
-                   models.Index(fields=["bill", "booked_on"])]
+                   models.Index(fields=["bill", "booked_on"]),
+                   models.Index(fields=["refund"], condition=models.Q(refund__isnull=False),
+                                name="revenue_entry_refund")]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

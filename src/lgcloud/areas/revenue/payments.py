@@ -29,7 +29,7 @@ UNMATCHED_QUEUE = "revenue.unmatched_payment"
 worklists.register_queue(UNMATCHED_QUEUE, label="未消込の収納")
 
 
-def _unmatched_item(payment: Payment) -> dict[str, Any]:
+def unmatched_item(payment: Payment) -> dict[str, Any]:
     """The clerks' 処理待ち for an unmatched payment; it is closed when the payment is assigned."""
     return dict(
         subject_ref=f"revenue.payment:{payment.pk}",
@@ -87,18 +87,27 @@ def receive_many(incomings: Sequence[Incoming], *, replaces_preliminary: bool = 
             ledger.settle_over_payments(person_no, incoming.paid_on)
             m.forget(person_no)
     m.flush()
-    worklists.raise_items(UNMATCHED_QUEUE, [_unmatched_item(p) for p in unmatched])
+    worklists.raise_items(UNMATCHED_QUEUE, [unmatched_item(p) for p in unmatched])
     if len(done) == 1:
-        p = done[0]
-        audit.record("revenue.payment_received", obj=p,
-                     detail={"amount": p.amount, "status": p.status, "reference": p.reference,
-                             "person_no": p.person_no, "reason": p.reason})
+        audit_single(done[0])
     elif done:
-        audit.record("revenue.payments_received", object_type="Payment", object_id=f"{done[0].pk}-{done[-1].pk}",
-                     detail={"count": len(done), "matched": len(done) - len(unmatched), "unmatched": len(unmatched),
-                             "total": sum(p.amount for p in done), "sources": sorted({p.source for p in done})[:20],
-                             "payments": _ranges([p.pk for p in done])})
+        audit_batch(len(done), len(done) - len(unmatched), len(unmatched), sum(p.amount for p in done),
+                    sorted({p.source for p in done})[:20], done[0].pk, done[-1].pk, _ranges([p.pk for p in done]))
     return done
+
+
+def audit_single(p: Payment) -> None:
+    audit.record("revenue.payment_received", obj=p,
+                 detail={"amount": p.amount, "status": p.status, "reference": p.reference,
+                         "person_no": p.person_no, "reason": p.reason})
+
+
+def audit_batch(count: int, matched: int, unmatched: int, total: int, sources: list[str], first: int, last: int,
+                ranges: str) -> None:
+    """One audit record for a batch of payments (their ids as ranges)."""
+    audit.record("revenue.payments_received", object_type="Payment", object_id=f"{first}-{last}",
+                 detail={"count": count, "matched": matched, "unmatched": unmatched, "total": total,
+                         "sources": sources, "payments": ranges})
 
 
 def receive_payment(incoming: Incoming) -> Payment:

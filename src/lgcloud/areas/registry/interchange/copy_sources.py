@@ -24,6 +24,12 @@ RESTRICTION = Restriction._meta.db_table
 MEASURE = SupportMeasure._meta.db_table
 
 
+def _no(table: str, column: str, fk: str) -> str:
+    """The number of the row `fk` points at, looked up by primary key row by row (a join of the whole tables
+    can be planned as a nested loop under row-level security and take minutes at 100,000 residents)."""
+    return f"(SELECT x.{column} FROM {table} x WHERE x.id = {fk})"
+
+
 def _rows(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -47,13 +53,13 @@ def _persons(layout: Layout, file: str, status: str, mid: int, code: str) -> Cop
     cols = []
     for item in layout.file(file).items:
         if item.code == "individual_number":
-            cols.append('n.v AS "individual_number"')
+            cols.append('(SELECT n.v FROM "_export_number" n WHERE n.k = p.id) AS "individual_number"')
         elif item.code == "benefits":  # {} (most residents) in SQL, the others in Python
-            cols.append("COALESCE(b.v, CASE WHEN p.benefits = '{}'::jsonb THEN '{}' END) AS \"benefits\"")
+            cols.append("COALESCE((SELECT b.v FROM \"_export_benefits\" b WHERE b.k = p.id), "
+                        "CASE WHEN p.benefits = '{}'::jsonb THEN '{}' END) AS \"benefits\"")
         else:
             cols.append(f'p."{item.code}"')
     sql = (f"SELECT {', '.join(cols)} FROM {PERSON} p "
-           f'LEFT JOIN "_export_number" n ON n.k = p.id LEFT JOIN "_export_benefits" b ON b.k = p.id '
            "WHERE p.municipality_id = %s AND p.status = %s ORDER BY p.person_no")
     return CopySource(sql, [mid, status], [Prepared("_export_number", "individual_number", _numbers(mid, code, status)),
                                            Prepared("_export_benefits", "benefits", _benefits(mid, status))])
@@ -75,32 +81,35 @@ def sources(layout: Layout, *, include_sensitive: bool) -> dict[str, CopySource]
         "removed": _persons(layout, "removed", Status.REMOVED, mid, code),
         "households": CopySource(
             "SELECT h.household_no, h.status, h.address, h.address_extra, h.address_code, h.district, h.postal_code, "
-            f"hp.person_no AS head_person_no FROM {HOUSEHOLD} h LEFT JOIN {PERSON} hp ON hp.id = h.head_id "
+            f"{_no(PERSON, 'person_no', 'h.head_id')} AS head_person_no FROM {HOUSEHOLD} h "
             "WHERE h.municipality_id = %s ORDER BY h.household_no", [mid]),
         "memberships": CopySource(
-            f"SELECT p.person_no, h.household_no, p.relationship, p.household_order FROM {PERSON} p "
-            f"JOIN {HOUSEHOLD} h ON h.id = p.household_id WHERE p.municipality_id = %s ORDER BY p.person_no", [mid]),
+            f"SELECT p.person_no, {_no(HOUSEHOLD, 'household_no', 'p.household_id')} AS household_no, p.relationship, "
+            f"p.household_order FROM {PERSON} p WHERE p.municipality_id = %s AND p.household_id IS NOT NULL "
+            "ORDER BY p.person_no", [mid]),
         "events": CopySource(
-            # The numbering without the (large) changes column; the prepared changes joined by id.
-            f"WITH n AS (SELECT id, corrects_id, cancels_id, row_number() OVER (ORDER BY id) AS no FROM {EVENT} "
-            "WHERE municipality_id = %s) "
-            "SELECT n.no AS event_no, e.kind, e.effective_on, e.notified_on, e.processed_at, e.clerk, e.role, "
-            "e.channel, e.reason, c.no AS corrects, x.no AS cancels "
-            f"FROM n JOIN {EVENT} e ON e.id = n.id LEFT JOIN n c ON c.id = n.corrects_id "
-            "LEFT JOIN n x ON x.id = n.cancels_id ORDER BY n.id", [mid], last=_changes(mid, code)),
+            # 異動番号 is the row number by id; a corrected or cancelled event's number is the count of events up
+            # to it (an index range, and only for the few events that correct or cancel: no self-join).
+            "SELECT row_number() OVER (ORDER BY e.id) AS event_no, e.kind, e.effective_on, e.notified_on, "
+            "e.processed_at, e.clerk, e.role, e.channel, e.reason, "
+            f"CASE WHEN e.corrects_id IS NOT NULL THEN (SELECT count(*) FROM {EVENT} z "
+            "WHERE z.municipality_id = e.municipality_id AND z.id <= e.corrects_id) END AS corrects, "
+            f"CASE WHEN e.cancels_id IS NOT NULL THEN (SELECT count(*) FROM {EVENT} z "
+            "WHERE z.municipality_id = e.municipality_id AND z.id <= e.cancels_id) END AS cancels "
+            f"FROM {EVENT} e WHERE e.municipality_id = %s ORDER BY e.id", [mid], last=_changes(mid, code)),
         "restrictions": CopySource(
-            "SELECT row_number() OVER (ORDER BY r.id) AS restriction_no, p.person_no, h.household_no, r.action, "
+            f"SELECT row_number() OVER (ORDER BY r.id) AS restriction_no, {_no(PERSON, 'person_no', 'r.person_id')} "
+            f"AS person_no, {_no(HOUSEHOLD, 'household_no', 'r.household_id')} AS household_no, r.action, "
             "r.mode, r.starts_on, r.ends_on, r.reason, r.set_by, r.removed, r.removed_by "
-            f"FROM {RESTRICTION} r LEFT JOIN {PERSON} p ON p.id = r.person_id "
-            f"LEFT JOIN {HOUSEHOLD} h ON h.id = r.household_id WHERE r.municipality_id = %s ORDER BY r.id", [mid]),
+            f"FROM {RESTRICTION} r WHERE r.municipality_id = %s ORDER BY r.id", [mid]),
     }
     if include_sensitive:
         out["support_measures"] = CopySource(
-            "SELECT row_number() OVER (ORDER BY m.id) AS measure_no, a.person_no AS applicant_person_no, "
+            f"SELECT row_number() OVER (ORDER BY m.id) AS measure_no, {_no(PERSON, 'person_no', 'm.applicant_id')} "
+            "AS applicant_person_no, "
             "(SELECT string_agg(t.x, ';' ORDER BY t.o) FROM jsonb_array_elements_text(m.accompanying) "
             "WITH ORDINALITY AS t(x, o)) AS accompanying, m.status, m.starts_on, m.ends_on, m.extensions, "
-            "o.person_no AS offender_person_no, m.offender_name, m.offender_kana, m.offender_birth_date, "
+            f"{_no(PERSON, 'person_no', 'm.offender_person_id')} AS offender_person_no, m.offender_name, m.offender_kana, m.offender_birth_date, "
             "m.offender_address, m.offender_other_names, m.addresses, m.note, m.set_by "
-            f"FROM {MEASURE} m JOIN {PERSON} a ON a.id = m.applicant_id LEFT JOIN {PERSON} o ON o.id = m.offender_person_id "
-            "WHERE m.municipality_id = %s ORDER BY m.id", [mid])
+            f"FROM {MEASURE} m WHERE m.municipality_id = %s ORDER BY m.id", [mid])
     return out

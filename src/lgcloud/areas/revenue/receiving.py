@@ -1,0 +1,157 @@
+"""The levies' bulk receiver: many taxpayers' 調定 in one call, written set-based.
+
+`levies.submit_many(bill_sets)` hands a whole assessment run (a taxation or 国保 batch, hundreds of thousands of
+bill sets) to `receive_many`, which books exactly what `ledger.receive` would book set by set, in a few queries a
+chunk and large bulk inserts:
+
+- the last submission of every (levy, 年度, taxpayer) of a chunk is read in one query; a set equal to it changes
+  nothing (a re-run of the assessment is harmless, as with one set);
+- the new submissions, the instalments not yet in the ledger, and the 調定 entries (the differences between what
+  the levy now assesses and what the ledger holds, by the same rule `ledger._targets`) are written with
+  `bulk_create` in large batches — on PostgreSQL the entries by COPY;
+- taxpayers whose changed instalments leave an over-payment (a credit) are settled (充当 / 還付) by the ledger as
+  with one set; a taxpayer named by more than one set of the call goes through `ledger.receive` set by set, in
+  order, so that each settlement sees what it would have seen;
+- one audit record names the batch (levies, years, sets received, changed, entries, total booked).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from lgcloud.areas.revenue import ledger, matching
+from lgcloud.areas.revenue.models import Bill, Component, Entry, EntryKind, Submission
+from lgcloud.platform.audit import services as audit
+from lgcloud.platform.levies import BillSet
+from lgcloud.platform.tenancy.context import current_actor, require_municipality
+
+Key = tuple[str, int, int]  # levy, fiscal year, person_no
+BATCH = 5000
+
+
+def _key(b: BillSet) -> Key:
+    return (b.levy, b.fiscal_year, b.person_no)
+
+
+def _serial(b: BillSet) -> list[list[object]]:
+    return sorted([line.installment, line.due_on.isoformat(), line.amount] for line in b.lines)
+
+
+def _of(model: type[Bill] | type[Submission], keys: list[Key]) -> QuerySet[Any]:
+    """The rows of `model` for these (levy, 年度, taxpayer) keys — a superset: callers keep only their keys."""
+    return model.objects.filter(levy__in={k[0] for k in keys}, fiscal_year__in={k[1] for k in keys}).filter(
+        matching.among(model, "person_no", sorted({k[2] for k in keys}))).order_by()
+
+
+def receive_many(bill_sets: Sequence[BillSet]) -> None:
+    """Book many bill sets (in the caller's transaction, or one of its own)."""
+    if not bill_sets:
+        return
+    with transaction.atomic():
+        per_person = Counter(b.person_no for b in bill_sets)
+        bulk = [b for b in bill_sets if per_person[b.person_no] == 1]
+        one_by_one = [b for b in bill_sets if per_person[b.person_no] > 1]
+        stats: Counter[str] = Counter()
+        credits: dict[int, dt.date] = {}
+        for start in range(0, len(bulk), matching.chunk_size()):
+            _chunk(bulk[start:start + matching.chunk_size()], stats, credits)
+        for person_no, on in sorted(credits.items()):
+            ledger.settle_over_payments(person_no, on)
+        for b in one_by_one:
+            ledger.receive(b)
+        audit.record("revenue.bills_received_batch", object_type="Bill", object_id=f"batch:{len(bill_sets)}",
+                     detail={"levies": sorted({b.levy for b in bill_sets}),
+                             "fiscal_years": sorted({b.fiscal_year for b in bill_sets}), "sets": len(bill_sets),
+                             "changed": stats["changed"], "entries": stats["entries"], "booked": stats["booked"],
+                             "one_by_one": len(one_by_one),
+                             "source_refs": sorted({b.source_ref for b in bill_sets if b.source_ref})[:20]})
+
+
+def _chunk(sets: list[BillSet], stats: Counter[str], credits: dict[int, dt.date]) -> None:
+    keys = [_key(b) for b in sets]
+    wanted = set(keys)
+    last: dict[Key, tuple[int, object]] = {}
+    for pk, levy, fy, person_no, lines in _of(Submission, keys).values_list(
+            "pk", "levy", "fiscal_year", "person_no", "lines"):
+        k = (levy, fy, person_no)
+        if k in wanted and (k not in last or pk > last[k][0]):
+            last[k] = (pk, lines)
+    changed = [b for b in sets if _key(b) not in last or last[_key(b)][1] != _serial(b)]
+    if not changed:
+        return
+    stats["changed"] += len(changed)
+    Submission.objects.bulk_create([
+        Submission(levy=b.levy, fiscal_year=b.fiscal_year, person_no=b.person_no, lines=_serial(b),
+                   reason=b.reason[:200], effective_on=b.effective_on, source_ref=b.source_ref[:120])
+        for b in changed], batch_size=BATCH)
+    ckeys = [_key(b) for b in changed]
+    cset = set(ckeys)
+    bills: dict[Key, dict[int, Bill]] = defaultdict(dict)
+    for bill in _of(Bill, ckeys):
+        k = (bill.levy, bill.fiscal_year, bill.person_no)
+        if k in cset:
+            bills[k][bill.installment] = bill
+    new = [Bill(levy=b.levy, fiscal_year=b.fiscal_year, person_no=b.person_no, installment=line.installment,
+                due_on=line.due_on, payment_ref=ledger.payment_ref(b.levy, b.fiscal_year, b.person_no, line.installment))
+           for b in changed for line in b.lines if line.installment not in bills[_key(b)]]
+    for bill in Bill.objects.bulk_create(new, batch_size=BATCH):
+        bills[(bill.levy, bill.fiscal_year, bill.person_no)][bill.installment] = bill
+    charged: dict[int, int] = {}
+    ids = [bill.pk for per in bills.values() for bill in per.values()]
+    for batch in matching.chunks(ids):
+        charged.update((bill_id, int(s or 0)) for bill_id, s in Entry.objects.filter(
+            matching.among(Entry, "bill_id", batch), kind=EntryKind.BILL).order_by().values("bill_id")
+            .annotate(s=Sum("amount")).values_list("bill_id", "s"))
+    rows: list[tuple[Bill, int, BillSet]] = []
+    for b in changed:
+        existing = bills[_key(b)]
+        lines = {line.installment: (line.due_on, line.amount) for line in b.lines}
+        current = {inst: charged.get(bill.pk, 0) for inst, bill in existing.items()}
+        due = {inst: bill.due_on for inst, bill in existing.items()}
+        for inst, target in sorted(ledger._targets(lines, current, due, b.effective_on).items()):
+            diff = target - current.get(inst, 0)
+            if diff:
+                rows.append((existing[inst], diff, b))
+    _write_entries(rows)
+    stats["entries"] += len(rows)
+    stats["booked"] += sum(diff for _, diff, _ in rows)
+    _credits({bill.person_no: b.effective_on for bill, _, b in rows}, credits)
+
+
+def _write_entries(rows: list[tuple[Bill, int, BillSet]]) -> None:
+    municipality_id, now, actor = require_municipality().pk, timezone.now(), current_actor().username
+    values = [(municipality_id, bill.pk, bill.person_no, EntryKind.BILL.value, Component.PRINCIPAL.value, diff,
+               b.effective_on, b.reason[:200], None, b.source_ref[:120], now, actor) for bill, diff, b in rows]
+    if connection.vendor == "postgresql":
+        matching.insert_rows("revenue_entry", matching.ENTRY_COLUMNS, values)
+    else:
+        Entry.objects.bulk_create([Entry(**dict(zip(matching.ENTRY_FIELDS, v, strict=True))) for v in values],
+                                  batch_size=BATCH)
+
+
+def _credits(touched: dict[int, dt.date], credits: dict[int, dt.date]) -> None:
+    """The taxpayers left with an over-paid instalment: settled as `ledger.receive` settles them."""
+    persons = sorted(touched)
+    for batch in matching.chunks(persons):
+        for person_no in (Entry.objects.filter(matching.among(Entry, "person_no", batch),
+                                               component=Component.PRINCIPAL).order_by()
+                          .values("bill_id", "person_no").annotate(s=Sum("amount")).filter(s__lt=0)
+                          .values_list("person_no", flat=True).distinct()):
+            credits[person_no] = touched[person_no]
+
+
+class LedgerReceiver:
+    """What revenue registers with `levies.register_receiver`: one set (`ledger.receive`) or many (`many`)."""
+
+    def __call__(self, bills: BillSet) -> None:
+        ledger.receive(bills)
+
+    def many(self, bill_sets: Sequence[BillSet]) -> None:
+        receive_many(bill_sets)

@@ -1,0 +1,120 @@
+"""Matching in SQL (PostgreSQL): a convenience-store file booked by the SQL path gives exactly what the Python import
+gives — 延滞金 before principal, partial, late and over-payments, several lines for one instalment, unknown
+references to the worklist, 速報 then 確報 —, all or nothing, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from lgcloud.areas.revenue import imports, sqlmatch
+from lgcloud.areas.revenue.models import Bill, Entry, Payment, PaymentStatus, Refund
+from lgcloud.platform import levies
+from lgcloud.platform.audit.models import AuditRecord
+from lgcloud.platform.worklists.models import WorkItem
+
+D = dt.date
+DUES = [D(2025, 6, 30), D(2025, 8, 31), D(2025, 10, 31), D(2026, 1, 31)]
+HEADER = ",".join(imports.CVS_HEADER)
+
+pytestmark = pytest.mark.skipif("connection.vendor != 'postgresql'", reason="the SQL path runs on PostgreSQL")
+
+
+def setup_people(base: int, n: int) -> None:
+    for k in range(n):
+        for levy in ("resident_tax.ordinary", "property_tax"):
+            levies.submit_bills(levies.BillSet(
+                levy=levy, fiscal_year=2025, person_no=base + k, reason="当初賦課", effective_on=D(2025, 6, 1),
+                lines=tuple(levies.BillLine(i + 1, d, 100_000 + 10_000 * k) for i, d in enumerate(DUES))))
+
+
+def day_file(base: int, tag: str) -> bytes:
+    """Twelve taxpayers: on time, late (延滞金), partial, partial then the rest late, over-payment (充当/還付), two
+    lines for one instalment, unknown reference, a 速報 completed by its 確報, a 速報 alone."""
+    ref = {(b.person_no - base, b.levy, b.installment): b.payment_ref
+           for b in Bill.objects.filter(person_no__gte=base, person_no__lt=base + 20)}
+    due = {k: 100_000 + 10_000 * k for k in range(12)}
+    rows = [
+        ("確報", "20250625", 0, "property_tax", 1, due[0]),  # on time, paid off
+        ("確報", "20250910", 1, "property_tax", 1, due[1]),  # late, paid off: 延滞金
+        ("確報", "20250910", 2, "property_tax", 2, due[2] // 2),  # late, partial: no 延滞金 yet
+        ("確報", "20250625", 3, "property_tax", 1, 40_000),  # partial on time …
+        ("確報", "20250925", 3, "property_tax", 1, due[3] - 40_000),  # … and the rest late, same file
+        ("確報", "20250910", 4, "property_tax", 1, due[4] * 8 + 40_000),  # over-payment: every instalment, a refund
+        ("確報", "20251212", 5, "resident_tax.ordinary", 1, due[5]),  # late after months (two rates)
+        ("確報", "20250625", 6, "resident_tax.ordinary", 3, due[6]),  # paid before its 納期限
+        ("確報", "20250625", 7, "unknown", 0, 12_345),  # unknown reference: the worklist
+        ("速報", "20250626", 8, "property_tax", 2, due[8]),  # 速報 …
+        ("確報", "20250626", 8, "property_tax", 2, due[8]),  # … completed by its 確報
+        ("速報", "20250627", 9, "property_tax", 3, due[9]),  # a 速報 alone: recorded, not yet money
+        ("確報", "20251001", 10, "property_tax", 1, due[10]),  # late
+        ("確報", "20251001", 10, "property_tax", 2, due[10]),  # late too: same taxpayer, other instalment
+    ]
+    lines = [HEADER]
+    for j, (kind, paid, k, levy, inst, amount) in enumerate(rows):
+        r = ref.get((k, levy, inst), "99999999999999999")
+        lines.append(f"{kind},{paid},1015,01,000{k},{tag}{j if kind == '確報' or k == 9 else j + 1:04d},{r},{amount}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def ledger_of(base: int) -> list[tuple[object, ...]]:
+    entries = Entry.objects.filter(person_no__gte=base, person_no__lt=base + 20).select_related("bill")
+    return sorted((e.person_no - base, e.bill.levy, e.bill.installment, e.kind, e.component, e.amount, e.booked_on)
+                  for e in entries)
+
+
+def payments_of(result: imports.ImportResult, base: int) -> list[tuple[object, ...]]:
+    return [(p.status, p.amount, p.paid_on, p.line_no, (p.person_no or base) - base, p.reason.replace(str(base), ""))
+            for p in result.payments]
+
+
+def test_the_sql_path_books_what_the_python_import_books(in_a, monkeypatch):
+    setup_people(1000, 12)
+    setup_people(2000, 12)
+    applied = []
+    real = sqlmatch.apply
+    monkeypatch.setattr(sqlmatch, "apply", lambda source: applied.append(source) or real(source))
+    sql = imports.import_cvs(day_file(1000, "S"), "sql.csv")
+    assert applied == ["sql.csv"]
+    monkeypatch.setattr(sqlmatch, "ready", lambda: False)
+    py = imports.import_cvs(day_file(2000, "P"), "python.csv")
+    assert ledger_of(1000) == ledger_of(2000)
+    assert payments_of(sql, 1000) == payments_of(py, 2000)
+    assert [sql.batch.lines, sql.batch.matched, sql.batch.unmatched, sql.batch.total] == \
+        [py.batch.lines, py.batch.matched, py.batch.unmatched, py.batch.total] == [14, 11, 1, sql.batch.total]
+    assert sorted(r.amount for r in Refund.objects.filter(person_no__lt=2000)) == \
+        sorted(r.amount for r in Refund.objects.filter(person_no__gte=2000)) != []
+    kinds = {e[3] for e in ledger_of(1000)}
+    assert {"late_fee", "collection"} <= kinds
+    unmatched = [p.pk for p in sql.unmatched]
+    assert len(unmatched) == 1 and WorkItem.objects.filter(dedupe_key=f"payment:{unmatched[0]}").count() == 1
+    assert AuditRecord.objects.filter(action="revenue.payments_received").count() == 2
+    assert AuditRecord.objects.filter(action="revenue.payments_imported").count() == 2
+    assert [p.pk for p in sql.payments] == sorted(p.pk for p in sql.payments)  # file order
+
+
+def test_a_bad_line_refuses_the_whole_file_with_the_python_messages(in_a):
+    setup_people(3000, 2)
+    good = day_file(3000, "B").decode().splitlines()
+    bad = "\n".join([*good[:3], good[2].replace("確報", "確定"), "確報,20250231,1,1,1,Z9,1,1", *good[3:]]) + "\n"
+    with pytest.raises(imports.ImportRefused) as refused:
+        imports.import_cvs(bad.encode(), "bad.csv")
+    assert [(e.line, e.reason[:6]) for e in refused.value.errors] == [(4, "区分「確定」"), (5, "収納日「20")]
+    assert not Payment.objects.exists() and not Entry.objects.exclude(kind="bill").exists()
+    with connection.cursor() as cur:  # the staging tables went with the savepoint or the transaction
+        cur.execute("SELECT count(*) FROM pg_class WHERE relname IN ('rv_raw', 'rv_in', 'rv_m', 'rv_late') "
+                    "AND relpersistence = 't'")
+        assert cur.fetchone()[0] == 0
+
+
+def test_a_final_report_replaces_the_preliminary_one(in_a):
+    setup_people(4000, 1)
+    ref = Bill.objects.get(person_no=4000, levy="property_tax", installment=1).payment_ref
+    line = f"確報,20250625,1,01,1,K1,{ref},100000"
+    imports.import_cvs(f"{HEADER}\n{line.replace('確報', '速報')}\n".encode(), "sokuho.csv")
+    assert Payment.objects.get().status == PaymentStatus.PRELIMINARY
+    done = imports.import_cvs(f"{HEADER}\n{line}\n".encode(), "kakuho.csv")
+    assert [p.status for p in done.payments] == [PaymentStatus.APPLIED] and Payment.objects.count() == 1
+    assert AuditRecord.objects.filter(action="revenue.payment_received").count() == 1
