@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Runs a management command; with HANG_AT, the process stops at that point inside the command's transaction
 # (writes a marker and sleeps) so the test can SIGKILL it there: "audit:ACTION" at the audit record of ACTION,
-# "bills:N" at the N-th set of bills handed to revenue.
+# "bills:N" once the N-th set of bills is handed to revenue (by submit_bills, or in a submit_many chunk).
 RUNNER = """
 import os, sys, time
 import django
@@ -48,13 +48,18 @@ if hang_at.startswith("audit:"):
     services.record = record
 elif hang_at.startswith("bills:"):
     from lgcloud.platform import levies
-    real_submit, calls = levies.submit_bills, []
+    real_submit, real_many, calls = levies.submit_bills, levies.submit_many, []
     def submit_bills(bills):
         calls.append(1)
         real_submit(bills)
         if len(calls) == int(hang_at[6:]):
             hang()
-    levies.submit_bills = submit_bills
+    def submit_many(bill_sets):  # a batch hands a chunk at once: stop once the N-th set is in
+        real_many(bill_sets)
+        calls.extend([1] * len(bill_sets))
+        if len(calls) >= int(hang_at[6:]):
+            hang()
+    levies.submit_bills, levies.submit_many = submit_bills, submit_many
 from django.core.management import call_command
 command = []
 for arg in [*sys.argv[1:], "+"]:  # several commands in one process, separated by "+"
@@ -152,7 +157,7 @@ def test_import_killed_inside_its_transaction_leaves_nothing_and_runs_again(worl
 def test_nhi_assessment_killed_mid_batch_leaves_nothing_and_is_restartable_and_idempotent(world):
     db, env, a, _b = world
     assess = ("nhi", "assess", "--municipality", CODE_A, "--fiscal-year", "2026")
-    _kill_inside(env, "bills:2", *assess)  # two households' bills handed to revenue, the third not yet
+    _kill_inside(env, "bills:2", *assess)  # bills handed to revenue, the run not yet recorded nor committed
     assert _count(db, "SELECT count(*) FROM insurance_assessmentrun") == 0
     assert _count(db, "SELECT count(*) FROM insurance_assessment") == 0
     assert _count(db, "SELECT count(*) FROM revenue_bill WHERE municipality_id = ?", a) == 0
