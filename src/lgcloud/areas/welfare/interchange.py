@@ -17,4 +17,5 @@ not_carried({
     "welfare.PaymentRun": GAP,
     "welfare.Payment": GAP,
     "welfare.AmountRevision": GAP,
+    "welfare.ChangeNotice": "交付した消滅・額改定通知書の控え（PDF）。交付した団体で保存する",
 })
