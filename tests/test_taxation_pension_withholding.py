@@ -56,6 +56,11 @@ def test_revenue_books_the_pension_instalments_as_its_own_bills(family):  # noqa
     assert set(Bill.objects.filter(person_no=family["花子"], fiscal_year=FY).values_list("levy", flat=True)) == {
         "resident_tax.ordinary", "resident_tax.pension"}
     assert hanako.total > 0
+    from lgcloud.areas.revenue.ledger import levy_code
+    from lgcloud.areas.revenue.models import levy_label
+
+    assert levy_label("resident_tax.pension") == "個人住民税（年金特別徴収）"  # named on the ledger and the 名寄せ view
+    assert levy_code("resident_tax.pension") == 13
 
 
 def test_property_ledger_bulk_path_checks_everything_first_and_logs_each_item(family):  # noqa: F811

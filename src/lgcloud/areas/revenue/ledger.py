@@ -22,7 +22,7 @@ from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.levies import BillSet
 from lgcloud.platform.tenancy.context import current_actor
 
-LEVY_CODES = {"resident_tax.ordinary": 11, "resident_tax.payroll": 12, "property_tax": 21,
+LEVY_CODES = {"resident_tax.ordinary": 11, "resident_tax.payroll": 12, "resident_tax.pension": 13, "property_tax": 21,
               "light_vehicle_tax": 31, "nhi_tax": 41}
 
 

@@ -19,6 +19,7 @@ from lgcloud.platform.tenancy.scoping import ScopedModel
 LEVY_LABELS = {
     "resident_tax.ordinary": "個人住民税（普通徴収）",
     "resident_tax.payroll": "個人住民税（特別徴収）",
+    "resident_tax.pension": "個人住民税（年金特別徴収）",
     "property_tax": "固定資産税",
     "light_vehicle_tax": "軽自動車税（種別割）",
     "nhi_tax": "国民健康保険税",
