@@ -25,7 +25,8 @@ def publish(kind: str, payload: dict[str, Any], *, source: str = "") -> DomainEv
     municipality = require_municipality()
     if "." not in kind:
         raise ValueError(f"event kind {kind!r} must read 'area.what'")
-    with transaction.atomic():
+    # No savepoint of its own: an event that cannot be written must fail the writer's transaction.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [LOCK_NAMESPACE, municipality.pk])

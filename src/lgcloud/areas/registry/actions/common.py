@@ -244,8 +244,13 @@ def get_household(household_no: int) -> Household:
     return household
 
 
-def residents_of(household: Household) -> list[Person]:
-    return list(household.members.filter(status=Status.RESIDENT).order_by("household_order", "person_no"))
+def residents_of(household: Household, *, lock: bool = False) -> list[Person]:
+    """The household's residents in household order; `lock`: read FOR UPDATE (in pk order, the order apply_event
+    locks in), so apply_event can take them as `locked` instead of reading them again."""
+    if not lock:
+        return list(household.members.filter(status=Status.RESIDENT).order_by("household_order", "person_no"))
+    found = list(household.members.select_for_update().filter(status=Status.RESIDENT).order_by("pk"))
+    return sorted(found, key=lambda p: (p.household_order, p.person_no))
 
 
 def validated_relationships(household_members: list[Person], relationships: Mapping[int, str] | None) -> dict[int, str]:
