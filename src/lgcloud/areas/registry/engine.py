@@ -173,7 +173,7 @@ def _events_of(target: str, pks: Iterable[int]) -> dict[int, list[RegistryEvent]
 def _with_event(events: dict[int, list[RegistryEvent]], event: RegistryEvent) -> dict[int, list[RegistryEvent]]:
     """`_events_of` read before the new event's subjects were written: add the new event (a subject of every one of
     these records) at its place in fold order (異動日, then id)."""
-    for pk, evs in events.items():
+    for evs in events.values():
         if all(ev.pk != event.pk for ev in evs):
             evs.append(event)
             evs.sort(key=lambda ev: (ev.effective_on, ev.pk))
