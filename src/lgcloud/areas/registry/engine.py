@@ -183,6 +183,10 @@ def _with_event(events: dict[int, list[RegistryEvent]], event: RegistryEvent) ->
 _UPDATE_SQL: dict[tuple[str, str, int], tuple[str, list[models.Field]]] = {}
 
 
+def _cast_type(f: Any) -> str:
+    return str(f.cast_db_type(connection))
+
+
 def _update_sql(model: type[models.Model], rows: int) -> tuple[str, list[models.Field]]:
     """One UPDATE of `rows` records of a scoped model, every column as `save()` writes it, built once per row count:
     `UPDATE t SET c = v.c … FROM (SELECT %s AS id, %s AS c … UNION ALL SELECT …) v WHERE t.id = v.id AND
@@ -195,7 +199,7 @@ def _update_sql(model: type[models.Model], rows: int) -> tuple[str, list[models.
         pg = connection.vendor == "postgresql"
 
         def value(f: models.Field) -> str:
-            return f"CAST(v.{qn(f.column)} AS {f.cast_db_type(connection)})" if pg else f"v.{qn(f.column)}"
+            return f"CAST(v.{qn(f.column)} AS {_cast_type(f)})" if pg else f"v.{qn(f.column)}"
 
         cols = [pk, *fields]
         first = "SELECT " + ", ".join(f"%s AS {qn(f.column)}" for f in cols)
@@ -203,7 +207,7 @@ def _update_sql(model: type[models.Model], rows: int) -> tuple[str, list[models.
         table = qn(model._meta.db_table)
         sql = (f"UPDATE {table} SET " + ", ".join(f"{qn(f.column)} = {value(f)}" for f in fields)
                + f" FROM ({first}{more * (rows - 1)}) AS v WHERE {table}.{qn(pk.column)} = "
-               + (f"CAST(v.{qn(pk.column)} AS {pk.cast_db_type(connection)})" if pg else f"v.{qn(pk.column)}")
+               + (f"CAST(v.{qn(pk.column)} AS {_cast_type(pk)})" if pg else f"v.{qn(pk.column)}")
                + f" AND {table}.{qn('municipality_id')} = %s")
         _UPDATE_SQL[key] = (sql, fields)
     return _UPDATE_SQL[key]
