@@ -33,6 +33,7 @@ from lgcloud.platform import events as domain_events
 from lgcloud.platform import metering
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, ValidationFailed
+from lgcloud.platform.db import fixed
 from lgcloud.platform.tenancy.context import current_actor, current_municipality_id, require_municipality
 from lgcloud.platform.tenancy.scoping import CrossTenantWrite
 
@@ -262,7 +263,7 @@ def _update_search(persons: list[Person]) -> None:
         new += [SearchKey(person=person, kind=k, value=v) for k, v in sorted(keys - existing[person.pk])]
         for column, text in search_columns(person, keys | existing[person.pk]).items():
             setattr(person, column, text)
-    SearchKey.objects.bulk_create(new)
+    fixed.insert_many(new)
 
 
 # --- applying an event ------------------------------------------------------------------------
@@ -351,11 +352,12 @@ def apply_event(
     for c in changes:
         if c.target == "person" and "household_id" in c.values and c.values["household_id"]:
             household_ids.add(c.values["household_id"])
-    event = RegistryEvent.objects.create(
+    event = RegistryEvent(
         kind=kind, effective_on=effective_on, notified_on=notified_on, clerk=actor.username, role=actor.role,
         channel=actor.channel, reason=reason[:300], changes=[c.as_json() for c in changes],
         corrects=corrects, cancels=cancels,
     )
+    fixed.insert(event)
     if cancels is not None:
         person_ids |= set(cancels.subjects.exclude(person=None).values_list("person_id", flat=True))
         household_ids |= set(cancels.subjects.exclude(household=None).values_list("household_id", flat=True))
@@ -368,8 +370,8 @@ def apply_event(
         if p.household_id:
             household_ids.add(p.household_id)
     households = list(Household.objects.select_for_update().filter(pk__in=household_ids).order_by("pk"))
-    EventSubject.objects.bulk_create([*(EventSubject(event=event, person=p) for p in persons),
-                                      *(EventSubject(event=event, household=h) for h in households)])
+    fixed.insert_many([*(EventSubject(event=event, person=p) for p in persons),
+                       *(EventSubject(event=event, household=h) for h in households)])
     household_events = _with_event(_events_of("household", [h.pk for h in households]), event)
     for h in households:
         _refold(h, household_events[h.pk])
@@ -395,7 +397,7 @@ def apply_event(
         p.version += 1
         p.history_no += 1
     save_all(persons)
-    PersonSnapshot.objects.bulk_create([
+    fixed.insert_many([
         PersonSnapshot(person=p, history_no=p.history_no, event=event, effective_on=effective_on,
                        household_id_at=p.household_id, data=snapshot_data(p)) for p in persons])
     for h in households:

@@ -19,7 +19,7 @@ from lgcloud.platform.tenancy.context import current_municipality_id, require_mu
 
 _M = TypeVar("_M", bound=models.Model)
 
-_INSERTS: dict[tuple[str, str], tuple[str, list[models.Field], bool]] = {}
+_INSERTS: dict[tuple[str, str, int], tuple[str, list[models.Field], bool]] = {}
 _CONVERTERS: dict[tuple[str, str], list[list[Callable[..., Any]]]] = {}
 
 
@@ -59,15 +59,16 @@ def build(model: type[_M], row: Sequence[Any]) -> _M:
     return model.from_db(connection.alias, [f.attname for f in fields], values)
 
 
-def _insert_sql(model: type[models.Model]) -> tuple[str, list[models.Field], bool]:
-    key = (connection.vendor, model._meta.label)
+def _insert_sql(model: type[models.Model], rows: int = 1) -> tuple[str, list[models.Field], bool]:
+    key = (connection.vendor, model._meta.label, rows)
     if key not in _INSERTS:
         from lgcloud.platform.tenancy.scoping import ScopedModel
 
         fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
         pk = model._meta.pk
+        row = f"({', '.join('%s' for _ in fields)})"
         sql = (f"INSERT INTO {_qn(model._meta.db_table)} ({', '.join(_qn(f.column) for f in fields)}) "
-               f"VALUES ({', '.join('%s' for _ in fields)}) RETURNING {_qn(pk.column)}")
+               f"VALUES {', '.join(row for _ in range(rows))} RETURNING {_qn(pk.column)}")
         _INSERTS[key] = (sql, fields, issubclass(model, ScopedModel))
     return _INSERTS[key]
 
@@ -75,20 +76,37 @@ def _insert_sql(model: type[models.Model]) -> tuple[str, list[models.Field], boo
 def insert(obj: models.Model) -> None:
     """INSERT one new record (as `save(force_insert=True)` does, defaults and auto_now_add included) and set its
     primary key. No signals are sent (the models written through here have no receivers)."""
-    sql, fields, scoped = _insert_sql(type(obj))
-    if scoped:
-        from lgcloud.platform.tenancy.scoping import CrossTenantWrite
+    insert_many([obj])
 
-        in_context = current_municipality_id()
-        if in_context is None:
-            require_municipality()
-        if obj.municipality_id is None:  # type: ignore[attr-defined]
-            obj.municipality_id = in_context  # type: ignore[attr-defined]
-        elif obj.municipality_id != in_context:  # type: ignore[attr-defined]
-            raise CrossTenantWrite()
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+
+def insert_many(objs: Sequence[models.Model]) -> None:
+    """INSERT new records of one model with one statement (its text built once per number of rows) and set their
+    primary keys, in order."""
+    if not objs:
+        return
+    model = type(objs[0])
+    sql, fields, scoped = _insert_sql(model, len(objs))
+    in_context = current_municipality_id() if scoped else None
+    if scoped and in_context is None:
+        require_municipality()
+    params: list[Any] = []
+    for obj in objs:
+        if type(obj) is not model:
+            raise ValueError("insert_many: records of one model only")
+        if scoped:
+            from lgcloud.platform.tenancy.scoping import CrossTenantWrite
+
+            if obj.municipality_id is None:  # type: ignore[attr-defined]
+                obj.municipality_id = in_context  # type: ignore[attr-defined]
+            elif obj.municipality_id != in_context:  # type: ignore[attr-defined]
+                raise CrossTenantWrite()
+        params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        obj.pk = cur.fetchone()[0]
-    obj._state.adding = False
-    obj._state.db = connection.alias
+        pks = [row[0] for row in cur.fetchall()]
+    if len(pks) != len(objs):
+        raise RuntimeError(f"insert_many: {len(pks)} of {len(objs)} {model.__name__} rows returned")
+    for obj, pk in zip(objs, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
