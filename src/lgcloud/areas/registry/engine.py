@@ -369,7 +369,8 @@ def apply_event(
         _refold(p, person_events[p.pk])
         if p.household_id:
             household_ids.add(p.household_id)
-    households = list(Household.objects.select_for_update().filter(pk__in=household_ids).order_by("pk"))
+    households = (fixed.select(Household, "{t}.id IN {in}", [sorted(household_ids)], order_by="{t}.id", for_update=True)
+                  if household_ids else [])
     fixed.insert_many([*(EventSubject(event=event, person=p) for p in persons),
                        *(EventSubject(event=event, household=h) for h in households)])
     household_events = _with_event(_events_of("household", [h.pk for h in households]), event)

@@ -30,6 +30,7 @@ from lgcloud.areas.registry.offender import Requester
 from lgcloud.platform.accounts.roles import Cap, capabilities
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from lgcloud.platform.db import fixed
 from lgcloud.platform.params import services as params
 from lgcloud.platform.tenancy.context import current_actor, municipality_scope, require_municipality
 
@@ -249,7 +250,10 @@ def persons_of(kwargs: Mapping[str, Any]) -> list[Person]:
     persons = list(Person.objects.filter(person_no__in=numbers))
     households = [int(kwargs[k]) for k in ("household_no", "from_household_no", "into_household_no") if kwargs.get(k)]
     if households:
-        persons += list(Person.objects.filter(household__household_no__in=households).exclude(pk__in=[p.pk for p in persons]))
+        seen = {p.pk for p in persons}
+        persons += [p for p in fixed.select(
+            Person, "{t}.household_id IN (SELECT id FROM " + Household._meta.db_table + " WHERE municipality_id = %s "
+            "AND household_no IN {in})", [require_municipality().pk, households]) if p.pk not in seen]
     return persons
 
 

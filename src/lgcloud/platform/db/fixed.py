@@ -110,3 +110,41 @@ def insert_many(objs: Sequence[models.Model]) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+_SELECTS: dict[tuple[str, str, str, str, bool, tuple[int, ...]], str] = {}
+
+
+def select(model: type[_M], where: str, params: Sequence[Any], *, order_by: str = "",
+           for_update: bool = False) -> list[_M]:
+    """Whole rows of `model` matching `where` (SQL with `{t}` for the quoted table name and `%s` parameters; a
+    list or tuple parameter stands for `IN (…)` where `where` says `{in}`, one per list in order). A scoped
+    model's rows are those of the municipality in context (its id is the first condition, as the scoped manager
+    filters). `for_update`: FOR UPDATE where the database has it. The text is built once per shape."""
+    from lgcloud.platform.tenancy.scoping import ScopedModel
+
+    lists = tuple(len(p) for p in params if isinstance(p, list | tuple))
+    scoped = issubclass(model, ScopedModel)
+    key = (connection.vendor, model._meta.label, where, order_by, for_update, lists)
+    if key not in _SELECTS:
+        t = _qn(model._meta.db_table)
+        expanded = where.replace("{t}", t)
+        for n in lists:
+            expanded = expanded.replace("{in}", "(" + ", ".join("%s" for _ in range(n)) + ")", 1)
+        condition = f"{t}.{_qn('municipality_id')} = %s AND ({expanded})" if scoped else expanded
+        sql = f"SELECT {columns(model, t)} FROM {t} WHERE {condition}"
+        if order_by:
+            sql += " ORDER BY " + order_by.replace("{t}", t)
+        if for_update and connection.features.has_select_for_update:
+            sql += " FOR UPDATE"
+        _SELECTS[key] = sql
+    flat: list[Any] = [require_municipality().pk] if scoped else []
+    for p in params:
+        if isinstance(p, list | tuple):
+            flat += list(p)
+        else:
+            flat.append(p)
+    with connection.cursor() as cur:
+        cur.execute(_SELECTS[key], flat)
+        rows = cur.fetchall()
+    return [build(model, row) for row in rows]
