@@ -36,6 +36,7 @@ def direct(bill_ids: Iterable[int] | None = None, *, until: dt.date | None = Non
 
 def as_entry(p: Payment, bill: Bill | None = None) -> Entry:
     """A direct payment read as the `Entry` it stands for (not saved: it has no row of its own)."""
+    assert p.bill_id is not None  # a direct payment
     e = Entry(municipality_id=p.municipality_id, bill_id=p.bill_id, person_no=p.person_no or 0,
               kind=EntryKind.COLLECTION, component=Component.PRINCIPAL, amount=-p.amount, booked_on=p.paid_on,
               reason=COLLECTION_REASON, payment_id=p.pk, created_at=p.created_at, created_by=p.created_by)
@@ -57,7 +58,7 @@ def principal_of(bills: Iterable[Bill], until: dt.date | None = None) -> list[En
     if until is not None:
         qs = qs.filter(booked_on__lte=until)
     out = list(qs)
-    out += [as_entry(p, by_id[p.bill_id]) for p in direct(by_id, until=until)]
+    out += [as_entry(p, by_id.get(p.bill_id or 0)) for p in direct(by_id, until=until)]
     out.sort(key=lambda e: (e.booked_on, e.pk or 0))
     return out
 
@@ -69,6 +70,6 @@ def of_person(bills: Iterable[Bill], person_no: int, until: dt.date | None = Non
     if until is not None:
         qs = qs.filter(booked_on__lte=until)
     out = list(qs)
-    out += [as_entry(p, by_id[p.bill_id]) for p in direct(by_id, until=until)]
+    out += [as_entry(p, by_id.get(p.bill_id or 0)) for p in direct(by_id, until=until)]
     out.sort(key=lambda e: (e.booked_on, e.created_at, e.pk or 0))
     return out
