@@ -85,8 +85,10 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--only", default="", help="one of search, person, 転居")
     ap.add_argument("--sort", default="tottime", help="pstats sort key: tottime, cumulative …")
+    ap.add_argument("--no-migrate", action="store_true", help="the database is migrated already (repeated runs)")
     args = ap.parse_args()
-    call_command("migrate", verbosity=0)
+    if not args.no_migrate:
+        call_command("migrate", verbosity=0)
     group, _ = Group.objects.get_or_create(name="ベンチマーク協議会")
     m = ensure_municipality("113018", args.residents)
     Membership.objects.get_or_create(group=group, municipality=m, defaults={"joined_on": dt.date(2014, 4, 1)})
