@@ -115,7 +115,7 @@ def test_a_bad_line_refuses_the_whole_file_with_the_python_messages(in_a):
 def test_a_final_report_replaces_the_preliminary_one(in_a):
     setup_people(4000, 1)
     ref = Bill.objects.get(person_no=4000, levy="property_tax", installment=1).payment_ref
-    line = f"確報,20250625,1,01,1,K1,{ref},100000"
+    line = f"確報,20250625,1,01,1,K1, {ref}\u3000,100000 "  # blanks around fields: stripped as str.strip() does
     imports.import_cvs(f"{HEADER}\n{line.replace('確報', '速報')}\n".encode(), "sokuho.csv")
     assert Payment.objects.get().status == PaymentStatus.PRELIMINARY
     done = imports.import_cvs(f"{HEADER}\n{line}\n".encode(), "kakuho.csv")
