@@ -358,7 +358,7 @@ def assess_all(fiscal_year: int, *, on: dt.date | None = None,
                 made.append(NewVersion(first + k, row))
                 yield row
 
-        bulk.insert(Assessment, COLUMNS, rows())
+        bulk.insert_once(Assessment, COLUMNS, rows())
         levies.submit_many([b for v, (_t, _f, _h, cur, records) in zip(made, changed, strict=True)
                             for b in bill_sets(v, cur[6] if cur else None, records, on)])
         return sum(v.row[13] for v in made)
