@@ -193,6 +193,33 @@ def write_incomes(records: list[IncomeRecord], municipality_id: int) -> None:
     bulk.insert(IncomeRecord, INCOME_COLUMNS, (tuple(getattr(r, c) for c in INCOME_COLUMNS) for r in records))
 
 
+def phases() -> None:
+    """Wall, Python CPU and PostgreSQL backend CPU of the assessment's reading phases and of hashing every
+    taxpayer's facts (what a no-op re-run does), to see which of them grows faster than the taxpayers."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = int(cur.fetchone()[0])
+    marks = [(time.perf_counter(), time.process_time(), backend_cpu(backend))]
+
+    def mark(what: str) -> None:
+        w, c, b = time.perf_counter(), time.process_time(), backend_cpu(backend)
+        w0, c0, b0 = marks[-1]
+        marks.append((w, c, b))
+        print(f"  {what}: wall {w - w0:.1f} s, Python CPU {c - c0:.1f} s, backend CPU {b - b0:.1f} s, "
+              f"peak {peak_mb():,.0f} MB", flush=True)
+
+    with transaction.atomic():
+        people = assessment.taxpayers(FY)
+        mark(f"taxpayers (register as of 1 January): {len(people):,}")
+        by_person = assessment._incomes_by_person(FY)
+        mark(f"income records of {len(by_person):,} persons")
+        current = dict(Assessment.objects.filter(fiscal_year=FY, is_current=True).values_list("person_no", "pk"))
+        mark(f"current versions: {len(current):,}")
+        for t in people:
+            assessment._digest(assessment.facts_for(t, FY, by_person.get(t.person_no, [])))
+        mark("facts and input hash of every taxpayer")
+
+
 def backend_cpu(pid: int) -> float:
     """CPU seconds (user + system) of a PostgreSQL backend on this machine, from /proc/<pid>/stat."""
     try:
@@ -212,6 +239,8 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="print the assessment's cProfile")
     ap.add_argument("--setup-only", action="store_true", help="set up the register and incomes, then stop")
     ap.add_argument("--no-rerun", action="store_true", help="skip the timed re-run over the same inputs")
+    ap.add_argument("--phases", action="store_true",
+                    help="time the assessment's reading phases and its per-taxpayer hashing loop, then stop")
     ap.add_argument("--write-via-temp", action="store_true",
                     help="write the assessment rows by COPY into a temporary table + INSERT … SELECT (the former way)")
     args = ap.parse_args()
@@ -250,6 +279,9 @@ def main() -> None:
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")
             if args.setup_only:
+                return
+            if args.phases:
+                phases()
                 return
             with connection.cursor() as cur:  # a fresh 当初賦課 every run (the previous run's rows cleared)
                 cur.execute("TRUNCATE taxation_assessment")

@@ -103,11 +103,13 @@ def _array_type(field: models.Field) -> tuple[str, str]:
 
 
 def insert_once(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
-                chunk: int = 5_000) -> int:
+                chunk: int = 1_000) -> int:
     """As `insert`, but on PostgreSQL each row is written once: per chunk of rows one
     `INSERT INTO t (…) SELECT … FROM unnest(%b::bigint[], %b::text[], …)` with the columns as binary array
     parameters (server-side binding), which row-level security's WITH CHECK accepts like any insert — no
-    temporary table, no second copy of the rows. SQLite: as `insert`."""
+    temporary table, no second copy of the rows. The statements go in pipeline mode: the server inserts a chunk
+    while the caller's generator computes the next (as COPY streams), and the call returns once all are done
+    (an error is raised then, and the caller's transaction rolls back). SQLite: as `insert`."""
     if connection.vendor != "postgresql":
         return insert(model, columns, rows)
     fields = {f.attname: f for f in model._meta.concrete_fields}
@@ -121,7 +123,8 @@ def insert_once(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     count = 0
     with connection.cursor() as django_cursor:  # through the backend's wrappers: the tenant setting RLS keys on
         django_cursor.execute("SELECT 1")
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
+    raw = connection.connection
+    with connection.wrap_database_errors, raw.pipeline(), psycopg.Cursor(raw) as cur:
         # server-side binding (Django's cursors bind client-side): the arrays travel as binary
 
         def flush(cols: list[list[Any]]) -> None:
