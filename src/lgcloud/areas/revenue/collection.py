@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Sum
 
-from lgcloud.areas.revenue import ledger
+from lgcloud.areas.revenue import ledger, movements
 from lgcloud.areas.revenue import parameters as P
 from lgcloud.areas.revenue.models import (
     ArrearsContact,
     Bill,
-    Component,
     Entry,
     EntryKind,
     Payment,
@@ -42,7 +41,7 @@ def estimate_late_fee(bill: Bill, on: dt.date, lookup: P.Lookup | None = None) -
     """The 延滞金 an unpaid instalment would bear if paid off on `on` (見込額)."""
     if on <= bill.due_on:
         return 0
-    entries = list(bill.entries.filter(component=Component.PRINCIPAL, booked_on__lte=on))
+    entries = movements.principal_of([bill], on)
     charged = sum(e.amount for e in entries if e.kind in (EntryKind.BILL, EntryKind.REMISSION))
     paid = tuple((e.booked_on, -e.amount) for e in entries
                  if e.amount < 0 and e.kind in (EntryKind.COLLECTION, EntryKind.APPROPRIATION))
@@ -177,7 +176,9 @@ def create_plan(person_no: int, agreed_on: dt.date, schedule: list[tuple[dt.date
 def paid_since(person_no: int, since: dt.date, until: dt.date) -> int:
     got = Entry.objects.filter(person_no=person_no, kind=EntryKind.COLLECTION, booked_on__gte=since,
                                booked_on__lte=until).aggregate(s=Sum("amount"))["s"]
-    return -int(got or 0)
+    direct = movements.direct(Bill.objects.filter(person_no=person_no).values_list("pk", flat=True), until=until) \
+        .filter(paid_on__gte=since).aggregate(s=Sum("amount"))["s"]
+    return -int(got or 0) + int(direct or 0)
 
 
 @transaction.atomic
