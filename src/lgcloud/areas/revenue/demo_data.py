@@ -91,7 +91,8 @@ def load_member(m: Municipality, today: dt.date) -> dict[str, int] | None:
             by_person.setdefault(b.person_no, []).append(b)
         owed_now = ledger.balances([b.pk for bs in by_person.values() for b in bs])
         incoming: list[payments.Incoming] = []
-        for i, person_no in enumerate(billed):
+        owing = [p for p in billed if any(owed_now.get(b.pk, 0) > 0 for b in by_person.get(p, []))]
+        for i, person_no in enumerate(owing):  # (a 非課税 taxpayer's 調定 of 0 yen owes nothing)
             # A treasury's year: nearly everyone pays by the 納期限; about 1 in 12 paid an older instalment months
             # late (its 延滞金 determined, no 督促状 left open) and 1 in 40 stopped paying in the summer (in arrears,
             # the 督促状 below). Only these few instalments are unpaid, as a real 収納率 of ~98 % has it.
