@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from lgcloud.areas.revenue import imports, sqlmatch
+from lgcloud.areas.revenue import imports, movements, sqlmatch
 from lgcloud.areas.revenue.models import Bill, Entry, Payment, PaymentStatus, Refund
 from lgcloud.platform import levies
 from lgcloud.platform.audit.models import AuditRecord
@@ -60,7 +60,10 @@ def day_file(base: int, tag: str) -> bytes:
 
 
 def ledger_of(base: int) -> list[tuple[object, ...]]:
-    entries = Entry.objects.filter(person_no__gte=base, person_no__lt=base + 20).select_related("bill")
+    """Every movement of the ledger, whichever row holds it (an entry, or a payment that is its own 収納 movement)."""
+    bills = Bill.objects.filter(person_no__gte=base, person_no__lt=base + 20)
+    entries = [*Entry.objects.filter(person_no__gte=base, person_no__lt=base + 20).select_related("bill"),
+               *(movements.as_entry(p, p.bill) for p in movements.direct(b.pk for b in bills).select_related("bill"))]
     return sorted((e.person_no - base, e.bill.levy, e.bill.installment, e.kind, e.component, e.amount, e.booked_on)
                   for e in entries)
 

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Sum
 
-from lgcloud.areas.revenue import ledger, matching
+from lgcloud.areas.revenue import ledger, matching, movements
 from lgcloud.areas.revenue import parameters as P
 from lgcloud.areas.revenue.models import (
     ArrearsContact,
     Bill,
-    Component,
     Entry,
     EntryKind,
     Payment,
@@ -39,11 +38,11 @@ worklists.register_queue(BREACH_QUEUE, label="分納誓約の不履行")
 
 
 def principal_entries(bills: list[Bill], on: dt.date) -> dict[int, list[Entry]]:
-    """The principal entries booked up to `on` of many instalments, in one query (for `estimate_late_fee`)."""
+    """The principal movements up to `on` of many instalments (entries and direct payments), a few queries for
+    all of them (for `estimate_late_fee`)."""
     out: dict[int, list[Entry]] = {b.pk: [] for b in bills}
-    for batch in matching.chunks(b.pk for b in bills if b.due_on < on):
-        for e in Entry.objects.filter(matching.among(Entry, "bill_id", batch), component=Component.PRINCIPAL,
-                                      booked_on__lte=on).order_by("pk"):
+    for batch in matching.chunks(b for b in bills if b.due_on < on):
+        for e in movements.principal_of(batch, on):
             out[e.bill_id].append(e)
     return out
 
@@ -55,7 +54,7 @@ def estimate_late_fee(bill: Bill, on: dt.date, lookup: P.Lookup | None = None,
     if on <= bill.due_on:
         return 0
     if entries is None:
-        entries = list(bill.entries.filter(component=Component.PRINCIPAL, booked_on__lte=on))
+        entries = movements.principal_of([bill], on)
     charged = sum(e.amount for e in entries if e.kind in (EntryKind.BILL, EntryKind.REMISSION))
     paid = tuple((e.booked_on, -e.amount) for e in entries
                  if e.amount < 0 and e.kind in (EntryKind.COLLECTION, EntryKind.APPROPRIATION))
@@ -192,7 +191,9 @@ def create_plan(person_no: int, agreed_on: dt.date, schedule: list[tuple[dt.date
 def paid_since(person_no: int, since: dt.date, until: dt.date) -> int:
     got = Entry.objects.filter(person_no=person_no, kind=EntryKind.COLLECTION, booked_on__gte=since,
                                booked_on__lte=until).aggregate(s=Sum("amount"))["s"]
-    return -int(got or 0)
+    direct = movements.direct(Bill.objects.filter(person_no=person_no).values_list("pk", flat=True), until=until) \
+        .filter(paid_on__gte=since).aggregate(s=Sum("amount"))["s"]
+    return -int(got or 0) + int(direct or 0)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 
+from lgcloud.areas.revenue import movements
 from lgcloud.areas.revenue.models import Component, Entry, EntryKind, levy_label
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.tenancy.context import municipality_scope
@@ -44,8 +45,13 @@ class RateRow:
         return (Decimal(self.received) * 100 / Decimal(self.charged)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-def _sums(qs: object) -> dict[str, int]:
-    return {r["bill__levy"]: int(r["s"] or 0) for r in qs.values("bill__levy").annotate(s=Sum("amount"))}  # type: ignore[attr-defined]
+def _sums(qs: object, direct: object | None = None) -> dict[str, int]:
+    """Sum of the entries by levy, plus the direct payments' 収納 movements (−amount) when given."""
+    out = {r["bill__levy"]: int(r["s"] or 0) for r in qs.values("bill__levy").annotate(s=Sum("amount"))}  # type: ignore[attr-defined]
+    if direct is not None:
+        for r in direct.order_by().values("bill__levy").annotate(s=Sum("amount")):  # type: ignore[attr-defined]
+            out[r["bill__levy"]] = out.get(r["bill__levy"], 0) - int(r["s"] or 0)
+    return out
 
 
 def collection_rates(fiscal_year: int, on: dt.date) -> list[RateRow]:
@@ -53,10 +59,14 @@ def collection_rates(fiscal_year: int, on: dt.date) -> list[RateRow]:
     principal = Entry.objects.filter(component=Component.PRINCIPAL, booked_on__lte=on)
     current = principal.filter(bill__fiscal_year=fiscal_year)
     cur_charged = _sums(current.filter(kind=EntryKind.BILL))
-    cur_received = _sums(current.filter(kind__in=RECEIVED))  # −payments −充当 in, +充当 out, +還付
+    paid = movements.direct(until=on)  # 収納 movements too (principal)
+    cur_received = _sums(current.filter(kind__in=RECEIVED),  # −payments −充当 in, +充当 out, +還付
+                         paid.filter(bill__fiscal_year=fiscal_year))
     earlier = Entry.objects.filter(component=Component.PRINCIPAL, bill__fiscal_year__lt=fiscal_year)
-    carried = _sums(earlier.filter(booked_on__lt=start))
-    carried_received = _sums(earlier.filter(booked_on__gte=start, booked_on__lte=on, kind__in=RECEIVED))
+    paid_earlier = movements.direct().filter(bill__fiscal_year__lt=fiscal_year)
+    carried = _sums(earlier.filter(booked_on__lt=start), paid_earlier.filter(paid_on__lt=start))
+    carried_received = _sums(earlier.filter(booked_on__gte=start, booked_on__lte=on, kind__in=RECEIVED),
+                             paid_earlier.filter(paid_on__gte=start, paid_on__lte=on))
     rows = []
     for levy in sorted(set(cur_charged) | set(carried)):
         if cur_charged.get(levy):

@@ -11,8 +11,9 @@ import zlib
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
+from lgcloud.areas.revenue import movements
 from lgcloud.areas.revenue import parameters as P
 from lgcloud.areas.revenue.models import Bill, Component, Entry, EntryKind, Refund, RefundStatus, Submission
 from lgcloud.areas.revenue.rules.allocation import Debt, apply_payment
@@ -48,12 +49,16 @@ def _book(bill: Bill, kind: str, amount: int, on: dt.date, reason: str, *, compo
 
 def balances(bill_ids: Iterable[int], as_of: dt.date | None = None,
              component: str | None = Component.PRINCIPAL) -> dict[int, int]:
-    qs = Entry.objects.filter(bill_id__in=list(bill_ids))
+    ids = list(bill_ids)
+    qs = Entry.objects.filter(bill_id__in=ids)
     if as_of is not None:
         qs = qs.filter(booked_on__lte=as_of)
     if component is not None:
         qs = qs.filter(component=component)
     out = {row["bill_id"]: int(row["s"] or 0) for row in qs.values("bill_id").annotate(s=Sum("amount"))}
+    if component in (None, Component.PRINCIPAL):
+        for bill_id, s in movements.direct_sums(ids, as_of).items():
+            out[bill_id] = out.get(bill_id, 0) + s
     return out
 
 
@@ -133,8 +138,9 @@ def open_debts(person_no: int, on: dt.date | None = None, *, due_only: bool = Fa
 
 
 def last_payment_on(bill: Bill) -> dt.date:
-    last = bill.entries.filter(kind=EntryKind.COLLECTION).order_by("-booked_on").values_list("booked_on", flat=True)
-    return last.first() or bill.due_on
+    last = bill.entries.filter(kind=EntryKind.COLLECTION).aggregate(m=Max("booked_on"))["m"]
+    paid = movements.direct([bill.pk]).aggregate(m=Max("paid_on"))["m"]
+    return max((d for d in (last, paid) if d is not None), default=bill.due_on)
 
 
 def settle_over_payments(person_no: int, on: dt.date) -> list[Refund]:

@@ -34,6 +34,7 @@ from django.db.models import BooleanField, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from lgcloud.areas.revenue import movements
 from lgcloud.areas.revenue import parameters as P
 from lgcloud.areas.revenue.models import Bill, Component, Entry, EntryKind, Payment, PaymentStatus
 from lgcloud.areas.revenue.rules.allocation import Debt, apply_payment
@@ -135,6 +136,9 @@ class Matcher:
             self.bills[pk] = _Bill(pk, person_no, levy, inst, due_on, int(p or 0), int(f or 0))
             self.by_person[person_no].add(pk)
             loaded.append(pk)
+        if loaded:
+            for pk, s in movements.direct_sums(loaded).items():
+                self.bills[pk].principal += s
         return loaded
 
     def load_refs(self, refs: Iterable[str]) -> None:
@@ -155,6 +159,8 @@ class Matcher:
                     among(Entry, "bill_id", batch), component=Component.PRINCIPAL).order_by().values_list(
                     "bill_id", "kind", "amount", "booked_on"):
                 got[bill_id].append((kind, amount, on))
+            for bill_id, amount, on in movements.direct(batch).order_by().values_list("bill_id", "amount", "paid_on"):
+                got[bill_id].append((EntryKind.COLLECTION, -amount, on))
             for pk, rows in got.items():
                 b = self.bills[pk]
                 b.history = rows + b.pending

@@ -115,6 +115,14 @@ class Payment(ScopedModel):
     source = models.CharField("取込元", max_length=200, blank=True)
     line_no = models.PositiveIntegerField("行", null=True, blank=True)
     dedupe_key = models.CharField(max_length=120)
+    # DIRECT: set when this row is itself the ledger's 収納 movement — the whole amount paid on the principal of
+    # this instalment on `paid_on` (an `Entry` of kind 収納 with amount −`amount`, see `movements`), and no Entry
+    # is written for it. The ordinary payment of a day's file is booked so (one row a payment); a payment split
+    # over several instalments or debts (延滞金, 充当 …) keeps `bill` empty and is booked by entries.
+    # No foreign-key check a row (BULK_MUNICIPALITY below): the id comes from the join that matched the payment
+    # in the same statement, and instalments are never deleted (PROTECT).
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, null=True, blank=True, related_name="direct_payments",
+                             db_index=False, db_constraint=False, verbose_name="収納記帳の期別")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.CharField(max_length=150, blank=True)
 
@@ -122,7 +130,19 @@ class Payment(ScopedModel):
         constraints = [models.UniqueConstraint(fields=["municipality", "dedupe_key"], name="revenue_payment_dedupe")]
         # the clerks' lists (未消込, 速報) only: not the applied payments, nearly all of them
         indexes = [models.Index(fields=["municipality", "status"], condition=~models.Q(status="applied"),
-                                name="revenue_payment_open")]
+                                name="revenue_payment_open"),
+                   models.Index(fields=["bill", "paid_on"], condition=models.Q(bill__isnull=False),
+                                name="revenue_payment_direct")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and self.bill_id is not None:
+            raise Immutable()  # a ledger movement
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.bill_id is not None:
+            raise Immutable()
+        return super().delete(*args, **kwargs)
 
 
 class RefundStatus(models.TextChoices):

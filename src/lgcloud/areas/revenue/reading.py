@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from lgcloud.areas.revenue import movements
 from lgcloud.areas.revenue import parameters as P
 from lgcloud.areas.revenue.models import Bill, Component, Entry, EntryKind, Payment, Refund, levy_label
 from lgcloud.areas.revenue.rules.late_fee import late_fee
@@ -98,10 +99,7 @@ def accrue(lines: list[InstallmentLine], entries: list[Entry], on: dt.date) -> N
 @transaction.atomic
 def account(person_no: int, as_of: dt.date | None = None, purpose: str = "収納の照会") -> Account:
     bills = list(Bill.objects.filter(person_no=person_no).order_by("fiscal_year", "levy", "installment"))
-    qs = Entry.objects.filter(person_no=person_no).order_by("booked_on", "pk")
-    if as_of is not None:
-        qs = qs.filter(booked_on__lte=as_of)
-    entries = list(qs)
+    entries = movements.of_person(bills, person_no, as_of)
     acct = Account(person_no, as_of, build_lines(bills, entries), entries,
                    list(Payment.objects.filter(person_no=person_no).order_by("-paid_on", "-pk")[:200]),
                    list(Refund.objects.filter(person_no=person_no).order_by("-pk")))

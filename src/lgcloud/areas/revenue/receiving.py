@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from lgcloud.areas.revenue import ledger, matching
+from lgcloud.areas.revenue import ledger, matching, movements
 from lgcloud.areas.revenue.models import Bill, Component, Entry, EntryKind, Submission
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.levies import BillSet
@@ -148,11 +148,14 @@ def _credits(touched: dict[int, dt.date], credits: dict[int, dt.date]) -> None:
     """The taxpayers left with an over-paid instalment: settled as `ledger.receive` settles them."""
     persons = sorted(touched)
     for batch in matching.chunks(persons):
-        for person_no in (Entry.objects.filter(matching.among(Entry, "person_no", batch),
-                                               component=Component.PRINCIPAL).order_by()
-                          .values("bill_id", "person_no").annotate(s=Sum("amount")).filter(s__lt=0)
-                          .values_list("person_no", flat=True).distinct()):
-            credits[person_no] = touched[person_no]
+        bal = {(bill_id, person_no): int(s) for bill_id, person_no, s in Entry.objects.filter(
+            matching.among(Entry, "person_no", batch), component=Component.PRINCIPAL).order_by()
+            .values("bill_id", "person_no").annotate(s=Sum("amount")).values_list("bill_id", "person_no", "s")}
+        owner = {bill_id: person_no for bill_id, person_no in bal}
+        direct = movements.direct_sums(owner)  # payments booked as 収納 movements lower the same balances
+        for (bill_id, person_no), s in bal.items():
+            if s + direct.get(bill_id, 0) < 0:
+                credits[person_no] = touched[person_no]
 
 
 class LedgerReceiver:

@@ -141,41 +141,47 @@ def apply(source: str) -> Applied:
         cur.execute("ANALYZE rv_f")
         cur.execute("""
             CREATE TEMP TABLE rv_m ON COMMIT DROP AS
-            WITH bal AS (SELECT e.bill_id, sum(e.amount)::bigint AS principal FROM revenue_entry e
-                         WHERE e.municipality_id = %(m)s AND e.component = 'principal'
-                           AND e.bill_id IN (SELECT bill_id FROM rv_f) GROUP BY e.bill_id),
+            WITH bal AS (SELECT bill_id, sum(amount)::bigint AS principal FROM (
+                             SELECT e.bill_id, e.amount FROM revenue_entry e
+                             WHERE e.municipality_id = %(m)s AND e.component = 'principal'
+                               AND e.bill_id IN (SELECT bill_id FROM rv_f)
+                             UNION ALL
+                             SELECT p.bill_id, -p.amount FROM revenue_payment p
+                             WHERE p.municipality_id = %(m)s AND p.bill_id IS NOT NULL
+                               AND p.bill_id IN (SELECT bill_id FROM rv_f)) x GROUP BY bill_id),
                  c AS (SELECT f.*, coalesce(bal.principal, 0) AS principal,
                               count(*) OVER (PARTITION BY f.bill_id) AS lines
                        FROM rv_f f LEFT JOIN bal USING (bill_id)),
                  o AS (SELECT c.*, bill_id IS NOT NULL AND NOT bool_or(lines > 1 OR amount > principal)
                                                                OVER (PARTITION BY person_no) AS fast
                        FROM c ORDER BY line)
-            SELECT nextval(pg_get_serial_sequence('revenue_payment', 'id')) AS pid, o.* FROM o""", common)
+            SELECT o.* FROM o""", common)
         cur.execute("DROP TABLE rv_f")
         cur.execute("ANALYZE rv_m")
+        # one row a payment, its id from the table's default in file order; the common case's payment is itself the
+        # 収納 movement (`bill` set, no entry); what the rest of the import needs comes back from the same statement
         cur.execute("""
-            INSERT INTO revenue_payment (id, municipality_id, paid_on, amount, channel, reference, person_no, payer,
-                                         status, reason, source, line_no, dedupe_key, created_at, created_by)
-            SELECT pid, %(m)s, paid_on, amount, %(channel)s, ref, person_no, payer,
-                   CASE WHEN bill_id IS NULL THEN 'unmatched' ELSE 'applied' END,
-                   CASE WHEN bill_id IS NOT NULL THEN '' WHEN ref <> '' THEN '納付番号 ' || ref || ' の期別がありません'
-                        ELSE '納付番号も宛名番号もありません' END,
-                   %(source)s, line, key, %(now)s, %(actor)s
-            FROM rv_m ORDER BY pid""", common)
-        cur.execute("""
-            INSERT INTO revenue_entry (municipality_id, bill_id, person_no, kind, component, amount, booked_on, reason,
-                                       payment_id, source_ref, created_at, created_by)
-            SELECT %(m)s, bill_id, person_no, 'collection', 'principal', -amount, paid_on, '収納', pid, '', %(now)s,
-                   %(actor)s
-            FROM rv_m WHERE fast ORDER BY pid""", common)
+            WITH ins AS (
+                INSERT INTO revenue_payment (municipality_id, paid_on, amount, channel, reference, person_no, payer,
+                                             status, reason, source, line_no, dedupe_key, created_at, created_by,
+                                             bill_id)
+                SELECT %(m)s, paid_on, amount, %(channel)s, ref, person_no, payer,
+                       CASE WHEN bill_id IS NULL THEN 'unmatched' ELSE 'applied' END,
+                       CASE WHEN bill_id IS NOT NULL THEN '' WHEN ref <> '' THEN '納付番号 ' || ref || ' の期別がありません'
+                            ELSE '納付番号も宛名番号もありません' END,
+                       %(source)s, line, key, %(now)s, %(actor)s, CASE WHEN fast THEN bill_id END
+                FROM rv_m ORDER BY line
+                RETURNING id, status, bill_id, amount)
+            SELECT count(*), count(*) FILTER (WHERE status = 'applied'), coalesce(sum(amount), 0)::bigint, min(id),
+                   max(id), coalesce(array_agg(id ORDER BY id) FILTER (WHERE status = 'applied' AND bill_id IS NULL),
+                                     '{}'),
+                   coalesce(array_agg(id ORDER BY id) FILTER (WHERE status = 'unmatched'), '{}'),
+                   (SELECT string_agg(CASE WHEN a = b THEN a::text ELSE a || '-' || b END, ',' ORDER BY a)
+                    FROM (SELECT min(id) AS a, max(id) AS b
+                          FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS g FROM ins) s GROUP BY g) t)
+            FROM ins""", common)
+        lines, matched, total, lo, hi, rare, unmatched, spans = cur.fetchone()
         _late_fees(cur, common)
-        cur.execute("""SELECT count(*), count(bill_id), coalesce(sum(amount), 0)::bigint, min(pid), max(pid)
-                       FROM rv_m""")
-        lines, matched, total, lo, hi = cur.fetchone()
-        cur.execute("SELECT pid FROM rv_m WHERE bill_id IS NOT NULL AND NOT fast ORDER BY pid")
-        rare = [r[0] for r in cur.fetchall()]
-        cur.execute("SELECT pid FROM rv_m WHERE bill_id IS NULL ORDER BY pid")
-        unmatched = [r[0] for r in cur.fetchall()]
     _rare(rare)
     items = [payments.unmatched_item(p) for p in Payment.objects.filter(pk__in=unmatched).order_by("pk")]
     if items:
@@ -185,10 +191,6 @@ def apply(source: str) -> Applied:
         single = Payment.objects.get(pk=lo)
         payments.audit_single(single)
     elif lines:
-        with connection.cursor() as cur:
-            cur.execute("""SELECT min(pid), max(pid) FROM (SELECT pid, pid - row_number() OVER (ORDER BY pid) AS g
-                           FROM rv_m) s GROUP BY g ORDER BY 1""")
-            spans = ",".join(f"{a}-{b}" if a != b else str(a) for a, b in cur.fetchall())
         payments.audit_batch(lines, lines - len(unmatched), len(unmatched), total, [source[:200]], lo, hi, spans)
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS rv_in, rv_f, rv_m, rv_late")
@@ -206,8 +208,11 @@ def _late_fees(cur: Any, common: dict[str, Any]) -> None:
                coalesce(string_agg(e.booked_on::text || ':' || (-e.amount)::text, ',' ORDER BY e.booked_on, e.id)
                         FILTER (WHERE e.amount < 0 AND e.kind IN ('collection', 'appropriation')
                                 AND e.booked_on < m.paid_on), '') AS earlier
-        FROM rv_m m JOIN revenue_entry e ON e.bill_id = m.bill_id AND e.municipality_id = %(m)s
-                                         AND e.component = 'principal'
+        FROM rv_m m JOIN (SELECT bill_id, kind, amount, booked_on, id FROM revenue_entry
+                          WHERE municipality_id = %(m)s AND component = 'principal'
+                          UNION ALL
+                          SELECT bill_id, 'collection', -amount, paid_on, id FROM revenue_payment
+                          WHERE municipality_id = %(m)s AND bill_id IS NOT NULL) e ON e.bill_id = m.bill_id
         WHERE m.fast AND m.amount = m.principal AND m.paid_on > m.due_on
         GROUP BY m.bill_id, m.person_no, m.due_on, m.paid_on""", common)
     cur.execute("SELECT DISTINCT due_on, paid_on, charged, earlier FROM rv_late")
