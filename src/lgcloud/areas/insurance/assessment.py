@@ -9,7 +9,9 @@ digests of input and output: running again on the same facts gives the same outp
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import queue
 import sys
@@ -19,7 +21,10 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
-from django.db import transaction
+import psycopg
+from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage, IncomeFact, NhiHousehold
@@ -119,24 +124,6 @@ def _bills(a: Assessment, values: dict[str, Any], reason: str, on: dt.date) -> l
                      values, reason, on)
 
 
-_COLUMNS = ("id", "municipality_id", "run_id", "household_id", "fiscal_year", "version", "head_person_no",
-            "from_month", "reason", "medical", "elderly_support", "long_term_care", "child_support", "reduction",
-            "total", "breakdown", "current", "created_at")
-CHUNK = 20_000  # result rows written (COPY on PostgreSQL, one executemany on SQLite) per statement
-
-
-def _write(rows: list[tuple[Any, ...]], values: dict[str, Any], today: dt.date) -> None:
-    """Write a chunk of new versions (rows in _COLUMNS order without the id) in one bulk statement, then hand
-    their 調定 to revenue."""
-    if not rows:
-        return
-    first = bulk.allocate_ids(Assessment, len(rows))
-    numbered = [(first + i, *row) for i, row in enumerate(rows)]
-    bulk.insert(Assessment, _COLUMNS, numbered)
-    levies.submit_many([_bill_set(row[0], row[5], row[4], row[6], row[9:13], row[13], row[14], values, "当初賦課",
-                                  today) for row in numbered])
-
-
 def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]], dict[int, _Income],
                                      dict[int, dt.date | None], dict[int, _Previous]]:
     """Everything the batch reads, in a few set-based queries (no query per household)."""
@@ -153,17 +140,93 @@ def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]
     incomes = {row[0]: _Income(*row[1:]) for row in IncomeFact.objects.filter(income_year=fiscal_year - 1)
                .order_by().values_list("person_no", "aggregate_income", "salary_revenue", "pension_revenue",
                                        "declared").iterator(10_000)}
-    previous = {row[0]: _Previous(*row[1:]) for row in Assessment.objects.filter(
-        fiscal_year=fiscal_year, current=True).order_by().values_list(
-        "household_id", "pk", "version", "total", "breakdown").iterator(10_000)}
+    # the current versions' breakdowns as text, parsed by orjson (the JSON field's own decoding is several times
+    # slower: a no-op re-run compares every household's)
+    loads = orjson.loads
+    previous = {hid: _Previous(pk, version, total, loads(doc)) for hid, pk, version, total, doc in
+                Assessment.objects.filter(fiscal_year=fiscal_year, current=True).order_by().values_list(
+                    "household_id", "pk", "version", "total", Cast("breakdown", TextField())).iterator(10_000)}
     return households, coverages, incomes, public.birth_dates(), previous
 
 
 class _Outcome(NamedTuple):
+    """A rule's result as stored: reused by every household with the same facts (immutable: never changed)."""
+
     amounts: tuple[int, ...]
     reduction: int | None
     total: int
     breakdown: dict[str, Any]
+    doc: str  # the breakdown's JSON text, built once
+
+
+_COLUMNS = ("id", "municipality_id", "run_id", "household_id", "fiscal_year", "version", "head_person_no",
+            "from_month", "reason", "medical", "elderly_support", "long_term_care", "child_support", "reduction",
+            "total", "breakdown", "current", "created_at")
+CHUNK = 20_000  # result rows written per statement
+
+# PostgreSQL: one INSERT … SELECT over arrays sent as binary parameters (the row-level security policy's WITH CHECK
+# applies as to any insert; COPY FROM is refused on the table, and COPY into a temporary table then INSERT … SELECT
+# wrote every row twice). The values the rows share (member, run, year, reason, time) are sent once; the ids follow
+# the rows' order from the first one allocated; a breakdown is sent as the JSON text built once per distinct result.
+_INSERT = (
+    "INSERT INTO insurance_assessment (id, municipality_id, run_id, household_id, fiscal_year, version, "
+    "head_person_no, from_month, reason, medical, elderly_support, long_term_care, child_support, reduction, total, "
+    "breakdown, current, created_at) "
+    "SELECT %b + r.n - 1, %b, %b, r.household, %b, r.version, r.head, NULL, %b, r.medical, r.elderly, r.care, "
+    "r.child, r.reduction, r.total, r.doc::jsonb, true, %b "
+    "FROM unnest(%b::bigint[], %b::integer[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], "
+    "%b::smallint[], %b::bigint[], %b::text[]) WITH ORDINALITY "
+    "AS r(household, version, head, medical, elderly, care, child, reduction, total, doc, n)"
+)
+
+
+class _Row(NamedTuple):
+    """A new version to write: the household, its version and payer, and the (shared) outcome."""
+
+    household: int
+    version: int
+    head_person_no: int
+    outcome: _Outcome
+
+
+class _Batch(NamedTuple):
+    """What every row of a run shares."""
+
+    municipality: int
+    run: int
+    fiscal_year: int
+    reason: str
+    now: dt.datetime
+    values: dict[str, Any]
+    today: dt.date
+
+
+def _insert(first: int, rows: list[_Row], batch: _Batch) -> None:
+    if connection.vendor == "postgresql":
+        outcomes = [r.outcome for r in rows]
+        with psycopg.Cursor(connection.connection) as cur:  # server-side binding (Django's cursors bind client-side)
+            cur.execute(_INSERT, (
+                first, batch.municipality, batch.run, batch.fiscal_year, batch.reason, batch.now,
+                [r.household for r in rows], [r.version for r in rows], [r.head_person_no for r in rows],
+                [o.amounts[0] for o in outcomes], [o.amounts[1] for o in outcomes], [o.amounts[2] for o in outcomes],
+                [o.amounts[3] for o in outcomes], [o.reduction for o in outcomes], [o.total for o in outcomes],
+                [o.doc for o in outcomes]))
+        return
+    bulk.insert(Assessment, _COLUMNS, [
+        (first + i, batch.municipality, batch.run, r.household, batch.fiscal_year, r.version, r.head_person_no, None,
+         batch.reason, *r.outcome.amounts, r.outcome.reduction, r.outcome.total, r.outcome.breakdown, True, batch.now)
+        for i, r in enumerate(rows)])
+
+
+def _write(rows: list[_Row], batch: _Batch) -> None:
+    """Write a chunk of new versions in one bulk statement, then hand their 調定 to revenue."""
+    if not rows:
+        return
+    first = bulk.allocate_ids(Assessment, len(rows))
+    _insert(first, rows, batch)
+    levies.submit_many([_bill_set(first + i, r.version, batch.fiscal_year, r.head_person_no, r.outcome.amounts,
+                                  r.outcome.reduction, r.outcome.total, batch.values, batch.reason, batch.today)
+                        for i, r in enumerate(rows)])
 
 
 MEMO = 20_000  # distinct household facts whose result is kept for reuse (cleared when full: bounded memory)
@@ -175,19 +238,17 @@ class _Computation:
     own, handing the changed rows over in steps (in order) while the caller's thread writes the previous ones
     (the database works meanwhile). It reads no database and holds the digests and the total."""
 
-    def __init__(self, fiscal_year: int, params: NhiParameters, loaded: tuple[Any, ...], run_pk: int,
-                 municipality: int, now: dt.datetime) -> None:
-        self.fiscal_year, self.params, self.run_pk, self.municipality, self.now = (fiscal_year, params, run_pk,
-                                                                                   municipality, now)
+    def __init__(self, fiscal_year: int, params: NhiParameters, loaded: tuple[Any, ...]) -> None:
+        self.fiscal_year, self.params = fiscal_year, params
         self.households, self.coverages, self.incomes, self.births, self.previous = loaded
         self.inputs, self.outputs = hashlib.sha256(), hashlib.sha256()
         self.total = 0
-        self.handed: queue.Queue[tuple[list[tuple[Any, ...]], list[int], int] | BaseException | None] = (
+        self.handed: queue.Queue[tuple[list[_Row], list[int], int] | BaseException | None] = (
             queue.Queue(maxsize=8))
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="nhi-assess-compute", daemon=True)
 
-    def _hand(self, item: tuple[list[tuple[Any, ...]], list[int], int] | BaseException | None) -> None:
+    def _hand(self, item: tuple[list[_Row], list[int], int] | BaseException | None) -> None:
         while not self.stopped.is_set():
             try:
                 self.handed.put(item, timeout=0.5)
@@ -202,11 +263,10 @@ class _Computation:
             self._hand(e)
 
     def _compute(self) -> None:
-        fiscal_year, params, run_pk, municipality, now = (self.fiscal_year, self.params, self.run_pk,
-                                                          self.municipality, self.now)
+        fiscal_year, params = self.fiscal_year, self.params
         coverages, incomes, births, previous = self.coverages, self.incomes, self.births, self.previous
         memo: dict[Household, _Outcome] = {}
-        rows: list[tuple[Any, ...]] = []
+        rows: list[_Row] = []
         superseded: list[int] = []
         facts_seen: list[Any] = []
         results_seen: list[str] = []
@@ -217,8 +277,9 @@ class _Computation:
             outcome = memo.get(facts)
             if outcome is None:
                 result = assess(facts, params)
-                outcome = _Outcome(tuple(result.amount(part) for part in PARTS), result.reduction.reduction,
-                                   result.total, result.breakdown())
+                breakdown = result.breakdown()
+                outcome = _Outcome(result.amounts(), result.reduction.reduction, result.total, breakdown,
+                                   orjson.dumps(breakdown).decode())
                 if len(memo) >= MEMO:
                     memo.clear()
                 memo[facts] = outcome
@@ -227,9 +288,8 @@ class _Computation:
             self.total += outcome.total
             before = previous.get(household.pk)
             if before is None or before.total != outcome.total or before.breakdown != outcome.breakdown:
-                rows.append((municipality, run_pk, household.pk, fiscal_year, before.version + 1 if before else 1,
-                             household.head_person_no, None, "当初賦課", *outcome.amounts, outcome.reduction,
-                             outcome.total, outcome.breakdown, True, now))
+                rows.append(_Row(household.pk, before.version + 1 if before else 1, household.head_person_no,
+                                 outcome))
                 if before is not None:
                     superseded.append(before.pk)
             if i % STEP == 0 or i == count:
@@ -242,7 +302,7 @@ class _Computation:
                     return
         self._hand(None)
 
-    def steps(self) -> Iterator[tuple[list[tuple[Any, ...]], list[int], int]]:
+    def steps(self) -> Iterator[tuple[list[_Row], list[int], int]]:
         """The computed steps in order (rows to write, versions superseded, households done)."""
         if not self.households:
             return
@@ -262,13 +322,28 @@ class _Computation:
             sys.setswitchinterval(interval)
 
 
+@contextlib.contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """The batch holds a million small objects (rows read, facts, results): every full run of the cyclic garbage
+    collector walks them all, a third of the pure half's time at 30,000 households and more the larger the member.
+    Reference counting still frees everything the batch drops; the collector runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_without_cyclic_gc()
 @transaction.atomic
 def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.date | None = None) -> AssessmentRun:
     """当初賦課 of every 国保 household of the municipality in context for the fiscal year.
 
     Set-based: the households, coverages, incomes, birth dates and current versions are read in a few queries
     as tuples; a thread computes every household with the pure rules (once per distinct set of facts: households
-    with the same facts share the result) while this one writes the changed rows in bulk (COPY on PostgreSQL)
+    with the same facts share the result) while this one writes the changed rows in bulk (one INSERT over arrays on PostgreSQL)
     chunk by chunk, each followed by its 調定; unchanged households are not written. One run record with the
     digests of input and output.
     """
@@ -279,9 +354,10 @@ def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.
     loaded = _load(fiscal_year)
     run = AssessmentRun.objects.create(fiscal_year=fiscal_year, kind="initial", actor=current_actor().username,
                                        parameters={k: str(v) for k, v in sorted(values.items())})
-    computation = _Computation(fiscal_year, params, loaded, run.pk, require_municipality().pk, timezone.now())
+    computation = _Computation(fiscal_year, params, loaded)
+    batch = _Batch(require_municipality().pk, run.pk, fiscal_year, "当初賦課", timezone.now(), values, today)
     count = len(computation.households)
-    pending: list[tuple[Any, ...]] = []
+    pending: list[_Row] = []
     superseded: list[int] = []
     changed = 0
     for rows, replaced, done in computation.steps():
@@ -289,14 +365,14 @@ def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.
         superseded.extend(replaced)
         if len(pending) >= CHUNK:
             changed += len(pending)
-            _write(pending, values, today)
+            _write(pending, batch)
             pending = []
         if progress:
             progress(done, count)
     for at in range(0, len(superseded), CHUNK):
         Assessment.objects.filter(pk__in=superseded[at:at + CHUNK]).update(current=False)
     changed += len(pending)
-    _write(pending, values, today)
+    _write(pending, batch)
     run.households = count
     run.total = computation.total
     run.input_digest, run.output_digest = computation.inputs.hexdigest(), computation.outputs.hexdigest()

@@ -108,11 +108,16 @@ class Assessment(ScopedModel):
     # the annual batch writes a version per household (300,000 at once): no single-column index on the municipality
     # (the unique constraint and the index below begin with it) and no row-by-row foreign-key check at commit — the
     # row-level security policy's WITH CHECK already refuses any municipality but the session's, the scoped manager
-    # sets it, and PROTECT still refuses to delete a municipality that has any (as revenue's ledger tables do)
+    # sets it, and PROTECT still refuses to delete a municipality that has any (as revenue's ledger tables do).
+    # Likewise no database constraint on the run and the household: checked at commit, each row's check looked up and
+    # locked (FOR KEY SHARE) its household, a quarter of the batch's database time; the batch writes only the run it
+    # created and households it read in the same transaction, nothing deletes a household or a run, and Django's
+    # PROTECT still refuses to delete one that has assessments.
     municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+",
                                      editable=False, db_index=False, db_constraint=False)
-    run = models.ForeignKey(AssessmentRun, on_delete=models.PROTECT, related_name="assessments")
-    household = models.ForeignKey(NhiHousehold, on_delete=models.PROTECT, related_name="assessments")
+    run = models.ForeignKey(AssessmentRun, on_delete=models.PROTECT, related_name="assessments", db_constraint=False)
+    household = models.ForeignKey(NhiHousehold, on_delete=models.PROTECT, related_name="assessments",
+                                  db_constraint=False)
     fiscal_year = models.PositiveIntegerField("年度")
     version = models.PositiveIntegerField("版", default=1)
     head_person_no = models.BigIntegerField("納税義務者の宛名番号")

@@ -161,8 +161,8 @@ class PartResult(NamedTuple):
     insured_count: int = 0
 
     def as_dict(self) -> dict[str, Any]:
+        """The part as stored in a breakdown (its label is PART_LABELS[part]: not repeated in every stored row)."""
         return {
-            "label": PART_LABELS[self.part],
             "income_levy": self.income_levy,
             "asset_levy": self.asset_levy,
             "per_capita_levy": self.per_capita_levy,
@@ -172,6 +172,19 @@ class PartResult(NamedTuple):
             "amount": self.amount,
             "insured_count": self.insured_count,
         }
+
+
+PART_FIELDS = PartResult._fields[1:]  # a stored part's list: income_levy, asset_levy, … , insured_count
+
+
+def part_rows(breakdown: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The parts of a stored breakdown by name, each as a dict with its label (reads the compact lists and the
+    dicts stored before them)."""
+    out: dict[str, dict[str, Any]] = {}
+    for part, row in breakdown.get("parts", {}).items():
+        fields = dict(zip(PART_FIELDS, row, strict=True)) if isinstance(row, list) else dict(row)
+        out[part] = {**fields, "label": PART_LABELS[part]}
+    return out
 
 
 class ReductionTest(NamedTuple):
@@ -205,11 +218,20 @@ class NhiTaxResult:
             **{p: self.amount(p) for p in PARTS},
             "reduction": self.reduction.reduction,
             "total": self.total,
-            "breakdown": self.breakdown(),
+            "breakdown": {"parts": {p: {"label": PART_LABELS[p], **r.as_dict()} for p, r in self.parts.items()},
+                          "reduction_test": self.reduction.as_dict()},
         }
 
+    def amounts(self) -> tuple[int, int, int, int]:
+        """Each part's amount in PARTS order (0 where the part does not apply)."""
+        get = self.parts.get
+        return tuple(r.amount if (r := get(p)) is not None else 0 for p in PARTS)  # type: ignore[return-value]
+
     def breakdown(self) -> dict[str, Any]:
-        return {"parts": {p: r.as_dict() for p, r in self.parts.items()}, "reduction_test": self.reduction.as_dict()}
+        """The breakdown as stored with the assessment, compact: each part a list of its levies in PART_FIELDS order
+        (no labels, no key repeated in every row of the annual batch); `part_rows` reads it back."""
+        return {"parts": {p: list(r[1:]) for p, r in self.parts.items()},
+                "reduction_test": dict(zip(ReductionTest._fields, self.reduction, strict=True))}
 
 
 # 公的年金等控除 (national law, RULES.md §1; other income ≤ 10 million). Used only to find the pension income
