@@ -10,6 +10,7 @@ import pytest
 
 from lgcloud.areas.insurance import assessment, services
 from lgcloud.areas.insurance.models import Assessment, Coverage
+from lgcloud.areas.insurance.rules.nhi_tax import part_rows
 from lgcloud.areas.pension.models import Qualification
 from lgcloud.areas.registry.actions.move_in import birth, move_in
 from lgcloud.areas.registry.actions.removal import death
@@ -66,7 +67,7 @@ def test_move_in_proposes_nhi_enrolment_and_acceptance_recalculates(in_a: Munici
     current = Assessment.objects.get(current=True)
     assert current.version == 2 and current.total > 0 and current.head_person_no == head
     # May–March: 11 months of the year
-    assert current.breakdown["parts"]["medical"]["insured_count"] == 2
+    assert part_rows(current.breakdown)["medical"]["insured_count"] == 2
     assert ledger.current()[("nhi_tax", 2026, head)].total == current.total
     assert AuditRecord.objects.filter(action="insurance.coverage_started").count() == 2
     # the pension clerk is asked about the two 20–59 year olds

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from lgcloud.areas.insurance.assessment import installments, parameters_for
 from lgcloud.areas.insurance.models import Assessment, Coverage, NhiHousehold
-from lgcloud.areas.insurance.rules.nhi_tax import PART_LABELS, PARTS
+from lgcloud.areas.insurance.rules.nhi_tax import PART_LABELS, PARTS, part_rows
 from lgcloud.areas.registry import public
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound
@@ -43,7 +43,7 @@ def tax_notice(household: NhiHousehold, fiscal_year: int) -> tuple[bytes, int]:
         blocks.Cell("年税額", _yen(a.total)),
         blocks.Cell("軽減", f"{a.reduction}割軽減" if a.reduction else "なし"),
     ])
-    parts = a.breakdown.get("parts", {})
+    parts = part_rows(a.breakdown)
     part_cells = []
     for p in PARTS:
         if p not in parts:

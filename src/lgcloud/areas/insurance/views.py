@@ -21,7 +21,7 @@ from lgcloud.areas.insurance.models import (
     NhiHousehold,
     StartReason,
 )
-from lgcloud.areas.insurance.rules.nhi_tax import PART_LABELS, PARTS
+from lgcloud.areas.insurance.rules.nhi_tax import PARTS, part_rows
 from lgcloud.areas.registry import public
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
@@ -85,8 +85,8 @@ def person(request: HttpRequest, person_no: int) -> HttpResponse:
 
 
 def _assessment_rows(a: Assessment) -> list[dict[str, Any]]:
-    parts = a.breakdown.get("parts", {})
-    return [{"label": PART_LABELS[p], **parts[p]} for p in PARTS if p in parts]
+    parts = part_rows(a.breakdown)
+    return [parts[p] for p in PARTS if p in parts]
 
 
 @require_safe

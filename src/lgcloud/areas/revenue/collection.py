@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Sum
 
-from lgcloud.areas.revenue import ledger, movements
+from lgcloud.areas.revenue import ledger, matching, movements
 from lgcloud.areas.revenue import parameters as P
 from lgcloud.areas.revenue.models import (
     ArrearsContact,
@@ -37,11 +37,24 @@ BREACH_QUEUE = "revenue.plan_breach"
 worklists.register_queue(BREACH_QUEUE, label="分納誓約の不履行")
 
 
-def estimate_late_fee(bill: Bill, on: dt.date, lookup: P.Lookup | None = None) -> int:
-    """The 延滞金 an unpaid instalment would bear if paid off on `on` (見込額)."""
+def principal_entries(bills: list[Bill], on: dt.date) -> dict[int, list[Entry]]:
+    """The principal movements up to `on` of many instalments (entries and direct payments), a few queries for
+    all of them (for `estimate_late_fee`)."""
+    out: dict[int, list[Entry]] = {b.pk: [] for b in bills}
+    for batch in matching.chunks(b for b in bills if b.due_on < on):
+        for e in movements.principal_of(batch, on):
+            out[e.bill_id].append(e)
+    return out
+
+
+def estimate_late_fee(bill: Bill, on: dt.date, lookup: P.Lookup | None = None,
+                      entries: list[Entry] | None = None) -> int:
+    """The 延滞金 an unpaid instalment would bear if paid off on `on` (見込額); `entries`: its principal entries
+    up to `on` when the caller has read them (`principal_entries`)."""
     if on <= bill.due_on:
         return 0
-    entries = movements.principal_of([bill], on)
+    if entries is None:
+        entries = movements.principal_of([bill], on)
     charged = sum(e.amount for e in entries if e.kind in (EntryKind.BILL, EntryKind.REMISSION))
     paid = tuple((e.booked_on, -e.amount) for e in entries
                  if e.amount < 0 and e.kind in (EntryKind.COLLECTION, EntryKind.APPROPRIATION))
@@ -68,14 +81,15 @@ def issue_reminders(on: dt.date) -> list[ReminderNotice]:
         b.payment_ref for b in candidates]).values_list("reference", flat=True))
     on_plan = set(PaymentPlan.objects.filter(status=PlanStatus.ACTIVE).values_list("person_no", flat=True))
     lookup = P.database_lookup()
+    unpaid = [b for b in candidates if owed.get(b.pk, 0) > 0 and b.payment_ref not in preliminary
+              and b.person_no not in on_plan]
+    entries = principal_entries(unpaid, on)
     notices = []
-    for b in candidates:
-        principal = owed.get(b.pk, 0)
-        if principal <= 0 or b.payment_ref in preliminary or b.person_no in on_plan:
-            continue
+    for b in unpaid:
+        principal = owed[b.pk]
         notices.append(ReminderNotice(bill=b, person_no=b.person_no, issued_on=on,
                                       pay_by=on + dt.timedelta(days=PAY_BY_DAYS), principal=principal,
-                                      late_fee_estimate=estimate_late_fee(b, on, lookup),
+                                      late_fee_estimate=estimate_late_fee(b, on, lookup, entries[b.pk]),
                                       created_by=current_actor().username))
     if notices:
         batch = _issue_batch(on, notices)
@@ -133,8 +147,9 @@ def arrears(on: dt.date, *, limit: int = 500) -> list[ArrearsRow]:
     plans = {p.person_no: p for p in PaymentPlan.objects.filter(person_no__in=by_person).order_by("pk")}
     contacts = {c.person_no: c for c in ArrearsContact.objects.filter(person_no__in=by_person).order_by("pk")}
     lookup = P.database_lookup()
+    entries = principal_entries([b for bs in by_person.values() for b in bs], on)
     rows = [ArrearsRow(person, len(bs), sum(owed[b.pk] for b in bs),
-                       sum(estimate_late_fee(b, on, lookup) for b in bs), min(b.due_on for b in bs),
+                       sum(estimate_late_fee(b, on, lookup, entries[b.pk]) for b in bs), min(b.due_on for b in bs),
                        sum(1 for b in bs if b.pk in reminded), plans.get(person), contacts.get(person))
             for person, bs in by_person.items()]
     rows.sort(key=lambda r: (-r.principal, r.person_no))

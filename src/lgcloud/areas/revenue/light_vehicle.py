@@ -1,5 +1,5 @@
 """軽自動車税（種別割）: a small vehicle register and the annual assessment, handed to the ledger through
-`levies.submit_bills` like any other levy (this module never writes the ledger itself).
+`levies.submit_many` (the whole run at once) like any other levy (this module never writes the ledger itself).
 
 The tax is owed by whoever owns the vehicle on 4月1日 (賦課期日), in one instalment due at the end of
 `light_vehicle_tax.due_month` (5月). A vehicle acquired or disposed of after 4月1日 changes nothing for the
@@ -83,14 +83,16 @@ def assess(fiscal_year: int, effective_on: dt.date | None = None, person_nos: se
         by_person[v.person_no].append({"plate": v.plate, **tax.as_dict()})
     due = due_on(fiscal_year, lookup)
     people = set(by_person) | (person_nos or set())
+    bill_sets = []
     for person_no in sorted(people):
         rows = by_person.get(person_no, [])
         total = sum(int(str(r["amount"])) for r in rows)
-        levies.submit_bills(levies.BillSet(
+        bill_sets.append(levies.BillSet(
             levy=LEVY, fiscal_year=fiscal_year, person_no=person_no,
             lines=(levies.BillLine(1, due, total),), reason="当初賦課" if effective_on is None else "賦課",
             effective_on=effective_on or dt.date(fiscal_year, 5, 1), source_ref=f"light_vehicle:{fiscal_year}",
             detail={"vehicles": rows}))
+    levies.submit_many(bill_sets)  # the whole run through the ledger's bulk receiver (one audit record)
     audit.record("revenue.light_vehicle_assessed", object_type="Vehicle", object_id=fiscal_year,
                  detail={"fiscal_year": fiscal_year, "taxpayers": len(people)})
     return len(people)

@@ -10,8 +10,9 @@ chunk and large bulk inserts:
   the levy now assesses and what the ledger holds, by the same rule `ledger._targets`) are written with
   `bulk_create` in large batches — on PostgreSQL the entries by COPY;
 - taxpayers whose changed instalments leave an over-payment (a credit) are settled (充当 / 還付) by the ledger as
-  with one set; a taxpayer named by more than one set of the call goes through `ledger.receive` set by set, in
-  order, so that each settlement sees what it would have seen;
+  with one set; a taxpayer named by more than one set of the call (個人住民税's 普通徴収 and 特別徴収, say) has
+  them booked in order, one bulk round per set (the first sets of everyone, settled, then the second sets …), so
+  that each settlement sees what it would have seen;
 - one audit record names the batch (levies, years, sets received, changed, entries, total booked).
 """
 
@@ -55,22 +56,29 @@ def receive_many(bill_sets: Sequence[BillSet]) -> None:
     if not bill_sets:
         return
     with transaction.atomic():
-        per_person = Counter(b.person_no for b in bill_sets)
-        bulk = [b for b in bill_sets if per_person[b.person_no] == 1]
-        one_by_one = [b for b in bill_sets if per_person[b.person_no] > 1]
+        # Round k holds the k-th set of every taxpayer named in the call (in the call's order): a taxpayer's sets
+        # are booked and settled in order, one round after the other, each round in bulk. Settlements only touch
+        # their own taxpayer's instalments, so each sees what it would have seen set by set.
+        rounds: list[list[BillSet]] = []
+        seen: Counter[int] = Counter()
+        for b in bill_sets:
+            k = seen[b.person_no]
+            seen[b.person_no] += 1
+            if k == len(rounds):
+                rounds.append([])
+            rounds[k].append(b)
         stats: Counter[str] = Counter()
-        credits: dict[int, dt.date] = {}
-        for start in range(0, len(bulk), matching.chunk_size()):
-            _chunk(bulk[start:start + matching.chunk_size()], stats, credits)
-        for person_no, on in sorted(credits.items()):
-            ledger.settle_over_payments(person_no, on)
-        for b in one_by_one:
-            ledger.receive(b)
+        for sets in rounds:
+            credits: dict[int, dt.date] = {}
+            for start in range(0, len(sets), matching.chunk_size()):
+                _chunk(sets[start:start + matching.chunk_size()], stats, credits)
+            for person_no, on in sorted(credits.items()):
+                ledger.settle_over_payments(person_no, on)
         audit.record("revenue.bills_received_batch", object_type="Bill", object_id=f"batch:{len(bill_sets)}",
                      detail={"levies": sorted({b.levy for b in bill_sets}),
                              "fiscal_years": sorted({b.fiscal_year for b in bill_sets}), "sets": len(bill_sets),
                              "changed": stats["changed"], "entries": stats["entries"], "booked": stats["booked"],
-                             "one_by_one": len(one_by_one),
+                             "rounds": len(rounds),
                              "source_refs": sorted({b.source_ref for b in bill_sets if b.source_ref})[:20]})
 
 

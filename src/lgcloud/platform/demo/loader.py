@@ -141,8 +141,9 @@ def load(scale: int = 1, out: TextIO | None = None) -> DemoContext:
     autodiscover_modules("demo_data")
     for _order, key, step in sorted(_steps):
         ctx.say(f"デモデータ: {key} …")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         with transaction.atomic():
             step(ctx)
-        ctx.say(f"デモデータ: {key} {time.perf_counter() - started:.1f} 秒")
+        # wall and this process's CPU (the machine may be shared: CPU is the figure that compares)
+        ctx.say(f"デモデータ: {key} {time.perf_counter() - started:.1f} 秒（CPU {time.process_time() - cpu:.1f} 秒）")
     return ctx

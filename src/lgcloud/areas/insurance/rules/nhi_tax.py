@@ -174,7 +174,17 @@ class PartResult(NamedTuple):
         }
 
 
-_PART_FIELDS = PartResult._fields[1:]
+PART_FIELDS = PartResult._fields[1:]  # a stored part's list: income_levy, asset_levy, … , insured_count
+
+
+def part_rows(breakdown: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The parts of a stored breakdown by name, each as a dict with its label (reads the compact lists and the
+    dicts stored before them)."""
+    out: dict[str, dict[str, Any]] = {}
+    for part, row in breakdown.get("parts", {}).items():
+        fields = dict(zip(PART_FIELDS, row, strict=True)) if isinstance(row, list) else dict(row)
+        out[part] = {**fields, "label": PART_LABELS[part]}
+    return out
 
 
 class ReductionTest(NamedTuple):
@@ -218,8 +228,9 @@ class NhiTaxResult:
         return tuple(r.amount if (r := get(p)) is not None else 0 for p in PARTS)  # type: ignore[return-value]
 
     def breakdown(self) -> dict[str, Any]:
-        """The breakdown as stored with the assessment (compact: no labels; the amounts are also columns)."""
-        return {"parts": {p: dict(zip(_PART_FIELDS, r[1:], strict=True)) for p, r in self.parts.items()},
+        """The breakdown as stored with the assessment, compact: each part a list of its levies in PART_FIELDS order
+        (no labels, no key repeated in every row of the annual batch); `part_rows` reads it back."""
+        return {"parts": {p: list(r[1:]) for p, r in self.parts.items()},
                 "reduction_test": dict(zip(ReductionTest._fields, self.reduction, strict=True))}
 
 
