@@ -76,6 +76,19 @@ def _peak_rss() -> int:
     return _status_kib("VmHWM")
 
 
+def _backend_cpu() -> float:
+    """CPU seconds (user + system) used so far by this connection's PostgreSQL backend (same machine; 0 if not
+    readable)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=300_000)
@@ -154,9 +167,11 @@ def main() -> None:
                       f"{'' if settings == ('on', 'on', 'on') else ' (NOT durable)'}; load average "
                       f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
                 base_rss = _reset_peak_rss()
+                backend = _backend_cpu()
                 t, cpu = time.perf_counter(), time.process_time()
                 run = assessment.assess_all(FY)
                 assess_s, assess_cpu = time.perf_counter() - t, time.process_time() - cpu
+                assess_db = _backend_cpu() - backend
                 peak_rss = _peak_rss()
                 n = Assessment.objects.filter(run=run).count()
                 # The floor: the same rows, every column, COPYed into an ordinary (logged) table with the assessment
@@ -174,20 +189,23 @@ def main() -> None:
                                 "'bench_nhi_floor') GROUP BY tablename ORDER BY tablename")
                     indexes = [row[0] for row in cur.fetchall()]
                     data = buffer.getvalue()
+                    backend = _backend_cpu()
                     t = time.perf_counter()
                     with transaction.atomic():
                         with cur.cursor.copy("COPY bench_nhi_floor FROM STDIN") as copy:
                             copy.write(data)
                     copy_s = time.perf_counter() - t
+                    copy_db = _backend_cpu() - backend
                     cur.execute("SELECT pg_total_relation_size('bench_nhi_floor')")
                     floor_bytes = cur.fetchone()[0]
                     cur.execute("DROP TABLE bench_nhi_floor")
                 print(f"floor table: {indexes[0]} indexes as the assessment table's {indexes[1]}, "
                       f"{len(data) / 2**20:,.0f} MiB of COPY text, {floor_bytes / 2**20:,.0f} MiB with its indexes")
                 print(f"assessment: {run.households:,} households, {n:,} result rows, {counted:,} bill sets, "
-                      f"total {run.total:,} yen in {assess_s:.1f} s ({assess_cpu:.1f} s CPU of this process)")
-                print(f"COPY of the same {n:,} rows: {copy_s:.1f} s → ratio {assess_s / max(copy_s, 1e-9):.1f}× "
-                      "(target ≤ 3×)")
+                      f"total {run.total:,} yen in {assess_s:.1f} s ({assess_cpu:.1f} s CPU of this process, "
+                      f"{assess_db:.1f} s of its PostgreSQL backend)")
+                print(f"COPY of the same {n:,} rows: {copy_s:.1f} s ({copy_db:.1f} s CPU of the backend) → ratio "
+                      f"{assess_s / max(copy_s, 1e-9):.1f}× (target ≤ 3×)")
                 print(f"peak memory (RSS) during the assessment: {peak_rss / 2**20:,.0f} MiB "
                       f"(+{(peak_rss - base_rss) / 2**20:,.0f} MiB over the {base_rss / 2**20:,.0f} MiB before it); "
                       f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
