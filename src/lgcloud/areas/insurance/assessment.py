@@ -9,7 +9,9 @@ digests of input and output: running again on the same facts gives the same outp
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import queue
 import sys
@@ -160,7 +162,7 @@ class _Outcome(NamedTuple):
 _COLUMNS = ("id", "municipality_id", "run_id", "household_id", "fiscal_year", "version", "head_person_no",
             "from_month", "reason", "medical", "elderly_support", "long_term_care", "child_support", "reduction",
             "total", "breakdown", "current", "created_at")
-CHUNK = 20_000  # result rows written per statement
+CHUNK = 5_000  # result rows written per statement (5,000 measured a little faster than 20,000)
 
 # PostgreSQL: one INSERT … SELECT over arrays sent as binary parameters (the row-level security policy's WITH CHECK
 # applies as to any insert; COPY FROM is refused on the table, and COPY into a temporary table then INSERT … SELECT
@@ -320,6 +322,21 @@ class _Computation:
             sys.setswitchinterval(interval)
 
 
+@contextlib.contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """The batch holds a million small objects (rows read, facts, results): every full run of the cyclic garbage
+    collector walks them all, a third of the pure half's time at 30,000 households and more the larger the member.
+    Reference counting still frees everything the batch drops; the collector runs again afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_without_cyclic_gc()
 @transaction.atomic
 def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.date | None = None) -> AssessmentRun:
     """当初賦課 of every 国保 household of the municipality in context for the fiscal year.

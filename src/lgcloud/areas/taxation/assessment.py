@@ -347,21 +347,24 @@ def assess_all(fiscal_year: int, *, on: dt.date | None = None,
         for k in range(0, len(replaced), 500):
             Assessment.objects.filter(pk__in=replaced[k:k + 500]).update(is_current=False)
         first = bulk.allocate_ids(Assessment, len(changed))
-        made: list[NewVersion] = []
+        bills: list[levies.BillSet] = []
+        batch_total = 0
 
         def rows() -> Iterable[tuple[Any, ...]]:
-            for k, (t, f, input_hash, cur, _r) in enumerate(changed):
+            nonlocal batch_total
+            for k, (t, f, input_hash, cur, records) in enumerate(changed):
                 result, method, instalments = computed(f)
                 row = (first + k, municipality_id, fiscal_year, t.person_no, (cur[2] if cur else 0) + 1,
                        "当初賦課" if cur is None else "更正（再計算）", on, True,
                        t.full_name, input_hash, version_hash, f, result, result["total"], method, instalments)
-                made.append(NewVersion(first + k, row))
                 yield row
+                # after the row is handed over: the bill sets are built while the server inserts the rows
+                batch_total += result["total"]
+                bills.extend(bill_sets(NewVersion(first + k, row), cur[6] if cur else None, records, on))
 
-        bulk.insert(Assessment, COLUMNS, rows())
-        levies.submit_many([b for v, (_t, _f, _h, cur, records) in zip(made, changed, strict=True)
-                            for b in bill_sets(v, cur[6] if cur else None, records, on)])
-        return sum(v.row[13] for v in made)
+        bulk.insert_once(Assessment, COLUMNS, rows())
+        levies.submit_many(bills)
+        return batch_total
 
     for start in range(0, len(people), BATCH):
         changed = []
