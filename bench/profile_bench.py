@@ -58,6 +58,26 @@ def requests(residents: int, households: int) -> dict[str, tuple[str, str, dict 
     }
 
 
+def _backend_cpu() -> float | None:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend so far (/proc/<pid>/stat: the server runs
+    on this machine), or None on SQLite or when /proc cannot be read."""
+    if connection.vendor != "postgresql":
+        return None
+    global _backend_pid
+    if _backend_pid is None:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            _backend_pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{_backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+_backend_pid: int | None = None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--residents", type=int, default=20_000)
@@ -65,8 +85,10 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--only", default="", help="one of search, person, 転居")
     ap.add_argument("--sort", default="tottime", help="pstats sort key: tottime, cumulative …")
+    ap.add_argument("--no-migrate", action="store_true", help="the database is migrated already (repeated runs)")
     args = ap.parse_args()
-    call_command("migrate", verbosity=0)
+    if not args.no_migrate:
+        call_command("migrate", verbosity=0)
     group, _ = Group.objects.get_or_create(name="ベンチマーク協議会")
     m = ensure_municipality("113018", args.residents)
     Membership.objects.get_or_create(group=group, municipality=m, defaults={"joined_on": dt.date(2014, 4, 1)})
@@ -104,10 +126,16 @@ def main() -> None:
         connection.force_debug_cursor = False
         # This process's CPU per request, without the profiler (wall time on a shared machine says little).
         cpu = []
+        connection.ensure_connection()
+        db0 = _backend_cpu()
         for _ in range(args.requests):
             c = time.process_time()
             call(kind)
             cpu.append(time.process_time() - c)
+        db1 = _backend_cpu()
+        db_cpu = ("n/a" if db0 is None or db1 is None else
+                  f"{(db1 - db0) / args.requests * 1000:.2f} ms (backend pid {_backend_pid}, clock ticks of "
+                  f"{1000 / os.sysconf('SC_CLK_TCK'):.0f} ms summed over the {args.requests} requests)")
         times = []
         profile = cProfile.Profile()
         for _ in range(args.requests):
@@ -120,6 +148,7 @@ def main() -> None:
               f"{statistics.mean(cpu) * 1000:.2f} ms, median {statistics.median(cpu) * 1000:.2f} ms (no profiler, "
               f"{args.requests} requests); under cProfile: median wall {statistics.median(times) * 1000:.1f} ms"
               f" (p95 {sorted(times)[int(len(times) * 0.95)] * 1000:.1f} ms); load average {os.getloadavg()[0]:.2f}")
+        print(f"    PostgreSQL backend CPU per request: {db_cpu}")
         for q in queries:
             print(f"   {float(q['time']) * 1000:6.2f} ms ", q["sql"][:150])
         pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)

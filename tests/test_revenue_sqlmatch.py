@@ -78,7 +78,7 @@ def test_the_sql_path_books_what_the_python_import_books(in_a, monkeypatch):
     setup_people(2000, 12)
     applied = []
     real = sqlmatch.apply
-    monkeypatch.setattr(sqlmatch, "apply", lambda source: applied.append(source) or real(source))
+    monkeypatch.setattr(sqlmatch, "apply", lambda source, staged: applied.append(source) or real(source, staged))
     sql = imports.import_cvs(day_file(1000, "S"), "sql.csv")
     assert applied == ["sql.csv"]
     monkeypatch.setattr(sqlmatch, "ready", lambda: False)
@@ -107,7 +107,7 @@ def test_a_bad_line_refuses_the_whole_file_with_the_python_messages(in_a):
     assert [(e.line, e.reason[:6]) for e in refused.value.errors] == [(4, "区分「確定」"), (5, "収納日「20")]
     assert not Payment.objects.exists() and not Entry.objects.exclude(kind="bill").exists()
     with connection.cursor() as cur:  # the staging tables went with the savepoint or the transaction
-        cur.execute("SELECT count(*) FROM pg_class WHERE relname IN ('rv_raw', 'rv_in', 'rv_m', 'rv_late') "
+        cur.execute("SELECT count(*) FROM pg_class WHERE relname IN ('rv_raw', 'rv_m') "
                     "AND relpersistence = 't'")
         assert cur.fetchone()[0] == 0
 
@@ -115,9 +115,55 @@ def test_a_bad_line_refuses_the_whole_file_with_the_python_messages(in_a):
 def test_a_final_report_replaces_the_preliminary_one(in_a):
     setup_people(4000, 1)
     ref = Bill.objects.get(person_no=4000, levy="property_tax", installment=1).payment_ref
-    line = f"確報,20250625,1,01,1,K1,{ref},100000"
+    line = f"確報,20250625,1,01,1,K1, {ref}\u3000,100000 "  # blanks around fields: stripped as str.strip() does
     imports.import_cvs(f"{HEADER}\n{line.replace('確報', '速報')}\n".encode(), "sokuho.csv")
     assert Payment.objects.get().status == PaymentStatus.PRELIMINARY
     done = imports.import_cvs(f"{HEADER}\n{line}\n".encode(), "kakuho.csv")
     assert [p.status for p in done.payments] == [PaymentStatus.APPLIED] and Payment.objects.count() == 1
     assert AuditRecord.objects.filter(action="revenue.payment_received").count() == 1
+
+
+def test_a_payment_that_is_its_own_movement_reads_as_an_entry_later(in_a, monkeypatch):
+    """The SQL path books an ordinary payment as one row (the payment is the 収納 movement); later files, 延滞金 from
+    an earlier partial payment, a 更正 leaving an over-payment (充当), balances as of a date and the account read it
+    as the Python path's entries."""
+    from lgcloud.areas.revenue import ledger, reading
+
+    def files(base: int, tag: str) -> tuple[bytes, bytes]:
+        ref = {(b.person_no - base, b.installment): b.payment_ref
+               for b in Bill.objects.filter(person_no__gte=base, person_no__lt=base + 2, levy="property_tax")}
+        first = [f"確報,20250625,1,01,1,{tag}1,{ref[0, 1]},40000",  # partial, on time
+                 f"確報,20250625,1,01,1,{tag}2,{ref[1, 1]},110000"]  # paid off, on time
+        second = [f"確報,20251225,1,01,1,{tag}3,{ref[0, 1]},60000"]  # the rest, late: 延滞金 after the partial
+        return (("\n".join([HEADER, *first]) + "\n").encode(), ("\n".join([HEADER, *second]) + "\n").encode())
+
+    def run(base: int, tag: str) -> None:
+        setup_people(base, 2)
+        one, two = files(base, tag)
+        imports.import_cvs(one, f"{tag}1.csv")
+        imports.import_cvs(two, f"{tag}2.csv")
+        levies.submit_bills(levies.BillSet(  # 更正: 40,000 for the year, 110,000 already paid on the 第1期
+            levy="property_tax", fiscal_year=2025, person_no=base + 1, reason="更正", effective_on=D(2025, 10, 1),
+            lines=tuple(levies.BillLine(i + 1, d, 10_000) for i, d in enumerate(DUES))))
+
+    run(5000, "Q")
+    assert Payment.objects.filter(person_no__gte=5000, bill__isnull=False).count() == 3  # one row each, no entry
+    assert not Entry.objects.filter(person_no__gte=5000, kind="collection").exists()
+    monkeypatch.setattr(sqlmatch, "ready", lambda: False)
+    run(6000, "R")
+    assert not Payment.objects.filter(person_no__gte=6000, bill__isnull=False).exists()
+    assert ledger_of(5000) == ledger_of(6000)
+    assert {"late_fee", "collection", "appropriation"} <= {e[3] for e in ledger_of(5000)}
+    moved = [e[5] for e in ledger_of(5000) if e[3] == "appropriation" and e[5] < 0]
+    assert sum(moved) == -70_000  # the over-payment left by the 更正, 充当 to the person's 住民税 due
+    for k in range(2):
+        a, b = (Bill.objects.filter(person_no=base + k).order_by("levy", "installment") for base in (5000, 6000))
+        for on in (D(2025, 6, 30), D(2025, 9, 30), D(2025, 12, 31), None):
+            assert [ledger.balances([x.pk], on).get(x.pk, 0) for x in a] == \
+                [ledger.balances([x.pk], on).get(x.pk, 0) for x in b]
+        sa, sb = reading.account(5000 + k, D(2025, 9, 30)), reading.account(6000 + k, D(2025, 9, 30))
+        assert (sa.outstanding, sa.late_fee_outstanding) == (sb.outstanding, sb.late_fee_outstanding)
+        assert sorted((e.kind, e.amount, e.booked_on) for e in sa.entries) == \
+            sorted((e.kind, e.amount, e.booked_on) for e in sb.entries)
+    fee = Entry.objects.get(person_no=5000, kind="late_fee")
+    assert fee.amount == 2_200 and fee.booked_on == D(2025, 12, 25)  # on 60,000 from 7月1日 (the partial before)

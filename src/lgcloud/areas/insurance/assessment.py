@@ -162,7 +162,7 @@ class _Outcome(NamedTuple):
 _COLUMNS = ("id", "municipality_id", "run_id", "household_id", "fiscal_year", "version", "head_person_no",
             "from_month", "reason", "medical", "elderly_support", "long_term_care", "child_support", "reduction",
             "total", "breakdown", "current", "created_at")
-CHUNK = 20_000  # result rows written per statement
+CHUNK = 5_000  # result rows written per statement (5,000 measured a little faster than 20,000)
 
 # PostgreSQL: one INSERT … SELECT over arrays sent as binary parameters (the row-level security policy's WITH CHECK
 # applies as to any insert; COPY FROM is refused on the table, and COPY into a temporary table then INSERT … SELECT

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import takewhile
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from lgcloud.areas.registry import crypto, individual_number_uses, invariants
 from lgcloud.areas.registry.models import (
@@ -33,7 +33,9 @@ from lgcloud.platform import events as domain_events
 from lgcloud.platform import metering
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, ValidationFailed
-from lgcloud.platform.tenancy.context import current_actor, require_municipality
+from lgcloud.platform.db import fixed
+from lgcloud.platform.tenancy.context import current_actor, current_municipality_id, require_municipality
+from lgcloud.platform.tenancy.scoping import CrossTenantWrite
 
 _DERIVED = {"id", "municipality", "person_no", "version", "history_no", "search_name", "search_kana", "search_names",
             "search_kanas", "search_addresses", "household_no"}
@@ -169,6 +171,73 @@ def _events_of(target: str, pks: Iterable[int]) -> dict[int, list[RegistryEvent]
     return out
 
 
+def _with_event(events: dict[int, list[RegistryEvent]], event: RegistryEvent) -> dict[int, list[RegistryEvent]]:
+    """`_events_of` read before the new event's subjects were written: add the new event (a subject of every one of
+    these records) at its place in fold order (異動日, then id)."""
+    for evs in events.values():
+        if all(ev.pk != event.pk for ev in evs):
+            evs.append(event)
+            evs.sort(key=lambda ev: (ev.effective_on, ev.pk))
+    return events
+
+
+_UPDATE_SQL: dict[tuple[str, str, int], tuple[str, list[models.Field]]] = {}
+
+
+def _cast_type(f: Any) -> str:
+    return str(f.cast_db_type(connection))
+
+
+def _update_sql(model: type[models.Model], rows: int) -> tuple[str, list[models.Field]]:
+    """One UPDATE of `rows` records of a scoped model, every column as `save()` writes it, built once per row count:
+    `UPDATE t SET c = v.c … FROM (SELECT %s AS id, %s AS c … UNION ALL SELECT …) v WHERE t.id = v.id AND
+    t.municipality_id = %s` (the scoped layer's municipality filter stays in the statement)."""
+    key = (connection.vendor, model._meta.label, rows)
+    if key not in _UPDATE_SQL:
+        qn = connection.ops.quote_name
+        pk = model._meta.pk
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+        pg = connection.vendor == "postgresql"
+
+        def value(f: models.Field) -> str:
+            return f"CAST(v.{qn(f.column)} AS {_cast_type(f)})" if pg else f"v.{qn(f.column)}"
+
+        cols = [pk, *fields]
+        first = "SELECT " + ", ".join(f"%s AS {qn(f.column)}" for f in cols)
+        more = " UNION ALL SELECT " + ", ".join("%s" for _ in cols)
+        table = qn(model._meta.db_table)
+        sql = (f"UPDATE {table} SET " + ", ".join(f"{qn(f.column)} = {value(f)}" for f in fields)
+               + f" FROM ({first}{more * (rows - 1)}) AS v WHERE {table}.{qn(pk.column)} = "
+               + (f"CAST(v.{qn(pk.column)} AS {_cast_type(pk)})" if pg else f"v.{qn(pk.column)}")
+               + f" AND {table}.{qn('municipality_id')} = %s")
+        _UPDATE_SQL[key] = (sql, fields)
+    return _UPDATE_SQL[key]
+
+
+def save_all(objs: list[Person] | list[Household]) -> None:
+    """Save several records of one scoped model (as `save()` would, each whole) with one UPDATE statement."""
+    if not objs:
+        return
+    municipality_id = current_municipality_id()
+    if municipality_id is None:
+        require_municipality()
+    model = type(objs[0])
+    sql, fields = _update_sql(model, len(objs))
+    params: list[Any] = []
+    for obj in objs:
+        if type(obj) is not model or obj.pk is None:
+            raise ValueError("save_all: saved records of one model only")
+        if obj.municipality_id != municipality_id:
+            raise CrossTenantWrite()
+        params.append(obj.pk)
+        params += [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    params.append(municipality_id)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        if cur.rowcount != len(objs):
+            raise RuntimeError(f"save_all: {cur.rowcount} of {len(objs)} {model.__name__} rows updated")
+
+
 def _refold(obj: Person | Household, events: Iterable[RegistryEvent] | None = None) -> None:
     target = "person" if isinstance(obj, Person) else "household"
     state = fold(target, obj.pk, events=events)
@@ -194,7 +263,7 @@ def _update_search(persons: list[Person]) -> None:
         new += [SearchKey(person=person, kind=k, value=v) for k, v in sorted(keys - existing[person.pk])]
         for column, text in search_columns(person, keys | existing[person.pk]).items():
             setattr(person, column, text)
-    SearchKey.objects.bulk_create(new)
+    fixed.insert_many(new)
 
 
 # --- applying an event ------------------------------------------------------------------------
@@ -248,7 +317,8 @@ def _residents_after(households: list[Household], persons: list[Person]) -> dict
     return out
 
 
-@transaction.atomic
+# No savepoint of its own: every service that calls it is atomic itself, and an error here fails the service.
+@transaction.atomic(savepoint=False)
 def apply_event(
     kind: str,
     *,
@@ -261,13 +331,20 @@ def apply_event(
     versions: dict[int, int] | None = None,
     purpose: str = "",
     extra_persons: Iterable[Person] = (),
+    locked: list[Person] | None = None,
 ) -> EventResult:
-    """Append one event and bring the projection, history, search keys, audit and meters up to date."""
+    """Append one event and bring the projection, history, search keys, audit and meters up to date.
+
+    `locked`: the persons the changes name, already read with SELECT … FOR UPDATE (in pk order) in this
+    transaction by the caller (`residents_of(…, lock=True)`): not read again."""
     municipality = require_municipality()
     actor = current_actor()
     person_ids = {c.obj.pk for c in changes if c.target == "person"} | {p.pk for p in extra_persons}
     household_ids = {c.obj.pk for c in changes if c.target == "household"}
-    persons = list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk"))
+    if locked is not None and {p.pk for p in locked} == person_ids and cancels is None:
+        persons = sorted(locked, key=lambda p: p.pk)
+    else:
+        persons = list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk"))
     _check_versions(persons, versions)
     for p in persons:
         if p.household_id:
@@ -275,25 +352,28 @@ def apply_event(
     for c in changes:
         if c.target == "person" and "household_id" in c.values and c.values["household_id"]:
             household_ids.add(c.values["household_id"])
-    event = RegistryEvent.objects.create(
+    event = RegistryEvent(
         kind=kind, effective_on=effective_on, notified_on=notified_on, clerk=actor.username, role=actor.role,
         channel=actor.channel, reason=reason[:300], changes=[c.as_json() for c in changes],
         corrects=corrects, cancels=cancels,
     )
+    fixed.insert(event)
     if cancels is not None:
         person_ids |= set(cancels.subjects.exclude(person=None).values_list("person_id", flat=True))
         household_ids |= set(cancels.subjects.exclude(household=None).values_list("household_id", flat=True))
         persons = list(Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk"))
-    # Subjects first: the refold below finds a person's events through them.
-    EventSubject.objects.bulk_create([EventSubject(event=event, person=p) for p in persons])
-    person_events = _events_of("person", [p.pk for p in persons])
+    # The persons' earlier events, and this one added in fold order (its subjects are written below, with the
+    # households', in one statement).
+    person_events = _with_event(_events_of("person", [p.pk for p in persons]), event)
     for p in persons:
         _refold(p, person_events[p.pk])
         if p.household_id:
             household_ids.add(p.household_id)
-    households = list(Household.objects.select_for_update().filter(pk__in=household_ids).order_by("pk"))
-    EventSubject.objects.bulk_create([EventSubject(event=event, household=h) for h in households])
-    household_events = _events_of("household", [h.pk for h in households])
+    households = (fixed.select(Household, "{t}.id IN {in}", [sorted(household_ids)], order_by="{t}.id", for_update=True)
+                  if household_ids else [])
+    fixed.insert_many([*(EventSubject(event=event, person=p) for p in persons),
+                       *(EventSubject(event=event, household=h) for h in households)])
+    household_events = _with_event(_events_of("household", [h.pk for h in households]), event)
     for h in households:
         _refold(h, household_events[h.pk])
     residents = _residents_after(households, persons)
@@ -317,13 +397,13 @@ def apply_event(
     for p in persons:
         p.version += 1
         p.history_no += 1
-        p.save()
-    PersonSnapshot.objects.bulk_create([
+    save_all(persons)
+    fixed.insert_many([
         PersonSnapshot(person=p, history_no=p.history_no, event=event, effective_on=effective_on,
                        household_id_at=p.household_id, data=snapshot_data(p)) for p in persons])
     for h in households:
         h.version += 1
-        h.save()
+    save_all(households)
     audit.record(
         f"registry.{kind}", obj=event, purpose=purpose or EventKind(kind).label,
         detail={"persons": sorted(p.person_no for p in persons), "effective_on": effective_on.isoformat()},

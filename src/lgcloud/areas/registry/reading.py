@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from lgcloud.areas.registry import engine, restrictions
@@ -32,7 +32,8 @@ from lgcloud.platform.accounts.roles import Cap, capabilities
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, PermissionDenied, ValidationFailed
 from lgcloud.platform.common.wareki import parse_japanese_date
-from lgcloud.platform.tenancy.context import current_actor
+from lgcloud.platform.db import fixed
+from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 DEFAULT_PURPOSE = "住民記録の照会"
 
@@ -86,6 +87,41 @@ def _household_numbers(pks: Iterable[int | None], known: Household | None = None
     return {pk: found[pk] for pk in ids if pk in found}
 
 
+_WITH_HOUSEHOLD: dict[str, str] = {}
+_FOR_CHECK = ("id", "person_no", "household_id")
+
+
+def _person_for_check(person_no: int) -> Person | None:
+    """`Person.objects.only("id", "person_no", "household_id").filter(person_no=…).first()` (what the 照会 check
+    needs; the other items stay deferred) with fixed SQL: every 照会 starts here."""
+    table = connection.ops.quote_name(Person._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {', '.join(_FOR_CHECK)} FROM {table} WHERE municipality_id = %s AND person_no = %s",
+                    [require_municipality().pk, person_no])
+        row = cur.fetchone()
+    return Person.from_db(connection.alias, list(_FOR_CHECK), list(row)) if row else None
+
+
+def _person_with_household(pk: int) -> Person:
+    """`Person.objects.select_related("household").get(pk=pk)` with its text built once (every 照会 reads it)."""
+    if connection.vendor not in _WITH_HOUSEHOLD:
+        qn = connection.ops.quote_name
+        p, h = qn(Person._meta.db_table), qn(Household._meta.db_table)
+        _WITH_HOUSEHOLD[connection.vendor] = (
+            f"SELECT {fixed.columns(Person, p)}, {fixed.columns(Household, h)} FROM {p} LEFT OUTER JOIN {h} "
+            f"ON {h}.id = {p}.household_id AND {h}.municipality_id = {p}.municipality_id "
+            f"WHERE {p}.municipality_id = %s AND {p}.id = %s")
+    with connection.cursor() as cur:
+        cur.execute(_WITH_HOUSEHOLD[connection.vendor], [require_municipality().pk, pk])
+        row = cur.fetchone()
+    if row is None:
+        raise Person.DoesNotExist
+    n = fixed.width(Person)
+    person = fixed.build(Person, row[:n])
+    person.household = fixed.build(Household, row[n:]) if person.household_id is not None else None
+    return person
+
+
 @dataclass
 class PersonFile:
     person: Person
@@ -128,7 +164,7 @@ def open_person(person_no: int, *, as_of: dt.date | None = None, requester: Requ
     With `history` (the screens) also the 履歴, the head's name and the blocks; the API's item read
     goes without them."""
     # What the 照会 check needs; the person's items are read in the transaction below.
-    person = Person.objects.only("id", "person_no", "household_id").filter(person_no=person_no).first()
+    person = _person_for_check(person_no)
     if person is None:
         raise NotFound(f"宛名番号 {person_no} の住民票はありません。")
     measures = restrictions.active_support_measures([person])
@@ -138,7 +174,7 @@ def open_person(person_no: int, *, as_of: dt.date | None = None, requester: Requ
     cancelled: set[int | None] = set()
     head, blocks = "", []
     with transaction.atomic():
-        person = Person.objects.select_related("household").get(pk=person.pk)
+        person = _person_with_household(person.pk)
         state = current_state(person) if as_of is None else engine.person_as_of(person, as_of)
         if history:
             snapshots = list(PersonSnapshot.objects.filter(person=person).select_related("event")

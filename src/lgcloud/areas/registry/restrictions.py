@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from lgcloud.areas.registry import offender, protection
@@ -30,6 +29,7 @@ from lgcloud.areas.registry.offender import Requester
 from lgcloud.platform.accounts.roles import Cap, capabilities
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from lgcloud.platform.db import fixed
 from lgcloud.platform.params import services as params
 from lgcloud.platform.tenancy.context import current_actor, municipality_scope, require_municipality
 
@@ -115,11 +115,15 @@ def _param(name: str, on: dt.date) -> int:
 
 
 def _restrictions_for(persons: list[Person], action: str) -> list[Restriction]:
-    households = {p.household_id for p in persons if p.household_id}
-    return list(
-        Restriction.objects.filter(action=action, removed=False, starts_on__lte=timezone.localdate())
-        .filter(Q(person__in=persons) | Q(household_id__in=households))
-    )
+    households = sorted({p.household_id for p in persons if p.household_id})
+    pks = sorted({p.pk for p in persons})
+    whose = [f"{{t}}.{column} IN {{in}}" for column, ids in (("person_id", pks), ("household_id", households)) if ids]
+    if not whose:
+        return []
+    # Fixed SQL (text built once per shape): every 照会 and 異動 asks this.
+    return fixed.select(Restriction, "{t}.action = %s AND {t}.removed = %s AND {t}.starts_on <= %s AND ("
+                        + " OR ".join(whose) + ")",
+                        [action, False, timezone.localdate(), *(ids for ids in (pks, households) if ids)])
 
 
 def active_support_measures(persons: Iterable[Person]) -> list[SupportMeasure]:
@@ -129,7 +133,7 @@ def active_support_measures(persons: Iterable[Person]) -> list[SupportMeasure]:
 
 def support_measures_of(ids: set[int], numbers: set[int]) -> list[SupportMeasure]:
     """The 支援措置 not ended that protect any of these persons (by id as applicant, by 宛名番号 as accompanying)."""
-    measures = SupportMeasure.objects.exclude(status=SupportStatus.ENDED)
+    measures = fixed.select(SupportMeasure, "NOT ({t}.status = %s)", [SupportStatus.ENDED])  # fixed SQL: every 照会
     return [m for m in measures if m.applicant_id in ids or numbers & set(m.accompanying)]
 
 
@@ -249,7 +253,10 @@ def persons_of(kwargs: Mapping[str, Any]) -> list[Person]:
     persons = list(Person.objects.filter(person_no__in=numbers))
     households = [int(kwargs[k]) for k in ("household_no", "from_household_no", "into_household_no") if kwargs.get(k)]
     if households:
-        persons += list(Person.objects.filter(household__household_no__in=households).exclude(pk__in=[p.pk for p in persons]))
+        seen = {p.pk for p in persons}
+        persons += [p for p in fixed.select(
+            Person, "{t}.household_id IN (SELECT id FROM " + Household._meta.db_table + " WHERE municipality_id = %s "
+            "AND household_no IN {in})", [require_municipality().pk, households]) if p.pk not in seen]
     return persons
 
 

@@ -21,6 +21,7 @@ from lgcloud.areas.registry.relationships import canonical
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import ValidationFailed
 from lgcloud.platform.common.wareki import parse_japanese_date
+from lgcloud.platform.db import fixed
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 EMPTY = "（空欄）"
@@ -203,8 +204,8 @@ def _first_page(qs: Any, query: SearchQuery, purpose: str, limit: int | None = N
         truncated = len(found) > limit
         found = sorted(found[:limit], key=_order_key)
         numbers = [_item(r, "person_no") for r in found]
-        SearchHistory.objects.create(staff=current_actor().username, query=query.safe_for_history(),
-                                     result_count=len(found))
+        fixed.insert(SearchHistory(staff=current_actor().username, query=query.safe_for_history(),
+                                   result_count=len(found)))
         audit.record("registry.search", object_type="Person", object_id=",".join(map(str, numbers[:50])),
                      purpose=purpose, detail={"conditions": sorted(query.safe_for_history()), "results": len(found)})
     return found, truncated

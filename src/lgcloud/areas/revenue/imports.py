@@ -170,11 +170,12 @@ def _import_cvs_sql(text: str, filename: str, digest: str) -> ImportResult | Non
     if [c.strip() for c in next(csv.reader([header]), [])] != CVS_HEADER or not sqlmatch.usable(body):
         return None
     with transaction.atomic():
-        if not sqlmatch.stage(body, _date):
+        staged = sqlmatch.stage(body, _date)
+        if staged is None:
             return None
         batch = ImportBatch.objects.create(kind="cvs", filename=filename[:200], sha256=digest, lines=0,
                                            created_by=current_actor().username)
-        applied = sqlmatch.apply(filename)
+        applied = sqlmatch.apply(filename, staged)
         batch.lines = applied.lines_read
         batch.matched, batch.unmatched, batch.total = applied.matched, applied.unmatched, applied.total_all
         batch.save(update_fields=["lines", "matched", "unmatched", "total"])

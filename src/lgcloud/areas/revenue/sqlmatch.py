@@ -1,22 +1,24 @@
 """Matching (消込) of a convenience-store file in SQL, on PostgreSQL: the common case never leaves the database.
 
-The file is COPYed as it is into a TEMP staging table (one row a line, numbered by the order COPY reads them),
-checked by a few set-based queries, and applied in a handful of statements in the caller's transaction:
+The file is COPYed as it is into a TEMP staging table (rv_raw, one row a line, numbered by the order COPY reads
+them); one statement reads, matches and classifies every line into a second TEMP table (rv_m); then, in the caller's
+transaction, each payment is written once:
 
 - the lines are checked in SQL (区分, 収納日, 金額, 取扱番号, duplicates within the file and against the payments
   already in). Any line the checks do not accept, or anything unusual about the file (quotes, blank lines, CR
   line ends …), sends the whole file back to the Python import (`imports.import_cvs`), which lists the errors by
   line and reason exactly as before, or takes in what SQL would not: this path never decides a refusal itself;
-- every payment (速報 and 確報) is written with one `INSERT … SELECT`, in file order (its id from the sequence in
-  that order), matched to its instalment by 納付番号 in the same statement; unknown references are unmatched;
+- every 確報 is written with one `INSERT … SELECT`, in file order (its id from the table's default in that order),
+  matched to its instalment by 納付番号; unknown references are unmatched (速報 by one more, when there are any);
 - the common case — a taxpayer whose payments in the file each settle (part of) one instalment of their own,
-  owing at least the amount — is booked with one `INSERT … SELECT` of 収納 entries; when such a payment pays
-  off an instalment after its 納期限, its 延滞金 is determined by the Python rule (rules.late_fee) once per
-  distinct (調定額, 納期限, 納付日, earlier partial payments) and booked by one more `INSERT … SELECT`;
+  owing at least the amount — needs no other row: the payment is written with its instalment (`Payment.bill`) and
+  is itself the ledger's 収納 movement (see `movements`). When such a payment pays off an instalment after its
+  納期限, its 延滞金 is determined by the Python rule (rules.late_fee) once per distinct (調定額, 納期限, 納付日,
+  earlier partial payments) and booked as entries by one more `INSERT … SELECT`;
 - the rare taxpayers (a payment larger than what is owed on its instalment, more than one payment for an
-  instalment in the file) go through `matching.Matcher` in file order, exactly as `payments.receive_many` does;
-  their payments and instalments are disjoint from the common case's, so the order between the two does not
-  change the result;
+  instalment in the file) go through `matching.Matcher` in file order, exactly as `payments.receive_many` does,
+  their payments booked by entries; their payments and instalments are disjoint from the common case's, so the
+  order between the two does not change the result;
 - unmatched payments are raised on the clerks' worklist; one audit record names the batch.
 """
 
@@ -36,6 +38,7 @@ from lgcloud.platform import worklists
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 WHITESPACE = " \t\n\r\f\v\u00a0\u3000"
+EMPTY = "''"
 CVS = "cvs"
 
 
@@ -60,21 +63,29 @@ def usable(text: str) -> bool:
         and not text.startswith(("\n", "\\.")) and "\n\\." not in text
 
 
-def stage(body: str, parse_date: Callable[[str], dt.date]) -> bool:
-    """COPY the file's lines into TEMP rv_raw and check them into TEMP rv_in; False: let Python read the file.
+@dataclass(frozen=True)
+class Staged:
+    preliminary: int  # 速報 lines in the file
+    supersedes: bool  # some 確報 completes a 速報 taken in earlier
+
+
+def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
+    """COPY the file's lines into TEMP rv_raw, read, match and classify them into TEMP rv_m (the only other table
+    written before the payments), check them; None: let Python read the file.
 
     `parse_date` is the Python import's own reading of a 収納日, applied to each distinct date of the file."""
     try:
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute("SET LOCAL work_mem = '256MB'")  # the day's file sorted and hashed in memory
-            cur.execute("DROP TABLE IF EXISTS rv_raw, rv_in, rv_f, rv_m, rv_late")
+            cur.execute("SET LOCAL jit = off")  # compiling the few big statements costs more than it saves
+            cur.execute("DROP TABLE IF EXISTS rv_raw, rv_m")
             cur.execute("CREATE TEMP TABLE rv_raw (n bigint GENERATED ALWAYS AS IDENTITY, kind text, paid text, "
                         "at text, chain text, store text, handling text, ref text, amount text) ON COMMIT DROP")
             with cur.cursor.copy("COPY rv_raw (kind, paid, at, chain, store, handling, ref, amount) "
                                  "FROM STDIN WITH (FORMAT csv)") as copy:
                 copy.write(body)
     except DatabaseError:  # a line with too few or too many fields: the Python import says which
-        return False
+        return None
     m = require_municipality().pk
     with connection.cursor() as cur:
         cur.execute("SELECT DISTINCT paid FROM rv_raw")
@@ -83,81 +94,93 @@ def stage(body: str, parse_date: Callable[[str], dt.date]) -> bool:
             dates = [parse_date((d or "").strip()) for d in raw]
         except ValueError:
             cur.execute("DROP TABLE rv_raw")
-            return False
-        # n counts the lines read (the header is line 1); each field stripped as str.strip() would
+            return None
+        # a file without blanks in its fields (nearly every file) is read without btrim on every field of every line
+        blank = any(c in body for c in WHITESPACE if c not in "\n")
+
+        def trim(col: str) -> str:
+            return f"btrim({col}, %(ws)s)" if blank else col
+
+        # one statement reads each line (n counts the lines read, the header is line 1; each field stripped as
+        # str.strip() would), finds the 確報's instalment by 納付番号 and what is owed on it (its entries and its
+        # direct payments), and classifies: a taxpayer is "rare" when one of their payments is more than is owed
+        # on its instalment or shares it with another line. For an instalment a payment may pay off late: its
+        # 調定 up to the day paid and its earlier partial payments (for 延滞金).
         cur.execute(f"""
-            CREATE TEMP TABLE rv_in ON COMMIT DROP AS
-            SELECT n + 1 AS line, kind, amount, ref, chain || '-' || store AS payer, 'cvs:' || chain || ':' || handling
-                   AS key, handling, d.paid_on
-            FROM (SELECT n, paid, {", ".join(f"btrim(coalesce({c}, ''), %(ws)s) AS {c}" for c in (
-                "kind", "store", "chain", "handling", "ref"))},
-                         CASE WHEN btrim(amount, %(ws)s) ~ '^[0-9]{{1,15}}$' THEN btrim(amount, %(ws)s)::bigint
-                              END AS amount
-                  FROM rv_raw) r
-            JOIN unnest(%(raw)s::text[], %(dates)s::date[]) AS d(raw, paid_on) ON d.raw = r.paid""",
-                    {"ws": WHITESPACE, "raw": raw, "dates": dates})
-        cur.execute("ANALYZE rv_in")  # a temporary table has no statistics: without them every join is a guess
+            CREATE TEMP TABLE rv_m ON COMMIT DROP AS
+            -- MATERIALIZED: r.ref must reach revenue_bill as a value, not as btrim(…) — row-level security lets
+            -- no qual with a function that is not leakproof be an index condition, and a seq scan a line is ruin
+            WITH r AS MATERIALIZED (
+                SELECT n + 1 AS line, kind, amount, ref, chain || '-' || store AS payer,
+                       'cvs:' || chain || ':' || handling AS key, handling, d.paid_on
+                FROM (SELECT n, paid, {", ".join(f"{trim(f'coalesce({c}, {EMPTY})')} AS {c}" for c in (
+                    "kind", "store", "chain", "handling", "ref"))},
+                             CASE WHEN {trim("amount")} ~ '^[0-9]{{1,15}}$' THEN {trim("amount")}::bigint
+                                  END AS amount
+                      FROM rv_raw) r
+                JOIN unnest(%(raw)s::text[], %(dates)s::date[]) AS d(raw, paid_on) ON d.raw = r.paid),
+            -- LATERAL: one index probe per line for its instalment and for what is owed on it, whatever the
+            -- planner would guess about a temporary table without statistics (a hash of every instalment is slower)
+            c AS (SELECT r.*, b.bill_id, b.person_no, b.due_on, coalesce(bal.principal, 0) AS principal, bal.charged,
+                         bal.earlier, count(*) OVER (PARTITION BY b.bill_id) AS lines
+                  FROM r LEFT JOIN LATERAL (
+                      SELECT b.id AS bill_id, b.person_no, b.due_on FROM revenue_bill b
+                      WHERE b.municipality_id = %(m)s AND b.payment_ref = r.ref OFFSET 0) b ON r.kind = '確報' AND r.ref <> ''
+                  LEFT JOIN LATERAL (
+                      SELECT sum(x.amount)::bigint AS principal,
+                             coalesce(sum(x.amount) FILTER (WHERE x.kind IN ('bill', 'remission')
+                                                            AND x.booked_on <= r.paid_on), 0)::bigint AS charged,
+                             coalesce(string_agg(x.booked_on::text || ':' || (-x.amount)::text, ','
+                                                 ORDER BY x.booked_on, x.id)
+                                      FILTER (WHERE x.amount < 0 AND x.kind IN ('collection', 'appropriation')
+                                              AND x.booked_on < r.paid_on), '') AS earlier
+                      FROM (SELECT e.kind, e.amount, e.booked_on, e.id FROM revenue_entry e
+                            WHERE e.bill_id = b.bill_id AND e.municipality_id = %(m)s AND e.component = 'principal'
+                            UNION ALL
+                            SELECT 'collection', -p.amount, p.paid_on, p.id FROM revenue_payment p
+                            WHERE p.bill_id = b.bill_id AND p.bill_id IS NOT NULL AND p.municipality_id = %(m)s) x)
+                      bal ON b.bill_id IS NOT NULL)
+            SELECT c.*, bill_id IS NOT NULL AND NOT bool_or(lines > 1 OR amount > principal)
+                                                    OVER (PARTITION BY person_no) AS fast
+            FROM c""", {"ws": WHITESPACE, "raw": raw, "dates": dates, "m": m})
         cur.execute("""
-            SELECT (SELECT count(*) FROM rv_raw) <> (SELECT count(*) FROM rv_in)
-                OR EXISTS (SELECT 1 FROM rv_in WHERE kind NOT IN ('速報', '確報') OR amount IS NULL
+            SELECT (SELECT count(*) FROM rv_raw) <> (SELECT count(*) FROM rv_m)
+                OR EXISTS (SELECT 1 FROM rv_m WHERE kind NOT IN ('速報', '確報') OR amount IS NULL
                            OR amount <= 0 OR handling = '' OR length(key) > 120 OR length(payer) > 100
                            OR length(ref) > 40)
-                OR EXISTS (SELECT 1 FROM rv_in GROUP BY kind, key HAVING count(*) > 1)
-                OR EXISTS (SELECT 1 FROM rv_in i JOIN revenue_payment p ON p.municipality_id = %s
-                                AND p.dedupe_key = i.key AND (i.kind = '速報' OR p.status <> 'preliminary'))""",
-                    [m])
-        bad = cur.fetchone()[0]
-        cur.execute("DROP TABLE rv_raw, rv_in" if bad else "DROP TABLE rv_raw")
-    return not bad
+                OR EXISTS (SELECT 1 FROM rv_m GROUP BY kind, key HAVING count(*) > 1)
+                OR EXISTS (SELECT 1 FROM rv_m i JOIN revenue_payment p ON p.municipality_id = %s
+                                AND p.dedupe_key = i.key AND (i.kind = '速報' OR p.status <> 'preliminary')),
+                   (SELECT count(*) FROM rv_m WHERE kind = '速報'),
+                   EXISTS (SELECT 1 FROM rv_m i JOIN revenue_payment p ON p.municipality_id = %s
+                                AND p.dedupe_key = i.key AND i.kind = '確報' AND p.status = 'preliminary')""",
+                    [m, m])
+        bad, preliminary, supersedes = cur.fetchone()
+        cur.execute("DROP TABLE rv_raw, rv_m" if bad else "DROP TABLE rv_raw")
+    return None if bad else Staged(preliminary, supersedes)
 
 
-def apply(source: str) -> Applied:
-    """Write and match the staged lines (rv_in) as the payments of the file `source`."""
+def apply(source: str, staged: Staged) -> Applied:
+    """Write the staged lines (rv_m) as the payments of the file `source`."""
     m, now, actor = require_municipality().pk, timezone.now(), current_actor().username
     common: dict[str, Any] = {"m": m, "now": now, "actor": actor, "source": source[:200], "channel": CVS}
+    preliminary, preliminary_total = [], 0
     with connection.cursor() as cur:
-        # 速報 not completed by a 確報 in the same file: recorded, not yet money
-        cur.execute("""
-            INSERT INTO revenue_payment (municipality_id, paid_on, amount, channel, reference, person_no, payer,
-                                         status, reason, source, line_no, dedupe_key, created_at, created_by)
-            SELECT %(m)s, paid_on, amount, %(channel)s, ref, NULL, payer, 'preliminary', '', %(source)s, line, key,
-                   %(now)s, %(actor)s
-            FROM rv_in i WHERE kind = '速報' AND NOT EXISTS (SELECT 1 FROM rv_in f WHERE f.kind = '確報' AND f.key = i.key)
-            ORDER BY line RETURNING id, amount""", common)
-        rows = cur.fetchall()
-        preliminary, preliminary_total = [r[0] for r in rows], sum(r[1] for r in rows)
-        cur.execute("SELECT count(*) FROM rv_in")
-        lines_read = cur.fetchone()[0]
-        # a 確報 replaces the 速報 taken in earlier
-        cur.execute("""DELETE FROM revenue_payment p USING rv_in f WHERE f.kind = '確報' AND p.municipality_id = %s
-                       AND p.dedupe_key = f.key AND p.status = 'preliminary'""", [m])
-        # each 確報 with its id (in file order), its instalment by 納付番号 and what is owed on it; a taxpayer is
-        # "rare" when one of their payments is more than is owed on its instalment or shares it with another line
-        cur.execute("""
-            CREATE TEMP TABLE rv_f ON COMMIT DROP AS
-            SELECT f.line, f.paid_on, f.amount, f.ref, f.key, f.payer, b.id AS bill_id, b.person_no, b.due_on
-            FROM rv_in f LEFT JOIN revenue_bill b ON b.municipality_id = %(m)s AND b.payment_ref = f.ref AND f.ref <> ''
-            WHERE f.kind = '確報'""", common)
-        cur.execute("ANALYZE rv_f")
-        cur.execute("""
-            CREATE TEMP TABLE rv_m ON COMMIT DROP AS
-            WITH bal AS (SELECT bill_id, sum(amount)::bigint AS principal FROM (
-                             SELECT e.bill_id, e.amount FROM revenue_entry e
-                             WHERE e.municipality_id = %(m)s AND e.component = 'principal'
-                               AND e.bill_id IN (SELECT bill_id FROM rv_f)
-                             UNION ALL
-                             SELECT p.bill_id, -p.amount FROM revenue_payment p
-                             WHERE p.municipality_id = %(m)s AND p.bill_id IS NOT NULL
-                               AND p.bill_id IN (SELECT bill_id FROM rv_f)) x GROUP BY bill_id),
-                 c AS (SELECT f.*, coalesce(bal.principal, 0) AS principal,
-                              count(*) OVER (PARTITION BY f.bill_id) AS lines
-                       FROM rv_f f LEFT JOIN bal USING (bill_id)),
-                 o AS (SELECT c.*, bill_id IS NOT NULL AND NOT bool_or(lines > 1 OR amount > principal)
-                                                               OVER (PARTITION BY person_no) AS fast
-                       FROM c ORDER BY line)
-            SELECT o.* FROM o""", common)
-        cur.execute("DROP TABLE rv_f")
-        cur.execute("ANALYZE rv_m")
+        if staged.preliminary:
+            # 速報 not completed by a 確報 in the same file: recorded, not yet money
+            cur.execute("""
+                INSERT INTO revenue_payment (municipality_id, paid_on, amount, channel, reference, person_no, payer,
+                                             status, reason, source, line_no, dedupe_key, created_at, created_by)
+                SELECT %(m)s, paid_on, amount, %(channel)s, ref, NULL, payer, 'preliminary', '', %(source)s, line, key,
+                       %(now)s, %(actor)s
+                FROM rv_m i WHERE kind = '速報'
+                    AND NOT EXISTS (SELECT 1 FROM rv_m f WHERE f.kind = '確報' AND f.key = i.key)
+                ORDER BY line RETURNING id, amount""", common)
+            rows = cur.fetchall()
+            preliminary, preliminary_total = [r[0] for r in rows], sum(r[1] for r in rows)
+        if staged.supersedes:  # a 確報 replaces the 速報 taken in earlier
+            cur.execute("""DELETE FROM revenue_payment p USING rv_m f WHERE f.kind = '確報' AND p.municipality_id = %s
+                           AND p.dedupe_key = f.key AND p.status = 'preliminary'""", [m])
         # one row a payment, its id from the table's default in file order; the common case's payment is itself the
         # 収納 movement (`bill` set, no entry); what the rest of the import needs comes back from the same statement
         cur.execute("""
@@ -170,7 +193,7 @@ def apply(source: str) -> Applied:
                        CASE WHEN bill_id IS NOT NULL THEN '' WHEN ref <> '' THEN '納付番号 ' || ref || ' の期別がありません'
                             ELSE '納付番号も宛名番号もありません' END,
                        %(source)s, line, key, %(now)s, %(actor)s, CASE WHEN fast THEN bill_id END
-                FROM rv_m ORDER BY line
+                FROM rv_m WHERE kind = '確報' ORDER BY line
                 RETURNING id, status, bill_id, amount)
             SELECT count(*), count(*) FILTER (WHERE status = 'applied'), coalesce(sum(amount), 0)::bigint, min(id),
                    max(id), coalesce(array_agg(id ORDER BY id) FILTER (WHERE status = 'applied' AND bill_id IS NULL),
@@ -193,29 +216,19 @@ def apply(source: str) -> Applied:
     elif lines:
         payments.audit_batch(lines, lines - len(unmatched), len(unmatched), total, [source[:200]], lo, hi, spans)
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS rv_in, rv_f, rv_m, rv_late")
+        cur.execute("DROP TABLE IF EXISTS rv_m")
     ids = [*preliminary, *(x for x in (lo, hi) if x is not None)]
-    return Applied(lines_read, lines, matched, len(unmatched), total, total + preliminary_total, min(ids, default=None), max(ids, default=None), single)
+    return Applied(lines + staged.preliminary, lines, matched, len(unmatched), total, total + preliminary_total,
+                   min(ids, default=None), max(ids, default=None), single)
+
+
+# a common-case payment that pays its instalment off after the 納期限 (its 延滞金 is determined now)
+LATE = "{t}kind = '確報' AND {t}fast AND {t}amount = {t}principal AND {t}paid_on > {t}due_on"
 
 
 def _late_fees(cur: Any, common: dict[str, Any]) -> None:
     """延滞金 of the common-case instalments paid off after their 納期限: the rule once per distinct history."""
-    cur.execute("""
-        CREATE TEMP TABLE rv_late ON COMMIT DROP AS
-        SELECT m.bill_id, m.person_no, m.due_on, m.paid_on,
-               coalesce(sum(e.amount) FILTER (WHERE e.kind IN ('bill', 'remission') AND e.booked_on <= m.paid_on), 0)::bigint
-                   AS charged,
-               coalesce(string_agg(e.booked_on::text || ':' || (-e.amount)::text, ',' ORDER BY e.booked_on, e.id)
-                        FILTER (WHERE e.amount < 0 AND e.kind IN ('collection', 'appropriation')
-                                AND e.booked_on < m.paid_on), '') AS earlier
-        FROM rv_m m JOIN (SELECT bill_id, kind, amount, booked_on, id FROM revenue_entry
-                          WHERE municipality_id = %(m)s AND component = 'principal'
-                          UNION ALL
-                          SELECT bill_id, 'collection', -amount, paid_on, id FROM revenue_payment
-                          WHERE municipality_id = %(m)s AND bill_id IS NOT NULL) e ON e.bill_id = m.bill_id
-        WHERE m.fast AND m.amount = m.principal AND m.paid_on > m.due_on
-        GROUP BY m.bill_id, m.person_no, m.due_on, m.paid_on""", common)
-    cur.execute("SELECT DISTINCT due_on, paid_on, charged, earlier FROM rv_late")
+    cur.execute(f"SELECT DISTINCT due_on, paid_on, charged, earlier FROM rv_m WHERE {LATE.format(t='')}")
     keys = cur.fetchall()
     if not keys:
         return
@@ -225,15 +238,15 @@ def _late_fees(cur: Any, common: dict[str, Any]) -> None:
         partial = tuple((dt.date.fromisoformat(on), int(a)) for on, a in
                         (x.split(":") for x in earlier.split(",") if x))
         fees.append(m.fee(due_on, paid_on, int(charged), partial))
-    cur.execute("""
+    cur.execute(f"""
         INSERT INTO revenue_entry (municipality_id, bill_id, person_no, kind, component, amount, booked_on, reason,
                                    payment_id, source_ref, created_at, created_by)
         SELECT %(m)s, l.bill_id, l.person_no, 'late_fee', 'late_fee', f.fee, l.paid_on, '延滞金の確定', NULL, '',
                %(now)s, %(actor)s
-        FROM rv_late l JOIN unnest(%(due)s::date[], %(paid)s::date[], %(charged)s::bigint[], %(earlier)s::text[],
-                                   %(fee)s::bigint[]) AS f(due_on, paid_on, charged, earlier, fee)
+        FROM rv_m l JOIN unnest(%(due)s::date[], %(paid)s::date[], %(charged)s::bigint[], %(earlier)s::text[],
+                                %(fee)s::bigint[]) AS f(due_on, paid_on, charged, earlier, fee)
              ON f.due_on = l.due_on AND f.paid_on = l.paid_on AND f.charged = l.charged AND f.earlier = l.earlier
-        WHERE f.fee > 0 ORDER BY l.bill_id""",
+        WHERE {LATE.format(t='l.')} AND f.fee > 0 ORDER BY l.bill_id""",
                 {**common, "due": [k[0] for k in keys], "paid": [k[1] for k in keys],
                  "charged": [k[2] for k in keys], "earlier": [k[3] for k in keys], "fee": fees})
 

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from lgcloud.platform.audit.models import PLATFORM_CHAIN, AuditRecord
+from lgcloud.platform.db import fixed
 from lgcloud.platform.observability import request_id
 from lgcloud.platform.tenancy.context import current_actor, current_municipality
 from lgcloud.platform.tenancy.models import Municipality
@@ -94,5 +95,5 @@ def record(
             detail=detail or {},
             request_id=request_id.current(),  # X-Request-ID of the request (observability)
         )
-        rec.save(force_insert=True)
+        fixed.insert(rec)  # INSERT text built once: every audited request writes one
     return rec

@@ -33,7 +33,7 @@ from lgcloud.platform.continuity import checks
 from lgcloud.platform.continuity.pgtools import as_postgres, pgbin
 from lgcloud.platform.continuity.sqlite_backup import BackupFailed, run_inspect
 
-SCRATCH_PORT = int(os.environ.get("LGCLOUD_BACKUP_SCRATCH_PORT", "55010"))
+SCRATCH_PORT = int(os.environ.get("LGCLOUD_BACKUP_SCRATCH_PORT", "56010"))
 
 
 def _config() -> tuple[Path, str]:

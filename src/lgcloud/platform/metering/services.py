@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from lgcloud.platform.common.errors import ValidationFailed
+from lgcloud.platform.db import fixed
 from lgcloud.platform.metering.models import Increment, MonthlyTotal
 from lgcloud.platform.metering.registry import fiscal_year_months, meter_spec, month_of
 from lgcloud.platform.tenancy.context import require_municipality
@@ -37,8 +38,9 @@ def record(meter: str, amount: int = 1, *, municipality: Municipality | None = N
         raise ValidationFailed(f"{spec.label}は水準を表すメーターです。set_gauge で設定してください。", field="meter")
     if amount < 0:
         raise ValidationFailed("メーターの加算量は0以上で指定してください。", field="amount")
-    Increment.objects.create(municipality_id=_municipality(municipality).pk, meter=meter, month=month_of(at),
-                             amount=amount)
+    # INSERT text built once: every API call records one.
+    fixed.insert(Increment(municipality_id=_municipality(municipality).pk, meter=meter, month=month_of(at),
+                           amount=amount))
 
 
 def _upsert(rows: Iterable[tuple[int, str, dt.date | str, int]], *, add: bool) -> None:

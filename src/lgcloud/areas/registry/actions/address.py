@@ -31,7 +31,7 @@ def move_within(*, household_no: int, address: Mapping[str, Any], effective_on: 
     """転居: the whole household moves to another address in the municipality."""
     eff, notified = check_dates(kind, effective_on, notified_on)
     household = get_household(household_no)
-    members = residents_of(household)
+    members = residents_of(household, lock=True)
     if not members:
         raise ValidationFailed("世帯に住民がいません。", field="household_no")
     addr = address_items(address)
@@ -43,7 +43,8 @@ def move_within(*, household_no: int, address: Mapping[str, Any], effective_on: 
         if kind == EventKind.MOVE_WITHIN:
             values["previous_address"] = f"{p.address}{p.address_extra}"[:200]
         changes.append(Change("person", p, values))
-    return apply_event(kind, effective_on=eff, notified_on=notified, changes=changes, versions=versions, reason=reason)
+    return apply_event(kind, effective_on=eff, notified_on=notified, changes=changes, versions=versions, reason=reason,
+                       locked=members)
 
 
 def address_setting(**kwargs: Any) -> EventResult:

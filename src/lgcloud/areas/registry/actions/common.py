@@ -27,6 +27,7 @@ from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import validate_relationship
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.common.wareki import parse_japanese_date
+from lgcloud.platform.db import fixed
 from lgcloud.platform.tenancy.context import require_municipality
 
 # How far ahead of the move a 転出届 may be made; other notices come on or after the event.
@@ -238,14 +239,21 @@ def get_person(person_no: int) -> Person:
 
 
 def get_household(household_no: int) -> Household:
-    household = Household.objects.filter(household_no=household_no).first()
+    found = fixed.select(Household, "{t}.household_no = %s", [household_no])
+    household = found[0] if found else None
     if household is None:
         raise NotFound(f"世帯番号 {household_no} の世帯はありません。")
     return household
 
 
-def residents_of(household: Household) -> list[Person]:
-    return list(household.members.filter(status=Status.RESIDENT).order_by("household_order", "person_no"))
+def residents_of(household: Household, *, lock: bool = False) -> list[Person]:
+    """The household's residents in household order; `lock`: read FOR UPDATE (in pk order, the order apply_event
+    locks in), so apply_event can take them as `locked` instead of reading them again."""
+    if not lock:
+        return list(household.members.filter(status=Status.RESIDENT).order_by("household_order", "person_no"))
+    found = fixed.select(Person, "{t}.household_id = %s AND {t}.status = %s", [household.pk, Status.RESIDENT],
+                         order_by="{t}.id", for_update=True)
+    return sorted(found, key=lambda p: (p.household_order, p.person_no))
 
 
 def validated_relationships(household_members: list[Person], relationships: Mapping[int, str] | None) -> dict[int, str]:
