@@ -193,7 +193,8 @@ def _update_sql(model: type[models.Model], rows: int) -> tuple[str, list[models.
     `UPDATE t SET c = v.c … FROM (SELECT %s AS id, %s AS c … UNION ALL SELECT …) v WHERE t.id = v.id AND
     t.municipality_id = %s` (the scoped layer's municipality filter stays in the statement)."""
     key = (connection.vendor, model._meta.label, rows)
-    if key not in _UPDATE_SQL:
+    entry = _UPDATE_SQL.get(key)  # read once: another thread may clear the cache meanwhile
+    if entry is None:
         qn = connection.ops.quote_name
         pk = model._meta.pk
         fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
@@ -210,8 +211,11 @@ def _update_sql(model: type[models.Model], rows: int) -> tuple[str, list[models.
                + f" FROM ({first}{more * (rows - 1)}) AS v WHERE {table}.{qn(pk.column)} = "
                + (f"CAST(v.{qn(pk.column)} AS {_cast_type(pk)})" if pg else f"v.{qn(pk.column)}")
                + f" AND {table}.{qn('municipality_id')} = %s")
-        _UPDATE_SQL[key] = (sql, fields)
-    return _UPDATE_SQL[key]
+        entry = (sql, fields)
+        if len(_UPDATE_SQL) >= fixed.CACHE_LIMIT:  # one text per row count: bounded
+            _UPDATE_SQL.clear()
+        _UPDATE_SQL[key] = entry
+    return entry
 
 
 def save_all(objs: list[Person] | list[Household]) -> None:

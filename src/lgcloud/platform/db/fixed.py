@@ -19,6 +19,7 @@ from lgcloud.platform.tenancy.context import current_municipality_id, require_mu
 
 _M = TypeVar("_M", bound=models.Model)
 
+CACHE_LIMIT = 512  # statement texts kept per cache (they are keyed by row count / list length)
 _INSERTS: dict[tuple[str, str, int], tuple[str, list[models.Field], bool]] = {}
 _CONVERTERS: dict[tuple[str, str], list[list[Callable[..., Any]]]] = {}
 
@@ -61,7 +62,8 @@ def build(model: type[_M], row: Sequence[Any]) -> _M:
 
 def _insert_sql(model: type[models.Model], rows: int = 1) -> tuple[str, list[models.Field], bool]:
     key = (connection.vendor, model._meta.label, rows)
-    if key not in _INSERTS:
+    entry = _INSERTS.get(key)  # read once: another thread may clear the cache meanwhile
+    if entry is None:
         from lgcloud.platform.tenancy.scoping import ScopedModel
 
         fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
@@ -69,8 +71,11 @@ def _insert_sql(model: type[models.Model], rows: int = 1) -> tuple[str, list[mod
         row = f"({', '.join('%s' for _ in fields)})"
         sql = (f"INSERT INTO {_qn(model._meta.db_table)} ({', '.join(_qn(f.column) for f in fields)}) "
                f"VALUES {', '.join(row for _ in range(rows))} RETURNING {_qn(pk.column)}")
-        _INSERTS[key] = (sql, fields, issubclass(model, ScopedModel))
-    return _INSERTS[key]
+        entry = (sql, fields, issubclass(model, ScopedModel))
+        if len(_INSERTS) >= CACHE_LIMIT:  # one text per row count: bounded (a batch of many sizes starts again)
+            _INSERTS.clear()
+        _INSERTS[key] = entry
+    return entry
 
 
 def insert(obj: models.Model) -> None:
@@ -126,7 +131,8 @@ def select(model: type[_M], where: str, params: Sequence[Any], *, order_by: str 
     lists = tuple(len(p) for p in params if isinstance(p, list | tuple))
     scoped = issubclass(model, ScopedModel)
     key = (connection.vendor, model._meta.label, where, order_by, for_update, lists)
-    if key not in _SELECTS:
+    sql = _SELECTS.get(key)  # read once: another thread may clear the cache meanwhile
+    if sql is None:
         t = _qn(model._meta.db_table)
         expanded = where.replace("{t}", t)
         for n in lists:
@@ -137,6 +143,8 @@ def select(model: type[_M], where: str, params: Sequence[Any], *, order_by: str 
             sql += " ORDER BY " + order_by.replace("{t}", t)
         if for_update and connection.features.has_select_for_update:
             sql += " FOR UPDATE"
+        if len(_SELECTS) >= CACHE_LIMIT:  # one text per list length: bounded
+            _SELECTS.clear()
         _SELECTS[key] = sql
     flat: list[Any] = [require_municipality().pk] if scoped else []
     for p in params:
@@ -145,6 +153,6 @@ def select(model: type[_M], where: str, params: Sequence[Any], *, order_by: str 
         else:
             flat.append(p)
     with connection.cursor() as cur:
-        cur.execute(_SELECTS[key], flat)
+        cur.execute(sql, flat)
         rows = cur.fetchall()
     return [build(model, row) for row in rows]
