@@ -200,16 +200,17 @@ def _update_sql(model: type[models.Model], rows: int) -> tuple[str, list[models.
         fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
         pg = connection.vendor == "postgresql"
 
-        def value(f: models.Field) -> str:
-            return f"CAST(v.{qn(f.column)} AS {_cast_type(f)})" if pg else f"v.{qn(f.column)}"
+        def slot(f: models.Field) -> str:
+            # Every branch of the UNION casts its own values: a bare literal (a string, a NULL) in the first branch
+            # would otherwise be resolved as text and refuse a later branch's date.
+            return f"CAST(%s AS {_cast_type(f)})" if pg else "%s"
 
         cols = [pk, *fields]
-        first = "SELECT " + ", ".join(f"%s AS {qn(f.column)}" for f in cols)
-        more = " UNION ALL SELECT " + ", ".join("%s" for _ in cols)
+        first = "SELECT " + ", ".join(f"{slot(f)} AS {qn(f.column)}" for f in cols)
+        more = " UNION ALL SELECT " + ", ".join(slot(f) for f in cols)
         table = qn(model._meta.db_table)
-        sql = (f"UPDATE {table} SET " + ", ".join(f"{qn(f.column)} = {value(f)}" for f in fields)
-               + f" FROM ({first}{more * (rows - 1)}) AS v WHERE {table}.{qn(pk.column)} = "
-               + (f"CAST(v.{qn(pk.column)} AS {_cast_type(pk)})" if pg else f"v.{qn(pk.column)}")
+        sql = (f"UPDATE {table} SET " + ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields)
+               + f" FROM ({first}{more * (rows - 1)}) AS v WHERE {table}.{qn(pk.column)} = v.{qn(pk.column)}"
                + f" AND {table}.{qn('municipality_id')} = %s")
         entry = (sql, fields)
         if len(_UPDATE_SQL) >= fixed.CACHE_LIMIT:  # one text per row count: bounded
