@@ -318,6 +318,7 @@ class Matcher:
             else:
                 Entry.objects.bulk_create([Entry(**dict(zip(ENTRY_FIELDS, r, strict=True))) for r in rows],
                                           batch_size=WRITE_BATCH)
+            movements.unplain(r[1] for r in rows if r[4] == Component.PRINCIPAL)
             self.entries = []
         for b in self.bills.values():
             b.pending.clear()

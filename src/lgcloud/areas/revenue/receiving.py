@@ -106,13 +106,14 @@ def _chunk(sets: list[BillSet], stats: Counter[str], credits: dict[int, dt.date]
         k = (bill.levy, bill.fiscal_year, bill.person_no)
         if k in cset:
             bills[k][bill.installment] = bill
+    # the new instalments are written after their first 調定 is known: it is their `plain_charge`
     new = [Bill(levy=b.levy, fiscal_year=b.fiscal_year, person_no=b.person_no, installment=line.installment,
                 due_on=line.due_on, payment_ref=ledger.payment_ref(b.levy, b.fiscal_year, b.person_no, line.installment))
            for b in changed for line in b.lines if line.installment not in bills[_key(b)]]
-    for bill in Bill.objects.bulk_create(new, batch_size=BATCH):
+    ids = [bill.pk for per in bills.values() for bill in per.values()]
+    for bill in new:
         bills[(bill.levy, bill.fiscal_year, bill.person_no)][bill.installment] = bill
     charged: dict[int, int] = {}
-    ids = [bill.pk for per in bills.values() for bill in per.values()]
     for batch in matching.chunks(ids):
         charged.update((bill_id, int(s or 0)) for bill_id, s in Entry.objects.filter(
             matching.among(Entry, "bill_id", batch), kind=EntryKind.BILL).order_by().values("bill_id")
@@ -127,6 +128,12 @@ def _chunk(sets: list[BillSet], stats: Counter[str], credits: dict[int, dt.date]
             diff = target - current.get(inst, 0)
             if diff:
                 rows.append((existing[inst], diff, b))
+    for bill, diff, b in rows:
+        if bill.pk is None:  # one row per new instalment: its first 調定
+            bill.plain_charge, bill.plain_on = diff, b.effective_on
+    Bill.objects.bulk_create(new, batch_size=BATCH)
+    fresh = {bill.pk for bill in new}
+    movements.unplain(bill.pk for bill, _, _ in rows if bill.pk not in fresh)
     _write_entries(rows)
     stats["entries"] += len(rows)
     stats["booked"] += sum(diff for _, diff, _ in rows)
