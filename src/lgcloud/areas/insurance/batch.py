@@ -63,6 +63,19 @@ def installments(total: int, fiscal_year: int, count: int, first_month: int) -> 
                  for i, due in enumerate(_due_dates(fiscal_year, count, first_month)))
 
 
+def bill_sets(columns: tuple[list[Any], ...], fiscal_year: int, values: Mapping[str, Any], reason: str,
+              on: dt.date) -> list[levies.BillSet]:
+    """The 調定 of new versions given as columns (see COLUMNS): what `bill_set` gives for each, built in one loop."""
+    count, first_month = int(values["nhi_tax.installments"]), int(values["nhi_tax.first_installment_month"])
+    ids, _households, versions, heads, medical, elderly, care, child, reductions, totals, _docs = columns
+    BillSet = levies.BillSet  # a local name in the loop
+    return [BillSet(LEVY, fiscal_year, head, installments(total, fiscal_year, count, first_month), reason, on,
+                    f"nhi_assessment:{pk}:v{version}", {"medical": m, "elderly_support": e, "long_term_care": c,
+                                                        "child_support": ch, "reduction": r})
+            for pk, version, head, m, e, c, ch, r, total
+            in zip(ids, versions, heads, medical, elderly, care, child, reductions, totals, strict=True)]
+
+
 def bill_set(pk: int, version: int, fiscal_year: int, head_person_no: int, amounts: tuple[int, ...],
              reduction: int | None, total: int, values: Mapping[str, Any], reason: str, on: dt.date) -> levies.BillSet:
     lines = installments(total, fiscal_year, int(values["nhi_tax.installments"]),
@@ -89,11 +102,11 @@ class Shared(NamedTuple):
 
 
 class Step(NamedTuple):
-    """One step's outcome: the new versions as columns (see COLUMNS), their bill sets, the versions superseded, the
-    bytes of the input and output digests, the sum of the households' totals and the households done so far."""
+    """One step's outcome: the new versions as columns (see COLUMNS), the versions superseded, the bytes of the input
+    and output digests, the sum of the households' totals and the households done so far. (No bill sets: a pickled
+    frozen dataclass costs more to send and read back than the caller takes to build it from the columns.)"""
 
     columns: tuple[list[Any], ...]
-    bills: list[levies.BillSet]
     superseded: list[int]
     facts: bytes
     results: bytes
@@ -185,18 +198,14 @@ def compute_step(shared: Shared, index: int, memo: dict[Any, _Outcome]) -> Step:
     """Households [index × STEP, (index + 1) × STEP) with the pure rules (no database)."""
     fiscal_year, params, first_id = shared.fiscal_year, shared.params, shared.first_id
     coverages, incomes, births, previous = shared.coverages, shared.incomes, shared.births, shared.previous
-    values, reason, today = shared.values, shared.reason, shared.today
-    count, first_month = int(values["nhi_tax.installments"]), int(values["nhi_tax.first_installment_month"])
     start = index * STEP
     households = shared.households[start:start + STEP]
     columns: tuple[list[Any], ...] = tuple([] for _ in range(COLUMNS))
     ids, pks, versions, heads, medical, elderly, care, child, reductions, totals, docs = columns
-    bills: list[levies.BillSet] = []
     superseded: list[int] = []
     facts_seen: list[Any] = []
     results_seen: list[str] = []
     step_total = 0
-    BillSet = levies.BillSet  # a local name in the hot loop
     for i, household in enumerate(households, start):
         facts = facts_of(household, coverages.get(household.pk, ()), fiscal_year, incomes, births)
         outcome = memo.get(facts)
@@ -228,12 +237,9 @@ def compute_step(shared: Shared, index: int, memo: dict[Any, _Outcome]) -> Step:
             reductions.append(outcome.reduction)
             totals.append(total)
             docs.append(outcome.doc)
-            bills.append(BillSet(LEVY, fiscal_year, head, installments(total, fiscal_year, count, first_month),
-                                 reason, today, f"nhi_assessment:{pk}:v{version}",
-                                 {**dict(zip(PARTS, amounts, strict=True)), "reduction": outcome.reduction}))
             if before is not None:
                 superseded.append(before.pk)
-    return Step(columns, bills, superseded, orjson.dumps(facts_seen, default=tuple),
+    return Step(columns, superseded, orjson.dumps(facts_seen, default=tuple),
                 "".join(results_seen).encode(), step_total, start + len(households))
 
 
