@@ -318,6 +318,7 @@ class Matcher:
                 insert_rows("revenue_entry", ENTRY_COLUMNS, rows)
             else:  # one prepared executemany of tuples (no model instance a row)
                 bulk.insert(Entry, ENTRY_FIELDS, rows)
+            movements.unplain(r[1] for r in rows if r[4] == Component.PRINCIPAL)
             self.entries = []
         for b in self.bills.values():
             b.pending.clear()

@@ -39,7 +39,7 @@ BATCH = 5000
 _SUBMISSION_FIELDS = ("municipality_id", "levy", "fiscal_year", "person_no", "lines", "reason", "effective_on",
                       "source_ref", "created_at")
 _BILL_FIELDS = ("id", "municipality_id", "levy", "fiscal_year", "person_no", "installment", "due_on", "payment_ref",
-                "created_at")
+                "plain_charge", "plain_on", "created_at")
 
 
 class _Bill(NamedTuple):
@@ -127,38 +127,51 @@ def _chunk(sets: list[BillSet], stats: Counter[str], credits: dict[int, dt.date]
         if k in cset:
             bills[k][inst] = _Bill(pk, person_no, due_on)
     new = [(b, line) for b in changed for line in b.lines if line.installment not in bills[_key(b)]]
-    if connection.vendor == "postgresql":
-        for bill in Bill.objects.bulk_create([
-                Bill(levy=b.levy, fiscal_year=b.fiscal_year, person_no=b.person_no, installment=line.installment,
-                     due_on=line.due_on, payment_ref=ledger.payment_ref(b.levy, b.fiscal_year, b.person_no,
-                                                                        line.installment))
-                for b, line in new], batch_size=BATCH):
-            bills[(bill.levy, bill.fiscal_year, bill.person_no)][bill.installment] = _Bill(
-                bill.pk, bill.person_no, bill.due_on)
-    elif new:  # SQLite (one writer at a time): ids taken after the largest, the rows by one executemany
-        first = bulk.allocate_ids(Bill, len(new))
-        bulk.insert(Bill, _BILL_FIELDS, [
-            (first + i, municipality_id, b.levy, b.fiscal_year, b.person_no, line.installment, line.due_on,
-             ledger.payment_ref(b.levy, b.fiscal_year, b.person_no, line.installment), now)
-            for i, (b, line) in enumerate(new)])
-        for i, (b, line) in enumerate(new):
-            bills[_key(b)][line.installment] = _Bill(first + i, b.person_no, line.due_on)
     charged: dict[int, int] = {}
     ids = [bill.pk for per in bills.values() for bill in per.values()]
     for batch in matching.chunks(ids):
         charged.update((bill_id, int(s or 0)) for bill_id, s in Entry.objects.filter(
             matching.among(Entry, "bill_id", batch), kind=EntryKind.BILL).order_by().values("bill_id")
             .annotate(s=Sum("amount")).values_list("bill_id", "s"))
-    rows: list[tuple[_Bill, int, BillSet]] = []
+    # the 調定 to book, before the new instalments are written: a new instalment's first 調定 is its `plain_charge`
+    wanted_rows: list[tuple[Key, int, int, BillSet]] = []
+    fresh = {(_key(b), line.installment) for b, line in new}
+    first: dict[tuple[Key, int], int] = {}
     for b in changed:
         existing = bills[_key(b)]
         lines = {line.installment: (line.due_on, line.amount) for line in b.lines}
         current = {inst: charged.get(bill.pk, 0) for inst, bill in existing.items()}
         due = {inst: bill.due_on for inst, bill in existing.items()}
+        for inst, (due_on, _amount) in lines.items():
+            if inst not in existing:
+                current[inst], due[inst] = 0, due_on
         for inst, target in sorted(ledger._targets(lines, current, due, b.effective_on).items()):
             diff = target - current.get(inst, 0)
             if diff:
-                rows.append((existing[inst], diff, b))
+                wanted_rows.append((_key(b), inst, diff, b))
+                if (_key(b), inst) in fresh:
+                    first[(_key(b), inst)] = diff
+    plain = [(first.get((_key(b), line.installment)), b.effective_on if (_key(b), line.installment) in first else None)
+             for b, line in new]
+    if connection.vendor == "postgresql":
+        for bill in Bill.objects.bulk_create([
+                Bill(levy=b.levy, fiscal_year=b.fiscal_year, person_no=b.person_no, installment=line.installment,
+                     due_on=line.due_on, payment_ref=ledger.payment_ref(b.levy, b.fiscal_year, b.person_no,
+                                                                        line.installment),
+                     plain_charge=charge, plain_on=on)
+                for (b, line), (charge, on) in zip(new, plain, strict=True)], batch_size=BATCH):
+            bills[(bill.levy, bill.fiscal_year, bill.person_no)][bill.installment] = _Bill(
+                bill.pk, bill.person_no, bill.due_on)
+    elif new:  # SQLite (one writer at a time): ids taken after the largest, the rows by one executemany
+        start = bulk.allocate_ids(Bill, len(new))
+        bulk.insert(Bill, _BILL_FIELDS, [
+            (start + i, municipality_id, b.levy, b.fiscal_year, b.person_no, line.installment, line.due_on,
+             ledger.payment_ref(b.levy, b.fiscal_year, b.person_no, line.installment), charge, on, now)
+            for i, ((b, line), (charge, on)) in enumerate(zip(new, plain, strict=True))])
+        for i, (b, line) in enumerate(new):
+            bills[_key(b)][line.installment] = _Bill(start + i, b.person_no, line.due_on)
+    rows = [(bills[k][inst], diff, b) for k, inst, diff, b in wanted_rows]
+    movements.unplain(bills[k][inst].pk for k, inst, _, _ in wanted_rows if (k, inst) not in fresh)
     _write_entries(rows)
     stats["entries"] += len(rows)
     stats["booked"] += sum(diff for _, diff, _ in rows)
