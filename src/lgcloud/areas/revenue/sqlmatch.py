@@ -122,9 +122,10 @@ def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
             -- LATERAL: one index probe per line for its instalment and for what is owed on it, whatever the
             -- planner would guess about a temporary table without statistics (a hash of every instalment is slower);
             -- an instalment whose only principal entry is its first 調定 (Bill.plain_charge, nearly all) is read
-            -- from its own row: no probe of the entries, only of the direct payments
+            -- from its own row: no probe of the entries, only of the direct payments. Lines an instalment are counted
+            -- by (taxpayer, instalment): one sort by taxpayer serves both windows
             c AS (SELECT r.*, b.bill_id, b.person_no, b.due_on, coalesce(bal.principal, 0) AS principal, bal.charged,
-                         bal.earlier, count(*) OVER (PARTITION BY b.bill_id) AS lines
+                         bal.earlier, count(*) OVER (PARTITION BY b.person_no, b.bill_id) AS lines
                   FROM r LEFT JOIN LATERAL (
                       SELECT b.id AS bill_id, b.person_no, b.due_on, b.plain_charge, b.plain_on FROM revenue_bill b
                       WHERE b.municipality_id = %(m)s AND b.payment_ref = r.ref OFFSET 0) b ON r.kind = '確報' AND r.ref <> ''
