@@ -3,6 +3,12 @@ against a raw bulk load of the same rows measured in the same run (COPY into sta
 PostgreSQL; a prepared executemany on SQLite), and export against a raw dump. Prints medians and ratios.
 
     scripts/bench.sh interchange --residents 1000000 --runs 1
+
+`--export-only` imports nothing: it exports every member of the database already loaded (`LGCLOUD_HOME`, the
+PostgreSQL named by the environment, e.g. a register kept by `registry_bench.py --load-only`) and times each
+export against a raw COPY dump of the same member's rows, then the totals:
+
+    .venv/bin/python bench/interchange_bench.py --export-only [--members 113018,113255] [--runs 1]
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from lgcloud.platform.interchange.adapters import layout as standard_layout  # n
 from lgcloud.platform.interchange.export import export_municipality  # noqa: E402
 from lgcloud.platform.interchange.importer import import_municipality  # noqa: E402
 from lgcloud.platform.tenancy.context import municipality_scope  # noqa: E402
+from lgcloud.platform.tenancy.models import Municipality  # noqa: E402
 from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
 
 FILES = ("persons", "removed", "households", "memberships", "events")
@@ -121,12 +128,63 @@ def raw_dump(out: Path, municipality_id: int) -> float:
     return time.perf_counter() - start
 
 
+def export_only(members: list[str], runs: int) -> None:
+    """Export the members already in the database, each against a raw COPY dump of its rows; nothing is written."""
+    work = Path(tempfile.mkdtemp(prefix="lgcloud-bench-export-"))
+    chosen = Municipality.objects.order_by("code")
+    if members:
+        chosen = chosen.filter(code__in=members)
+    print(f"database: {connection.vendor} ({durability()}); export only, load average {os.getloadavg()[0]:.2f}",
+          flush=True)
+    exports: list[list[float]] = [[] for _ in range(runs)]
+    dumps: list[list[float]] = [[] for _ in range(runs)]
+    total_residents = 0
+    try:
+        for municipality in chosen:
+            with municipality_scope(municipality):
+                residents = Person.objects.count()
+                if not residents:
+                    continue
+                total_residents += residents
+                for run in range(runs):
+                    out = work / f"{municipality.code}-{run}"
+                    t, cpu, db = time.perf_counter(), time.process_time(), backend_cpu()
+                    assert export_municipality(out).ok
+                    exports[run].append(time.perf_counter() - t)
+                    cpu, db_after = time.process_time() - cpu, backend_cpu()
+                    db_cpu = f"{db_after - db:.1f} s" if db is not None and db_after is not None else "not shown"
+                    dumps[run].append(raw_dump(out, municipality.pk))
+                    shutil.rmtree(out, ignore_errors=True)
+                    print(f"{municipality.code} {municipality.name} ({residents:,} records): export "
+                          f"{exports[run][-1]:.2f} s (CPU: process {cpu:.1f} s, backend {db_cpu}), raw dump "
+                          f"{dumps[run][-1]:.2f} s; load average {os.getloadavg()[0]:.2f}", flush=True)
+        if not total_residents:
+            print("no member holds residents: nothing exported")
+            return
+        totals = [(sum(e), sum(d)) for e, d in zip(exports, dumps, strict=True)]
+        exp = statistics.median(t[0] for t in totals)
+        dump = statistics.median(t[1] for t in totals)
+        print(f"\n{total_residents:,} records of {len(exports[0])} members on {connection.vendor}, {durability()} "
+              f"(median of {runs})")
+        print(f"  export  {exp:8.2f} s   raw dump {dump:8.2f} s   ratio {exp / dump:5.2f}x   (target ≤ 3x)")
+        print(f"  peak memory of the exporting process {peak_mib():,.0f} MiB (ru_maxrss); "
+              f"export rate {total_residents / exp:,.0f} records/s; load average {os.getloadavg()[0]:.2f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--residents", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--export-only", action="store_true",
+                    help="export the members already in the database (no import), each against a raw COPY dump")
+    ap.add_argument("--members", default="", help="with --export-only: 団体コード, comma-separated (default: all)")
     args = ap.parse_args()
     call_command("migrate", verbosity=0)
+    if args.export_only:
+        export_only([c.strip() for c in args.members.split(",") if c.strip()], args.runs)
+        return
     work = Path(tempfile.mkdtemp(prefix="lgcloud-bench-"))
     try:
         t = time.perf_counter()

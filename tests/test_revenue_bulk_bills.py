@@ -9,7 +9,7 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from lgcloud.areas.revenue import payments
+from lgcloud.areas.revenue import movements, payments
 from lgcloud.areas.revenue.models import Bill, Entry, PaymentChannel, Refund, Submission
 from lgcloud.platform import levies
 from lgcloud.platform.audit.models import AuditRecord
@@ -63,6 +63,12 @@ def test_submit_many_books_what_the_sets_one_by_one_book(in_a):
     assert Submission.objects.filter(person_no__lt=2000).count() == \
         Submission.objects.filter(person_no__gte=2000).count()
     assert AuditRecord.objects.filter(action="revenue.bills_received_batch").count() == 4
+    # the instalments whose only principal entry is their first 調定 say so (`Bill.plain_charge`), both receivers
+    assert movements.plain_mismatches() == []
+    plain = [sorted(Bill.objects.filter(person_no__gte=b, person_no__lt=b + 1000, plain_charge__isnull=False)
+                    .values_list("person_no", "levy", "installment", "plain_charge", "plain_on")) for b in (1000, 2000)]
+    assert [(p - 1000, *rest) for p, *rest in plain[0]] == [(p - 2000, *rest) for p, *rest in plain[1]] != []
+    assert Bill.objects.filter(person_no__gte=1000, person_no__lt=2000, plain_charge__isnull=True).exists()
 
 
 def test_a_large_batch_is_written_in_a_bounded_number_of_queries(in_a):

@@ -96,6 +96,8 @@ def test_the_sql_path_books_what_the_python_import_books(in_a, monkeypatch):
     assert AuditRecord.objects.filter(action="revenue.payments_received").count() == 2
     assert AuditRecord.objects.filter(action="revenue.payments_imported").count() == 2
     assert [p.pk for p in sql.payments] == sorted(p.pk for p in sql.payments)  # file order
+    assert movements.plain_mismatches() == []  # read from the instalment's row where its 調定 is its only entry
+    assert Bill.objects.filter(person_no__lt=2000, plain_charge__isnull=False).count() > 80
 
 
 def test_a_bad_line_refuses_the_whole_file_with_the_python_messages(in_a):
@@ -165,5 +167,7 @@ def test_a_payment_that_is_its_own_movement_reads_as_an_entry_later(in_a, monkey
         assert (sa.outstanding, sa.late_fee_outstanding) == (sb.outstanding, sb.late_fee_outstanding)
         assert sorted((e.kind, e.amount, e.booked_on) for e in sa.entries) == \
             sorted((e.kind, e.amount, e.booked_on) for e in sb.entries)
+    assert movements.plain_mismatches() == []
+    assert Bill.objects.get(person_no=5001, levy="property_tax", installment=2).plain_charge is None  # the 更正
     fee = Entry.objects.get(person_no=5000, kind="late_fee")
     assert fee.amount == 2_200 and fee.booked_on == D(2025, 12, 25)  # on 60,000 from 7月1日 (the partial before)

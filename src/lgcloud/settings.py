@@ -237,3 +237,8 @@ LGCLOUD_AUDIT_SIGNING_KEY = os.environ.get("LGCLOUD_AUDIT_SIGNING_KEY", str(VAR_
 LGCLOUD_AUDIT_GENERATE_KEY = "LGCLOUD_AUDIT_SIGNING_KEY" not in os.environ
 LGCLOUD_AUDIT_VERIFY_KEY = os.environ.get("LGCLOUD_AUDIT_VERIFY_KEY", "")
 LGCLOUD_AUDIT_HEADS_DIR = os.environ.get("LGCLOUD_AUDIT_HEADS_DIR", str(VAR_DIR / "audit-heads"))
+
+# The annual 国保税 assessment computes in worker processes (fork) from this many households up (below: a thread of
+# the process); 0 workers keeps it in one process. See lgcloud.areas.insurance.batch.
+NHI_ASSESS_PROCESS_THRESHOLD = int(os.environ.get("LGCLOUD_NHI_ASSESS_PROCESS_THRESHOLD", "20000"))
+NHI_ASSESS_WORKERS = int(os.environ.get("LGCLOUD_NHI_ASSESS_WORKERS", "2"))

@@ -13,22 +13,21 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
-import queue
-import sys
-import threading
-from collections.abc import Callable, Iterator
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 import orjson
 import psycopg
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import TextField
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from lgcloud.areas.insurance import batch
+from lgcloud.areas.insurance.batch import LEVY, bill_set, bill_sets, installments
 from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage, IncomeFact, NhiHousehold
-from lgcloud.areas.insurance.rules.nhi_tax import PARTS, Household, NhiParameters, NhiTaxResult, assess
+from lgcloud.areas.insurance.rules.nhi_tax import NhiParameters, NhiTaxResult, assess
 from lgcloud.areas.insurance.services import household_facts
 from lgcloud.areas.registry import public
 from lgcloud.platform import levies
@@ -38,35 +37,13 @@ from lgcloud.platform.interchange import bulk
 from lgcloud.platform.params.standard import values_in_force
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
-LEVY = "nhi_tax"
+__all__ = ["LEVY", "assess_all", "installments", "parameters_for", "recalculate"]
 Progress = Callable[[int, int], None]
 
 
 def parameters_for(fiscal_year: int) -> tuple[NhiParameters, dict[str, Any]]:
     values = values_in_force("nhi_tax.", fiscal_year)
     return NhiParameters.from_values(fiscal_year, values), values
-
-
-@lru_cache(maxsize=64)
-def _due_dates(fiscal_year: int, count: int, first_month: int) -> tuple[dt.date, ...]:
-    """The last day of each instalment's month."""
-    dues = []
-    for i in range(count):
-        month = first_month + i
-        year = fiscal_year + (month - 1) // 12
-        month = (month - 1) % 12 + 1
-        following = dt.date(year + (1 if month == 12 else 0), 1 if month == 12 else month + 1, 1)
-        dues.append(following - dt.timedelta(days=1))
-    return tuple(dues)
-
-
-@lru_cache(maxsize=8192)
-def installments(total: int, fiscal_year: int, count: int, first_month: int) -> tuple[levies.BillLine, ...]:
-    """Equal instalments in 100 yen, the remainder in the first; due on the last day of each month (cached: totals
-    are in 100 yen and repeat across households)."""
-    each = total // count // 100 * 100
-    return tuple(levies.BillLine(i + 1, due, each + (total - each * count if i == 0 else 0))
-                 for i, due in enumerate(_due_dates(fiscal_year, count, first_month)))
 
 
 class _Coverage(NamedTuple):
@@ -109,19 +86,22 @@ def _store(run: AssessmentRun, household: NhiHousehold, result: NhiTaxResult, pr
     )
 
 
-def _bill_set(pk: int, version: int, fiscal_year: int, head_person_no: int, amounts: tuple[int, ...],
-              reduction: int | None, total: int, values: dict[str, Any], reason: str, on: dt.date) -> levies.BillSet:
-    lines = installments(total, fiscal_year, int(values["nhi_tax.installments"]),
-                         int(values["nhi_tax.first_installment_month"]))
-    return levies.BillSet(levy=LEVY, fiscal_year=fiscal_year, person_no=head_person_no, lines=lines,
-                          reason=reason, effective_on=on, source_ref=f"nhi_assessment:{pk}:v{version}",
-                          detail={**dict(zip(PARTS, amounts, strict=True)), "reduction": reduction})
-
-
 def _bills(a: Assessment, values: dict[str, Any], reason: str, on: dt.date) -> levies.BillSet:
-    return _bill_set(a.pk, a.version, a.fiscal_year, a.head_person_no,
+    return bill_set(a.pk, a.version, a.fiscal_year, a.head_person_no,
                      (a.medical, a.elderly_support, a.long_term_care, a.child_support), a.reduction, a.total,
                      values, reason, on)
+
+
+def _rows(query: QuerySet[Any, Any]) -> Iterable[tuple[Any, ...]]:
+    """The rows of a values_list query: on PostgreSQL its SQL (the ORM's, with its tenant filter) through a
+    client-side cursor, fetched at once (the ORM's chunked iteration costs a few µs a row: a second at 300,000
+    households); elsewhere the ORM's iteration (SQLite's dates need its converters)."""
+    if connection.vendor != "postgresql":
+        return query.iterator(10_000)
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
 
 
 def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]], dict[int, _Income],
@@ -130,33 +110,27 @@ def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]
     start, end = dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
     coverages: dict[int, list[_Coverage]] = {}
     active: set[int] = set()
-    for hid, no, begins, ends, former in Coverage.objects.order_by().values_list(
-            "household_id", "person_no", "coverage_start", "coverage_end", "former_insured").iterator(10_000):
-        coverages.setdefault(hid, []).append(_Coverage(no, begins, ends, former))
+    for hid, no, begins, ends, former in _rows(Coverage.objects.order_by().values_list(
+            "household_id", "person_no", "coverage_start", "coverage_end", "former_insured")):
+        found = coverages.get(hid)
+        if found is None:
+            coverages[hid] = [_Coverage(no, begins, ends, former)]
+        else:
+            found.append(_Coverage(no, begins, ends, former))
         if begins <= end and (ends is None or ends > start):
             active.add(hid)
-    households = [_Household(*row) for row in NhiHousehold.objects.order_by("household_no").values_list(
-        "pk", "household_no", "head_person_no", "specified_since").iterator(10_000) if row[0] in active]
-    incomes = {row[0]: _Income(*row[1:]) for row in IncomeFact.objects.filter(income_year=fiscal_year - 1)
+    households = [_Household(*row) for row in _rows(NhiHousehold.objects.order_by("household_no").values_list(
+        "pk", "household_no", "head_person_no", "specified_since")) if row[0] in active]
+    incomes = {row[0]: _Income(*row[1:]) for row in _rows(IncomeFact.objects.filter(income_year=fiscal_year - 1)
                .order_by().values_list("person_no", "aggregate_income", "salary_revenue", "pension_revenue",
-                                       "declared").iterator(10_000)}
+                                       "declared"))}
     # the current versions' breakdowns as text, parsed by orjson (the JSON field's own decoding is several times
     # slower: a no-op re-run compares every household's)
     loads = orjson.loads
     previous = {hid: _Previous(pk, version, total, loads(doc)) for hid, pk, version, total, doc in
-                Assessment.objects.filter(fiscal_year=fiscal_year, current=True).order_by().values_list(
-                    "household_id", "pk", "version", "total", Cast("breakdown", TextField())).iterator(10_000)}
+                _rows(Assessment.objects.filter(fiscal_year=fiscal_year, current=True).order_by().values_list(
+                    "household_id", "pk", "version", "total", Cast("breakdown", TextField())))}
     return households, coverages, incomes, public.birth_dates(), previous
-
-
-class _Outcome(NamedTuple):
-    """A rule's result as stored: reused by every household with the same facts (immutable: never changed)."""
-
-    amounts: tuple[int, ...]
-    reduction: int | None
-    total: int
-    breakdown: dict[str, Any]
-    doc: str  # the breakdown's JSON text, built once
 
 
 _COLUMNS = ("id", "municipality_id", "run_id", "household_id", "fiscal_year", "version", "head_person_no",
@@ -166,27 +140,18 @@ CHUNK = 5_000  # result rows written per statement (5,000 measured a little fast
 
 # PostgreSQL: one INSERT … SELECT over arrays sent as binary parameters (the row-level security policy's WITH CHECK
 # applies as to any insert; COPY FROM is refused on the table, and COPY into a temporary table then INSERT … SELECT
-# wrote every row twice). The values the rows share (member, run, year, reason, time) are sent once; the ids follow
-# the rows' order from the first one allocated; a breakdown is sent as the JSON text built once per distinct result.
+# wrote every row twice). The values the rows share (member, run, year, reason, time) are sent once; a breakdown is
+# sent as the JSON text built once per distinct result.
 _INSERT = (
     "INSERT INTO insurance_assessment (id, municipality_id, run_id, household_id, fiscal_year, version, "
     "head_person_no, from_month, reason, medical, elderly_support, long_term_care, child_support, reduction, total, "
     "breakdown, current, created_at) "
-    "SELECT %b + r.n - 1, %b, %b, r.household, %b, r.version, r.head, NULL, %b, r.medical, r.elderly, r.care, "
+    "SELECT r.id, %b, %b, r.household, %b, r.version, r.head, NULL, %b, r.medical, r.elderly, r.care, "
     "r.child, r.reduction, r.total, r.doc::jsonb, true, %b "
-    "FROM unnest(%b::bigint[], %b::integer[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], "
-    "%b::smallint[], %b::bigint[], %b::text[]) WITH ORDINALITY "
-    "AS r(household, version, head, medical, elderly, care, child, reduction, total, doc, n)"
+    "FROM unnest(%b::bigint[], %b::bigint[], %b::integer[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], "
+    "%b::bigint[], %b::smallint[], %b::bigint[], %b::text[]) "
+    "AS r(id, household, version, head, medical, elderly, care, child, reduction, total, doc)"
 )
-
-
-class _Row(NamedTuple):
-    """A new version to write: the household, its version and payer, and the (shared) outcome."""
-
-    household: int
-    version: int
-    head_person_no: int
-    outcome: _Outcome
 
 
 class _Batch(NamedTuple):
@@ -201,125 +166,29 @@ class _Batch(NamedTuple):
     today: dt.date
 
 
-def _insert(first: int, rows: list[_Row], batch: _Batch) -> None:
+def _write(columns: tuple[list[Any], ...], batch: _Batch) -> None:
+    """Write a chunk of new versions (columns as `batch.COLUMNS`) in one bulk statement, then hand their 調定 to
+    revenue."""
+    if not columns[0]:
+        return
     if connection.vendor == "postgresql":
-        outcomes = [r.outcome for r in rows]
         with psycopg.Cursor(connection.connection) as cur:  # server-side binding (Django's cursors bind client-side)
-            cur.execute(_INSERT, (
-                first, batch.municipality, batch.run, batch.fiscal_year, batch.reason, batch.now,
-                [r.household for r in rows], [r.version for r in rows], [r.head_person_no for r in rows],
-                [o.amounts[0] for o in outcomes], [o.amounts[1] for o in outcomes], [o.amounts[2] for o in outcomes],
-                [o.amounts[3] for o in outcomes], [o.reduction for o in outcomes], [o.total for o in outcomes],
-                [o.doc for o in outcomes]))
-        return
-    bulk.insert(Assessment, _COLUMNS, [
-        (first + i, batch.municipality, batch.run, r.household, batch.fiscal_year, r.version, r.head_person_no, None,
-         batch.reason, *r.outcome.amounts, r.outcome.reduction, r.outcome.total, r.outcome.breakdown, True, batch.now)
-        for i, r in enumerate(rows)])
+            cur.execute(_INSERT, (batch.municipality, batch.run, batch.fiscal_year, batch.reason, batch.now,
+                                  *columns))
+    else:
+        bulk.insert(Assessment, _COLUMNS, [
+            (pk, batch.municipality, batch.run, household, batch.fiscal_year, version, head, None, batch.reason,
+             medical, elderly, care, child, reduction, total, orjson.loads(doc), True, batch.now)
+            for pk, household, version, head, medical, elderly, care, child, reduction, total, doc
+            in zip(*columns, strict=True)])
+    levies.submit_many(bill_sets(columns, batch.fiscal_year, batch.values, batch.reason, batch.today))
 
 
-def _write(rows: list[_Row], batch: _Batch) -> None:
-    """Write a chunk of new versions in one bulk statement, then hand their 調定 to revenue."""
-    if not rows:
-        return
-    first = bulk.allocate_ids(Assessment, len(rows))
-    _insert(first, rows, batch)
-    levies.submit_many([_bill_set(first + i, r.version, batch.fiscal_year, r.head_person_no, r.outcome.amounts,
-                                  r.outcome.reduction, r.outcome.total, batch.values, batch.reason, batch.today)
-                        for i, r in enumerate(rows)])
-
-
-MEMO = 20_000  # distinct household facts whose result is kept for reuse (cleared when full: bounded memory)
-STEP = 2_000  # households computed per hand-over from the computing thread to the writing one
-
-
-class _Computation:
-    """The pure half of the batch: facts and rules of every household from the preloaded rows, in a thread of its
-    own, handing the changed rows over in steps (in order) while the caller's thread writes the previous ones
-    (the database works meanwhile). It reads no database and holds the digests and the total."""
-
-    def __init__(self, fiscal_year: int, params: NhiParameters, loaded: tuple[Any, ...]) -> None:
-        self.fiscal_year, self.params = fiscal_year, params
-        self.households, self.coverages, self.incomes, self.births, self.previous = loaded
-        self.inputs, self.outputs = hashlib.sha256(), hashlib.sha256()
-        self.total = 0
-        self.handed: queue.Queue[tuple[list[_Row], list[int], int] | BaseException | None] = (
-            queue.Queue(maxsize=8))
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="nhi-assess-compute", daemon=True)
-
-    def _hand(self, item: tuple[list[_Row], list[int], int] | BaseException | None) -> None:
-        while not self.stopped.is_set():
-            try:
-                self.handed.put(item, timeout=0.5)
-                return
-            except queue.Full:
-                continue
-
-    def _run(self) -> None:
-        try:
-            self._compute()
-        except BaseException as e:  # handed to the writing thread, which raises it
-            self._hand(e)
-
-    def _compute(self) -> None:
-        fiscal_year, params = self.fiscal_year, self.params
-        coverages, incomes, births, previous = self.coverages, self.incomes, self.births, self.previous
-        memo: dict[Household, _Outcome] = {}
-        rows: list[_Row] = []
-        superseded: list[int] = []
-        facts_seen: list[Any] = []
-        results_seen: list[str] = []
-        count = len(self.households)
-        for i, household in enumerate(self.households, 1):
-            facts = household_facts(household, fiscal_year, coverages=coverages.get(household.pk, ()),
-                                    incomes=incomes, births=births).facts
-            outcome = memo.get(facts)
-            if outcome is None:
-                result = assess(facts, params)
-                breakdown = result.breakdown()
-                outcome = _Outcome(result.amounts(), result.reduction.reduction, result.total, breakdown,
-                                   orjson.dumps(breakdown).decode())
-                if len(memo) >= MEMO:
-                    memo.clear()
-                memo[facts] = outcome
-            facts_seen.append((household.household_no, facts))
-            results_seen.append(f"{household.household_no}:{outcome.total}:{outcome.reduction};")
-            self.total += outcome.total
-            before = previous.get(household.pk)
-            if before is None or before.total != outcome.total or before.breakdown != outcome.breakdown:
-                rows.append(_Row(household.pk, before.version + 1 if before else 1, household.head_person_no,
-                                 outcome))
-                if before is not None:
-                    superseded.append(before.pk)
-            if i % STEP == 0 or i == count:
-                self.inputs.update(orjson.dumps(facts_seen, default=tuple))
-                self.outputs.update("".join(results_seen).encode())
-                facts_seen, results_seen = [], []
-                self._hand((rows, superseded, i))
-                rows, superseded = [], []
-                if self.stopped.is_set():
-                    return
-        self._hand(None)
-
-    def steps(self) -> Iterator[tuple[list[_Row], list[int], int]]:
-        """The computed steps in order (rows to write, versions superseded, households done)."""
-        if not self.households:
-            return
-        interval = sys.getswitchinterval()
-        # the writing thread waits on the database most of the time: when its answer comes, it should not wait
-        # the default 5 ms for the computing thread to give up the interpreter
-        sys.setswitchinterval(0.0005)
-        self.thread.start()
-        try:
-            while (item := self.handed.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            self.stopped.set()
-            self.thread.join()
-            sys.setswitchinterval(interval)
+def workers_for(households: int) -> int:
+    """Worker processes for a batch of this size: none (a thread) below the setting's threshold."""
+    if households < int(getattr(settings, "NHI_ASSESS_PROCESS_THRESHOLD", 20_000)):
+        return 0
+    return max(0, int(getattr(settings, "NHI_ASSESS_WORKERS", 2)))
 
 
 @contextlib.contextmanager
@@ -354,28 +223,37 @@ def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.
     loaded = _load(fiscal_year)
     run = AssessmentRun.objects.create(fiscal_year=fiscal_year, kind="initial", actor=current_actor().username,
                                        parameters={k: str(v) for k, v in sorted(values.items())})
-    computation = _Computation(fiscal_year, params, loaded)
-    batch = _Batch(require_municipality().pk, run.pk, fiscal_year, "当初賦課", timezone.now(), values, today)
-    count = len(computation.households)
-    pending: list[_Row] = []
+    households = loaded[0]
+    count = len(households)
+    # every household's row id reserved now (first + its index; unchanged households leave theirs unused), so that
+    # the steps can be computed anywhere, in any order
+    first = bulk.allocate_ids(Assessment, count) if count else 0
+    shared = batch.Shared(fiscal_year, params, *loaded, first, values, "当初賦課", today)
+    written = _Batch(require_municipality().pk, run.pk, fiscal_year, "当初賦課", timezone.now(), values, today)
+    inputs, outputs = hashlib.sha256(), hashlib.sha256()
+    pending: tuple[list[Any], ...] = tuple([] for _ in range(batch.COLUMNS))
     superseded: list[int] = []
-    changed = 0
-    for rows, replaced, done in computation.steps():
-        pending.extend(rows)
-        superseded.extend(replaced)
-        if len(pending) >= CHUNK:
-            changed += len(pending)
-            _write(pending, batch)
-            pending = []
+    changed = total = 0
+    for step in batch.steps(shared, workers_for(count)):
+        for column, values_of in zip(pending, step.columns, strict=True):
+            column.extend(values_of)
+        superseded.extend(step.superseded)
+        inputs.update(step.facts)
+        outputs.update(step.results)
+        total += step.total
+        if len(pending[0]) >= CHUNK:
+            changed += len(pending[0])
+            _write(pending, written)
+            pending = tuple([] for _ in range(batch.COLUMNS))
         if progress:
-            progress(done, count)
+            progress(step.done, count)
     for at in range(0, len(superseded), CHUNK):
         Assessment.objects.filter(pk__in=superseded[at:at + CHUNK]).update(current=False)
-    changed += len(pending)
-    _write(pending, batch)
+    changed += len(pending[0])
+    _write(pending, written)
     run.households = count
-    run.total = computation.total
-    run.input_digest, run.output_digest = computation.inputs.hexdigest(), computation.outputs.hexdigest()
+    run.total = total
+    run.input_digest, run.output_digest = inputs.hexdigest(), outputs.hexdigest()
     run.finished_at = timezone.now()
     run.save()
     audit.record("insurance.assessed", obj=run,

@@ -6,9 +6,10 @@ three generations with 父・母・子の妻・子の子), an age pyramid close 
 residents (技能実習, 特定技能, 永住者, 特別永住者 …), addresses in the member's real 大字・町丁, and a
 little history in the last two years: 出生, 死亡, 転出 (除票), 転居 and 世帯分離.
 
-Households whose only history is their 転入 and their children's 出生 (about nine in ten) are recorded in bulk
-through the import path (demo_bulk: validated, one transaction, audited); the others through the services (one 転入 per
-household, then the household's later events in date order). Either way events, history, audit and
+Households whose history is their 転入, their children's 出生 and at most a 転出 or 死亡 (about 97 in 100) are
+recorded in bulk through the import path (demo_bulk: validated, one transaction, audited); the others (転居,
+世帯分離, a head's death with the wife taking over) through the services (one 転入 per household, then the
+household's later events in date order). Either way events, history, audit and
 projection agree and engine.verify_projection() is empty. Names come from Faker (ja_JP) seeded with the municipality code: the same day gives the same
 register. A member that already has residents is left alone.
 """
@@ -28,7 +29,7 @@ from lgcloud.areas.registry.actions.address import move_within
 from lgcloud.areas.registry.actions.household import household_split
 from lgcloud.areas.registry.actions.move_in import birth, move_in
 from lgcloud.areas.registry.actions.removal import death, move_out
-from lgcloud.areas.registry.demo_bulk import is_quiet, record_quiet
+from lgcloud.areas.registry.demo_bulk import Removal, by_import, record_quiet, removal_of
 from lgcloud.areas.registry.demo_plan import HouseholdPlan, PersonPlan, Planner, age_on
 from lgcloud.areas.registry.models import Person, ResidentType, Sex, Status
 from lgcloud.areas.registry.relationships import HEAD
@@ -108,6 +109,25 @@ class Recorder:
         for when, _order, action in sorted(self.timeline(plan), key=lambda t: (t[0], t[1])):
             action(when, household_no)
             self.events += 1
+
+    def removals(self, plan: HouseholdPlan) -> list[Removal | None]:
+        """The 転出 and 死亡 of a household recorded through the import, with the 転出先 and 届出日 the services
+        would have been given (a 転出 is notified up to ten days before it, a death up to a week after)."""
+        out: list[Removal | None] = []
+        household_notice = (plan.moves_out[0] - dt.timedelta(days=self.p.rng.randint(0, 10))
+                            if plan.moves_out else None)
+        for m in plan.members:
+            removal = removal_of(plan, m)
+            if removal is None:
+                out.append(None)
+            elif m.dies_on:
+                out.append((*removal, "", self.notified(removal[1])))
+            elif m.leaves_on:
+                out.append((*removal, self.p.elsewhere(), removal[1] - dt.timedelta(days=self.p.rng.randint(0, 10))))
+            else:
+                assert plan.moves_out is not None and household_notice is not None
+                out.append((*removal, plan.moves_out[1], household_notice))
+        return out
 
     def timeline(self, plan: HouseholdPlan) -> Iterable[tuple[dt.date, int, Any]]:
         for m in plan.members:
@@ -211,11 +231,12 @@ def load_member(municipality: Municipality, size: int, today: dt.date | None = N
         with transaction.atomic():
             # The quiet households (転入, 出生) in bulk through the import path, then the others event by event.
             quiet = [(plan, recorder.notified(plan.since), [recorder.items(m, plan) for m in plan.members],
-                      [recorder.notified(m.birth) if m.born_here else None for m in plan.members])
-                     for plan in plans if is_quiet(plan)]
+                      [recorder.notified(m.birth) if m.born_here else None for m in plan.members],
+                      recorder.removals(plan))
+                     for plan in plans if by_import(plan)]
             imported = record_quiet(quiet) if quiet else 0
             for plan in plans:
-                if not is_quiet(plan):
+                if not by_import(plan):
                     recorder.record(plan)
         loaded = Loaded(events=recorder.events + imported)
         loaded.households = sum(1 for _ in Person.objects.filter(status=Status.RESIDENT).values("household_id")

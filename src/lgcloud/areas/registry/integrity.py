@@ -3,7 +3,7 @@ reports, in the member in context."""
 
 from __future__ import annotations
 
-from lgcloud.areas.registry import engine, invariants
+from lgcloud.areas.registry import engine, invariants, references
 from lgcloud.platform.continuity.checks import integrity_check
 
 
@@ -11,4 +11,7 @@ from lgcloud.platform.continuity.checks import integrity_check
 def verify_register() -> list[str]:
     diffs = engine.verify_projection()
     violations = invariants.verify_history()
-    return [f"差異 {len(diffs)} 件、履歴上の不整合 {len(violations)} 件"] if diffs or violations else []
+    dangling = references.verify_references()
+    if not diffs and not violations and not dangling:
+        return []
+    return [f"差異 {len(diffs)} 件、履歴上の不整合 {len(violations)} 件、参照先のない行 {len(dangling)} 件"]

@@ -212,9 +212,16 @@ class RegistryEvent(ScopedModel):
 class EventSubject(ScopedModel):
     """Which persons and households an event touched (for per-person folds and history)."""
 
-    event = models.ForeignKey(RegistryEvent, on_delete=models.PROTECT, related_name="subjects")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="event_links")
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="event_links")
+    # Derived rows, written by the hundred thousand by an import: no database foreign keys (no per-row check at
+    # commit); PROTECT/CASCADE hold through the ORM, RLS's WITH CHECK the municipality, and `registry verify`
+    # lists a row whose reference is gone (`references.verify_references`).
+    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+",
+                                     editable=False, db_constraint=False)
+    event = models.ForeignKey(RegistryEvent, on_delete=models.PROTECT, related_name="subjects", db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="event_links",
+                               db_constraint=False)
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, null=True, blank=True, related_name="event_links",
+                                  db_constraint=False)
 
     class Meta:
         indexes = [models.Index(fields=["person", "event"]), models.Index(fields=["household", "event"])]
@@ -223,9 +230,14 @@ class EventSubject(ScopedModel):
 class PersonSnapshot(ScopedModel):
     """履歴: the full item set of a person after each change, numbered per person."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="snapshots")
+    # Derived rows, written by the hundred thousand by an import: no database foreign keys (no per-row check at
+    # commit); PROTECT/CASCADE hold through the ORM, RLS's WITH CHECK the municipality, and `registry verify`
+    # lists a row whose reference is gone (`references.verify_references`).
+    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+",
+                                     editable=False, db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="snapshots", db_constraint=False)
     history_no = models.PositiveIntegerField("履歴番号")
-    event = models.ForeignKey(RegistryEvent, on_delete=models.PROTECT, related_name="snapshots")
+    event = models.ForeignKey(RegistryEvent, on_delete=models.PROTECT, related_name="snapshots", db_constraint=False)
     effective_on = models.DateField("異動日")
     household_id_at = models.BigIntegerField(null=True, blank=True, db_index=True)
     data = models.JSONField()
@@ -240,7 +252,12 @@ class SearchKey(ScopedModel):
     """Normalised current and past names and addresses, so search finds people by what they were called
     and where they lived."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
+    # Derived rows, written by the hundred thousand by an import: no database foreign keys (no per-row check at
+    # commit); PROTECT/CASCADE hold through the ORM, RLS's WITH CHECK the municipality, and `registry verify`
+    # lists a row whose reference is gone (`references.verify_references`).
+    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+",
+                                     editable=False, db_constraint=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys", db_constraint=False)
     kind = models.CharField(max_length=10)  # name, kana, address
     value = models.CharField(max_length=400)  # search reads the person's search_* columns, not this table
 

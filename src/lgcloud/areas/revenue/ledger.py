@@ -39,11 +39,16 @@ def payment_ref(levy: str, fiscal_year: int, person_no: int, installment: int) -
 
 
 def _book(bill: Bill, kind: str, amount: int, on: dt.date, reason: str, *, component: str = Component.PRINCIPAL,
-          payment_id: int | None = None, refund: Refund | None = None, source_ref: str = "") -> Entry:
+          payment_id: int | None = None, refund: Refund | None = None, source_ref: str = "",
+          initial: bool = False) -> Entry:
+    """One entry; `initial`: the first 調定 of an instalment received with it as `plain_charge`."""
     entry = Entry(bill=bill, person_no=bill.person_no, kind=kind, component=component, amount=amount, booked_on=on,
                   reason=reason[:200], payment_id=payment_id, refund=refund, source_ref=source_ref[:120],
                   created_by=current_actor().username)
     entry.save()
+    if component == Component.PRINCIPAL and not initial:
+        movements.unplain([bill.pk])
+        bill.plain_charge = bill.plain_on = None
     return entry
 
 
@@ -103,18 +108,22 @@ def receive(bills: BillSet) -> None:
         Submission.objects.create(**key, lines=serial, reason=bills.reason[:200], effective_on=bills.effective_on,
                                   source_ref=bills.source_ref[:120])
         existing = {b.installment: b for b in Bill.objects.filter(**key)}
-        for k, (due_on, _amount) in lines.items():
-            if k not in existing:
-                existing[k] = Bill.objects.create(**key, installment=k, due_on=due_on,
-                                                  payment_ref=payment_ref(bills.levy, bills.fiscal_year,
-                                                                          bills.person_no, k))
         current = _charged(existing)
-        targets = _targets(lines, current, {k: b.due_on for k, b in existing.items()}, bills.effective_on)
+        due = {k: b.due_on for k, b in existing.items()} | {k: d for k, (d, _a) in lines.items() if k not in existing}
+        targets = _targets(lines, current, due, bills.effective_on)
+        new = set(lines) - set(existing)
+        for k in sorted(new):  # a new instalment: its first 調定 is its only principal entry (`Bill.plain_charge`)
+            first = targets.get(k, 0) or None
+            existing[k] = Bill.objects.create(**key, installment=k, due_on=lines[k][0],
+                                              payment_ref=payment_ref(bills.levy, bills.fiscal_year,
+                                                                      bills.person_no, k),
+                                              plain_charge=first, plain_on=bills.effective_on if first else None)
         booked = []
         for k, target in sorted(targets.items()):
             diff = target - current.get(k, 0)
             if diff:
-                _book(existing[k], EntryKind.BILL, diff, bills.effective_on, bills.reason, source_ref=bills.source_ref)
+                _book(existing[k], EntryKind.BILL, diff, bills.effective_on, bills.reason, source_ref=bills.source_ref,
+                      initial=k in new)
                 booked.append({"installment": k, "amount": diff})
         audit.record("revenue.bills_received", object_type="Bill", object_id=bills.person_no,
                      detail={**key, "reason": bills.reason, "booked": booked, "source_ref": bills.source_ref})

@@ -41,6 +41,7 @@ from lgcloud.areas.revenue.rules.allocation import Debt, apply_payment
 from lgcloud.areas.revenue.rules.late_fee import late_fee
 from lgcloud.areas.revenue.rules.rates import LateFeeRates
 from lgcloud.platform.common.errors import ValidationFailed
+from lgcloud.platform.interchange import bulk
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 WRITE_BATCH = 5000
@@ -307,7 +308,7 @@ class Matcher:
             if connection.vendor == "postgresql":
                 _insert_payments(self.payments)
             else:
-                Payment.objects.bulk_create(self.payments, batch_size=WRITE_BATCH)
+                _insert_payments_sqlite(self.payments)
             self.payments = []
         if self.entries:
             rows = [(municipality_id, bill_id, person_no, kind, component, amount, on, reason[:200],
@@ -315,9 +316,9 @@ class Matcher:
                     for bill_id, person_no, kind, component, amount, on, reason, payment in self.entries]
             if connection.vendor == "postgresql":
                 insert_rows("revenue_entry", ENTRY_COLUMNS, rows)
-            else:
-                Entry.objects.bulk_create([Entry(**dict(zip(ENTRY_FIELDS, r, strict=True))) for r in rows],
-                                          batch_size=WRITE_BATCH)
+            else:  # one prepared executemany of tuples (no model instance a row)
+                bulk.insert(Entry, ENTRY_FIELDS, rows)
+            movements.unplain(r[1] for r in rows if r[4] == Component.PRINCIPAL)
             self.entries = []
         for b in self.bills.values():
             b.pending.clear()
@@ -361,6 +362,17 @@ def _insert_payments(payments: list[Payment]) -> None:
     insert_rows("revenue_payment", _PAYMENT_COLUMNS, [
         (p.pk, p.municipality_id, p.paid_on, p.amount, p.channel, p.reference, p.person_no, p.payer, p.status,
          p.reason, p.source, p.line_no, p.dedupe_key, p.created_at, p.created_by) for p in payments])
+
+
+def _insert_payments_sqlite(payments: list[Payment]) -> None:
+    """SQLite (one writer at a time): ids taken after the largest, the rows by one prepared executemany."""
+    first = bulk.allocate_ids(Payment, len(payments))
+    for i, p in enumerate(payments):
+        p.pk = first + i
+        p._state.adding, p._state.db = False, "default"
+    bulk.insert(Payment, ("id", *(c for c, _ in _PAYMENT_COLUMNS[1:]), "bill_id"), [
+        (p.pk, p.municipality_id, p.paid_on, p.amount, p.channel, p.reference, p.person_no, p.payer, p.status,
+         p.reason, p.source, p.line_no, p.dedupe_key, p.created_at, p.created_by, p.bill_id) for p in payments])
 
 
 def check_duplicates(keys: Sequence[str], *, ignore_preliminary: bool = False) -> None:

@@ -46,6 +46,13 @@ class Bill(ScopedModel):
     installment = models.PositiveSmallIntegerField("期別")
     due_on = models.DateField("納期限")
     payment_ref = models.CharField("納付番号", max_length=20)
+    # PLAIN: while set, the instalment's principal entries are exactly one — its first 調定, of `plain_charge` yen
+    # booked on `plain_on` — so the 消込 reads what is owed from this row without probing the entries. Set when the
+    # bill is received with its first 調定 (never by an update a payment), cleared by any later principal entry
+    # (`movements.unplain`: 更正, entries of a split payment, 充当, 還付, 減免, 不納欠損); direct payments (the
+    # payments that are their own 収納 movement) leave it set: they are read beside it. NULL: read the entries.
+    plain_charge = models.BigIntegerField(null=True, blank=True, editable=False)
+    plain_on = models.DateField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

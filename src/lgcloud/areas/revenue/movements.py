@@ -34,6 +34,33 @@ def direct(bill_ids: Iterable[int] | None = None, *, until: dt.date | None = Non
     return qs
 
 
+def unplain(bill_ids: Iterable[int]) -> None:
+    """Principal entries were just written for these instalments (other than their first 調定): their 調定 is no
+    longer their only principal entry, the 消込 must read their entries (`Bill.plain_charge`)."""
+    ids = sorted(set(bill_ids))
+    step = 50_000 if connection.vendor == "postgresql" else 500
+    for start in range(0, len(ids), step):
+        chunk = ids[start:start + step]
+        qs = Bill.objects.filter(plain_charge__isnull=False)
+        if connection.vendor == "postgresql":
+            qs = qs.filter(RawSQL('"revenue_bill"."id" = ANY(%s)', [chunk], output_field=BooleanField()))
+        else:
+            qs = qs.filter(pk__in=chunk)
+        qs.update(plain_charge=None, plain_on=None)
+
+
+def plain_mismatches() -> list[int]:
+    """The instalments whose `plain_charge` does not say their principal entries (empty: it holds) — for tests and
+    checks."""
+    entries: dict[int, list[tuple[str, int, dt.date]]] = {}
+    for bill_id, kind, amount, on in Entry.objects.filter(
+            component=Component.PRINCIPAL, bill__plain_charge__isnull=False).values_list(
+            "bill_id", "kind", "amount", "booked_on"):
+        entries.setdefault(bill_id, []).append((kind, amount, on))
+    return sorted(pk for pk, charge, on in Bill.objects.filter(plain_charge__isnull=False).values_list(
+        "pk", "plain_charge", "plain_on") if entries.get(pk) != [(EntryKind.BILL, charge, on)])
+
+
 def as_entry(p: Payment, bill: Bill | None = None) -> Entry:
     """A direct payment read as the `Entry` it stands for (not saved: it has no row of its own)."""
     assert p.bill_id is not None  # a direct payment

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import QuerySet, Sum
@@ -30,11 +30,24 @@ from django.utils import timezone
 from lgcloud.areas.revenue import ledger, matching, movements
 from lgcloud.areas.revenue.models import Bill, Component, Entry, EntryKind, Submission
 from lgcloud.platform.audit import services as audit
+from lgcloud.platform.interchange import bulk
 from lgcloud.platform.levies import BillSet
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 Key = tuple[str, int, int]  # levy, fiscal year, person_no
 BATCH = 5000
+_SUBMISSION_FIELDS = ("municipality_id", "levy", "fiscal_year", "person_no", "lines", "reason", "effective_on",
+                      "source_ref", "created_at")
+_BILL_FIELDS = ("id", "municipality_id", "levy", "fiscal_year", "person_no", "installment", "due_on", "payment_ref",
+                "plain_charge", "plain_on", "created_at")
+
+
+class _Bill(NamedTuple):
+    """What the receiver needs of an instalment (no model instance: thousands are read or written a run)."""
+
+    pk: int
+    person_no: int
+    due_on: dt.date
 
 
 def _key(b: BillSet) -> Key:
@@ -95,53 +108,84 @@ def _chunk(sets: list[BillSet], stats: Counter[str], credits: dict[int, dt.date]
     if not changed:
         return
     stats["changed"] += len(changed)
-    Submission.objects.bulk_create([
-        Submission(levy=b.levy, fiscal_year=b.fiscal_year, person_no=b.person_no, lines=_serial(b),
-                   reason=b.reason[:200], effective_on=b.effective_on, source_ref=b.source_ref[:120])
-        for b in changed], batch_size=BATCH)
+    municipality_id, now = require_municipality().pk, timezone.now()
+    if connection.vendor == "postgresql":
+        Submission.objects.bulk_create([
+            Submission(levy=b.levy, fiscal_year=b.fiscal_year, person_no=b.person_no, lines=_serial(b),
+                       reason=b.reason[:200], effective_on=b.effective_on, source_ref=b.source_ref[:120])
+            for b in changed], batch_size=BATCH)
+    else:  # SQLite: one prepared executemany of tuples (no per-row model instance or field preparation)
+        bulk.insert(Submission, _SUBMISSION_FIELDS, [
+            (municipality_id, b.levy, b.fiscal_year, b.person_no, _serial(b), b.reason[:200], b.effective_on,
+             b.source_ref[:120], now) for b in changed])
     ckeys = [_key(b) for b in changed]
     cset = set(ckeys)
-    bills: dict[Key, dict[int, Bill]] = defaultdict(dict)
-    for bill in _of(Bill, ckeys):
-        k = (bill.levy, bill.fiscal_year, bill.person_no)
+    bills: dict[Key, dict[int, _Bill]] = defaultdict(dict)
+    for pk, levy, fy, person_no, inst, due_on in _of(Bill, ckeys).values_list(
+            "pk", "levy", "fiscal_year", "person_no", "installment", "due_on"):
+        k = (levy, fy, person_no)
         if k in cset:
-            bills[k][bill.installment] = bill
-    new = [Bill(levy=b.levy, fiscal_year=b.fiscal_year, person_no=b.person_no, installment=line.installment,
-                due_on=line.due_on, payment_ref=ledger.payment_ref(b.levy, b.fiscal_year, b.person_no, line.installment))
-           for b in changed for line in b.lines if line.installment not in bills[_key(b)]]
-    for bill in Bill.objects.bulk_create(new, batch_size=BATCH):
-        bills[(bill.levy, bill.fiscal_year, bill.person_no)][bill.installment] = bill
+            bills[k][inst] = _Bill(pk, person_no, due_on)
+    new = [(b, line) for b in changed for line in b.lines if line.installment not in bills[_key(b)]]
     charged: dict[int, int] = {}
     ids = [bill.pk for per in bills.values() for bill in per.values()]
     for batch in matching.chunks(ids):
         charged.update((bill_id, int(s or 0)) for bill_id, s in Entry.objects.filter(
             matching.among(Entry, "bill_id", batch), kind=EntryKind.BILL).order_by().values("bill_id")
             .annotate(s=Sum("amount")).values_list("bill_id", "s"))
-    rows: list[tuple[Bill, int, BillSet]] = []
+    # the 調定 to book, before the new instalments are written: a new instalment's first 調定 is its `plain_charge`
+    wanted_rows: list[tuple[Key, int, int, BillSet]] = []
+    fresh = {(_key(b), line.installment) for b, line in new}
+    first: dict[tuple[Key, int], int] = {}
     for b in changed:
         existing = bills[_key(b)]
         lines = {line.installment: (line.due_on, line.amount) for line in b.lines}
         current = {inst: charged.get(bill.pk, 0) for inst, bill in existing.items()}
         due = {inst: bill.due_on for inst, bill in existing.items()}
+        for inst, (due_on, _amount) in lines.items():
+            if inst not in existing:
+                current[inst], due[inst] = 0, due_on
         for inst, target in sorted(ledger._targets(lines, current, due, b.effective_on).items()):
             diff = target - current.get(inst, 0)
             if diff:
-                rows.append((existing[inst], diff, b))
+                wanted_rows.append((_key(b), inst, diff, b))
+                if (_key(b), inst) in fresh:
+                    first[(_key(b), inst)] = diff
+    plain = [(first.get((_key(b), line.installment)), b.effective_on if (_key(b), line.installment) in first else None)
+             for b, line in new]
+    if connection.vendor == "postgresql":
+        for bill in Bill.objects.bulk_create([
+                Bill(levy=b.levy, fiscal_year=b.fiscal_year, person_no=b.person_no, installment=line.installment,
+                     due_on=line.due_on, payment_ref=ledger.payment_ref(b.levy, b.fiscal_year, b.person_no,
+                                                                        line.installment),
+                     plain_charge=charge, plain_on=on)
+                for (b, line), (charge, on) in zip(new, plain, strict=True)], batch_size=BATCH):
+            bills[(bill.levy, bill.fiscal_year, bill.person_no)][bill.installment] = _Bill(
+                bill.pk, bill.person_no, bill.due_on)
+    elif new:  # SQLite (one writer at a time): ids taken after the largest, the rows by one executemany
+        start = bulk.allocate_ids(Bill, len(new))
+        bulk.insert(Bill, _BILL_FIELDS, [
+            (start + i, municipality_id, b.levy, b.fiscal_year, b.person_no, line.installment, line.due_on,
+             ledger.payment_ref(b.levy, b.fiscal_year, b.person_no, line.installment), charge, on, now)
+            for i, ((b, line), (charge, on)) in enumerate(zip(new, plain, strict=True))])
+        for i, (b, line) in enumerate(new):
+            bills[_key(b)][line.installment] = _Bill(start + i, b.person_no, line.due_on)
+    rows = [(bills[k][inst], diff, b) for k, inst, diff, b in wanted_rows]
+    movements.unplain(bills[k][inst].pk for k, inst, _, _ in wanted_rows if (k, inst) not in fresh)
     _write_entries(rows)
     stats["entries"] += len(rows)
     stats["booked"] += sum(diff for _, diff, _ in rows)
     _credits({bill.person_no: b.effective_on for bill, _, b in rows}, credits)
 
 
-def _write_entries(rows: list[tuple[Bill, int, BillSet]]) -> None:
+def _write_entries(rows: list[tuple[_Bill, int, BillSet]]) -> None:
     municipality_id, now, actor = require_municipality().pk, timezone.now(), current_actor().username
     values = [(municipality_id, bill.pk, bill.person_no, EntryKind.BILL.value, Component.PRINCIPAL.value, diff,
                b.effective_on, b.reason[:200], None, b.source_ref[:120], now, actor) for bill, diff, b in rows]
     if connection.vendor == "postgresql":
         matching.insert_rows("revenue_entry", matching.ENTRY_COLUMNS, values)
     else:
-        Entry.objects.bulk_create([Entry(**dict(zip(matching.ENTRY_FIELDS, v, strict=True))) for v in values],
-                                  batch_size=BATCH)
+        bulk.insert(Entry, matching.ENTRY_FIELDS, values)
 
 
 def _credits(touched: dict[int, dt.date], credits: dict[int, dt.date]) -> None:

@@ -120,11 +120,14 @@ def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
                       FROM rv_raw) r
                 JOIN unnest(%(raw)s::text[], %(dates)s::date[]) AS d(raw, paid_on) ON d.raw = r.paid),
             -- LATERAL: one index probe per line for its instalment and for what is owed on it, whatever the
-            -- planner would guess about a temporary table without statistics (a hash of every instalment is slower)
+            -- planner would guess about a temporary table without statistics (a hash of every instalment is slower);
+            -- an instalment whose only principal entry is its first 調定 (Bill.plain_charge, nearly all) is read
+            -- from its own row: no probe of the entries, only of the direct payments. Lines an instalment are counted
+            -- by (taxpayer, instalment): one sort by taxpayer serves both windows
             c AS (SELECT r.*, b.bill_id, b.person_no, b.due_on, coalesce(bal.principal, 0) AS principal, bal.charged,
-                         bal.earlier, count(*) OVER (PARTITION BY b.bill_id) AS lines
+                         bal.earlier, count(*) OVER (PARTITION BY b.person_no, b.bill_id) AS lines
                   FROM r LEFT JOIN LATERAL (
-                      SELECT b.id AS bill_id, b.person_no, b.due_on FROM revenue_bill b
+                      SELECT b.id AS bill_id, b.person_no, b.due_on, b.plain_charge, b.plain_on FROM revenue_bill b
                       WHERE b.municipality_id = %(m)s AND b.payment_ref = r.ref OFFSET 0) b ON r.kind = '確報' AND r.ref <> ''
                   LEFT JOIN LATERAL (
                       SELECT sum(x.amount)::bigint AS principal,
@@ -134,8 +137,11 @@ def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
                                                  ORDER BY x.booked_on, x.id)
                                       FILTER (WHERE x.amount < 0 AND x.kind IN ('collection', 'appropriation')
                                               AND x.booked_on < r.paid_on), '') AS earlier
-                      FROM (SELECT e.kind, e.amount, e.booked_on, e.id FROM revenue_entry e
-                            WHERE e.bill_id = b.bill_id AND e.municipality_id = %(m)s AND e.component = 'principal'
+                      FROM (SELECT 'bill' AS kind, b.plain_charge AS amount, b.plain_on AS booked_on, 0::bigint AS id WHERE b.plain_charge IS NOT NULL
+                            UNION ALL
+                            SELECT e.kind, e.amount, e.booked_on, e.id FROM revenue_entry e
+                            WHERE b.plain_charge IS NULL
+                                AND e.bill_id = b.bill_id AND e.municipality_id = %(m)s AND e.component = 'principal'
                             UNION ALL
                             SELECT 'collection', -p.amount, p.paid_on, p.id FROM revenue_payment p
                             WHERE p.bill_id = b.bill_id AND p.bill_id IS NOT NULL AND p.municipality_id = %(m)s) x)

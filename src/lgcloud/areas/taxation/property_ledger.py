@@ -170,33 +170,29 @@ def _log_many(objs: list[Any], reason: str) -> None:
                  detail={"reason": reason, "items": [[type(o).__name__, o.pk] for o in objs]})
 
 
-@transaction.atomic
-def change_land(land_id: int, reason: str, **fields: Any) -> LandParcel:
-    land = LandParcel.objects.filter(pk=land_id).first()
-    if land is None:
-        raise NotFound("土地が見つかりません。")
+def _change(model: type[Any], object_id: int, missing: str, reason: str, fields: dict[str, Any]) -> Any:
+    obj = model.objects.filter(pk=object_id).first()
+    if obj is None:
+        raise NotFound(missing)
     if not reason.strip():
         raise ValidationFailed("変更の理由を入力してください。", field="reason")
-    before = _plain(land)
+    before = _plain(obj)
     for k, v in fields.items():
-        setattr(land, k, v)
-    land.save()
-    _log(land, reason, before)
+        setattr(obj, k, v)
+    obj.save()
+    _log(obj, reason, before)
+    return obj
+
+
+@transaction.atomic
+def change_land(land_id: int, reason: str, **fields: Any) -> LandParcel:
+    land: LandParcel = _change(LandParcel, land_id, "土地が見つかりません。", reason, fields)
     return land
 
 
 @transaction.atomic
 def change_building(building_id: int, reason: str, **fields: Any) -> Building:
-    building = Building.objects.filter(pk=building_id).first()
-    if building is None:
-        raise NotFound("家屋が見つかりません。")
-    if not reason.strip():
-        raise ValidationFailed("変更の理由を入力してください。", field="reason")
-    before = _plain(building)
-    for k, v in fields.items():
-        setattr(building, k, v)
-    building.save()
-    _log(building, reason, before)
+    building: Building = _change(Building, building_id, "家屋が見つかりません。", reason, fields)
     return building
 
 

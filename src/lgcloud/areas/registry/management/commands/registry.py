@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from lgcloud.areas.registry import as_of_lists, engine, invariants, reading
+from lgcloud.areas.registry import as_of_lists, engine, invariants, reading, references
 from lgcloud.platform.common.errors import LgcloudError
 from lgcloud.platform.tenancy.commands import TenantCommand
 
@@ -40,17 +40,22 @@ class Command(TenantCommand):
             return
         diffs = engine.verify_projection()
         violations = invariants.verify_history()
-        if not diffs and not violations:
+        dangling = references.verify_references()
+        if not diffs and not violations and not dangling:
             self.stdout.write("OK: 異動の記録から再構成した内容は、現在の住民票・世帯の記録と一致しました。"
-                              "履歴の全期間で、住民である期間の重なり・死亡後の異動・世帯主のいない世帯はありません。")
+                              "履歴の全期間で、住民である期間の重なり・死亡後の異動・世帯主のいない世帯はありません。"
+                              "検索キー・異動の対象・履歴は、すべてこの団体の住民票・異動・世帯を指しています。")
             return
+        for r in dangling[:200]:
+            self.stderr.write(r.message)
         for d in diffs[:200]:
             label = "宛名番号" if d.target == "person" else "世帯番号"
             self.stderr.write(f"{label} {d.number} の {d.item}: 記録 {d.projected!r} / 再構成 {d.rebuilt!r}")
         for v in violations[:200]:
             who = f"宛名番号 {v.person_no}" if v.person_no else f"世帯番号 {v.household_no}"
             self.stderr.write(f"{who}（{v.on:%Y-%m-%d}）: {v.message}")
-        raise CommandError(f"{len(diffs)}件の差異と{len(violations)}件の履歴上の不整合があります。")
+        raise CommandError(f"{len(diffs)}件の差異と{len(violations)}件の履歴上の不整合、"
+                           f"{len(dangling)}件の参照先のない行があります。")
 
     def _reindex(self) -> None:
         from lgcloud.areas.registry.models import Person, SearchKey
