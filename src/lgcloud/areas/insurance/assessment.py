@@ -25,7 +25,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from lgcloud.areas.insurance import batch
-from lgcloud.areas.insurance.batch import LEVY, bill_set, installments
+from lgcloud.areas.insurance.batch import LEVY, bill_set, bill_sets, installments
 from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage, IncomeFact, NhiHousehold
 from lgcloud.areas.insurance.rules.nhi_tax import NhiParameters, NhiTaxResult, assess
 from lgcloud.areas.insurance.services import household_facts
@@ -162,9 +162,11 @@ class _Batch(NamedTuple):
     fiscal_year: int
     reason: str
     now: dt.datetime
+    values: dict[str, Any]
+    today: dt.date
 
 
-def _write(columns: tuple[list[Any], ...], bills: list[levies.BillSet], batch: _Batch) -> None:
+def _write(columns: tuple[list[Any], ...], batch: _Batch) -> None:
     """Write a chunk of new versions (columns as `batch.COLUMNS`) in one bulk statement, then hand their 調定 to
     revenue."""
     if not columns[0]:
@@ -179,7 +181,7 @@ def _write(columns: tuple[list[Any], ...], bills: list[levies.BillSet], batch: _
              medical, elderly, care, child, reduction, total, orjson.loads(doc), True, batch.now)
             for pk, household, version, head, medical, elderly, care, child, reduction, total, doc
             in zip(*columns, strict=True)])
-    levies.submit_many(bills)
+    levies.submit_many(bill_sets(columns, batch.fiscal_year, batch.values, batch.reason, batch.today))
 
 
 def workers_for(households: int) -> int:
@@ -227,30 +229,28 @@ def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.
     # the steps can be computed anywhere, in any order
     first = bulk.allocate_ids(Assessment, count) if count else 0
     shared = batch.Shared(fiscal_year, params, *loaded, first, values, "当初賦課", today)
-    written = _Batch(require_municipality().pk, run.pk, fiscal_year, "当初賦課", timezone.now())
+    written = _Batch(require_municipality().pk, run.pk, fiscal_year, "当初賦課", timezone.now(), values, today)
     inputs, outputs = hashlib.sha256(), hashlib.sha256()
     pending: tuple[list[Any], ...] = tuple([] for _ in range(batch.COLUMNS))
-    bills: list[levies.BillSet] = []
     superseded: list[int] = []
     changed = total = 0
     for step in batch.steps(shared, workers_for(count)):
         for column, values_of in zip(pending, step.columns, strict=True):
             column.extend(values_of)
-        bills.extend(step.bills)
         superseded.extend(step.superseded)
         inputs.update(step.facts)
         outputs.update(step.results)
         total += step.total
         if len(pending[0]) >= CHUNK:
             changed += len(pending[0])
-            _write(pending, bills, written)
-            pending, bills = tuple([] for _ in range(batch.COLUMNS)), []
+            _write(pending, written)
+            pending = tuple([] for _ in range(batch.COLUMNS))
         if progress:
             progress(step.done, count)
     for at in range(0, len(superseded), CHUNK):
         Assessment.objects.filter(pk__in=superseded[at:at + CHUNK]).update(current=False)
     changed += len(pending[0])
-    _write(pending, bills, written)
+    _write(pending, written)
     run.households = count
     run.total = total
     run.input_digest, run.output_digest = inputs.hexdigest(), outputs.hexdigest()
