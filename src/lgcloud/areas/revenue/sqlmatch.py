@@ -149,18 +149,20 @@ def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
             SELECT c.*, bill_id IS NOT NULL AND NOT bool_or(lines > 1 OR amount > principal)
                                                     OVER (PARTITION BY person_no) AS fast
             FROM c""", {"ws": WHITESPACE, "raw": raw, "dates": dates, "m": m})
+        # the payments already in under the file's keys, in one pass (a probe of the unique index a line): a
+        # duplicate, or a 確報 completing a 速報 taken in earlier
         cur.execute("""
+            WITH hits AS (SELECT bool_or(i.kind = '速報' OR p.status <> 'preliminary') AS dup,
+                                 bool_or(i.kind = '確報' AND p.status = 'preliminary') AS sup
+                          FROM rv_m i JOIN revenue_payment p ON p.municipality_id = %s AND p.dedupe_key = i.key)
             SELECT (SELECT count(*) FROM rv_raw) <> (SELECT count(*) FROM rv_m)
                 OR EXISTS (SELECT 1 FROM rv_m WHERE kind NOT IN ('速報', '確報') OR amount IS NULL
                            OR amount <= 0 OR handling = '' OR length(key) > 120 OR length(payer) > 100
                            OR length(ref) > 40)
                 OR EXISTS (SELECT 1 FROM rv_m GROUP BY kind, key HAVING count(*) > 1)
-                OR EXISTS (SELECT 1 FROM rv_m i JOIN revenue_payment p ON p.municipality_id = %s
-                                AND p.dedupe_key = i.key AND (i.kind = '速報' OR p.status <> 'preliminary')),
+                OR coalesce((SELECT dup FROM hits), false),
                    (SELECT count(*) FROM rv_m WHERE kind = '速報'),
-                   EXISTS (SELECT 1 FROM rv_m i JOIN revenue_payment p ON p.municipality_id = %s
-                                AND p.dedupe_key = i.key AND i.kind = '確報' AND p.status = 'preliminary')""",
-                    [m, m])
+                   coalesce((SELECT sup FROM hits), false)""", [m])
         bad, preliminary, supersedes = cur.fetchone()
         cur.execute("DROP TABLE rv_raw, rv_m" if bad else "DROP TABLE rv_raw")
     return None if bad else Staged(preliminary, supersedes)
