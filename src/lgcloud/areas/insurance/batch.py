@@ -127,31 +127,33 @@ class _Outcome(NamedTuple):
 def facts_of(household: Any, rows: Sequence[Any], fiscal_year: int, incomes: Mapping[int, Any],
              births: Mapping[int, dt.date | None]) -> Household:
     """`services.household_facts(household, fiscal_year, coverages=rows, incomes=incomes, births=births).facts` for
-    the batch, in fewer steps: one coverage row per person (nearly every household) by interval arithmetic inline,
-    no grouping dict, no wrapper object; a person with several rows goes the general way (tested equal over
-    generated households)."""
+    the batch, in fewer steps: coverage rows as read, tuples (person_no, coverage_start, coverage_end,
+    former_insured, …), and income rows too (person_no, aggregate_income, salary_revenue, pension_revenue,
+    declared); one row per person (nearly every household) by interval arithmetic inline, no grouping
+    dict, no wrapper object; a person with several rows goes the general way (tested equal over generated
+    households)."""
     if len(rows) > 1:
         rows = sorted(rows, key=_person_no)
         for at in range(1, len(rows)):
-            if rows[at].person_no == rows[at - 1].person_no:
-                return household_facts(household, fiscal_year, coverages=rows, incomes=incomes, births=births).facts
+            if rows[at][0] == rows[at - 1][0]:
+                persons = {r[0] for r in rows} | {household.head_person_no}
+                return household_facts(household, fiscal_year, coverages=[CoverageRow(*r[:4]) for r in rows],
+                                       incomes={no: IncomeRow(*incomes[no][1:5]) for no in persons if no in incomes},
+                                       births=births).facts
     head = household.head_person_no
     first, last = fiscal_year * 12 + 3, fiscal_year * 12 + 15  # April … March (exclusive: April after)
     members: list[Member] = []
     append = members.append
     headless = True
-    for c in rows:
-        no = c.person_no
+    for no, start, end, former, *_rest in rows:
         if headless and no >= head:
             if no > head:  # the householder without coverage (擬制世帯主) comes in 宛名番号 order
                 append(_uncovered(head, fiscal_year, incomes, births))
             headless = False
         age, preschool, care_start, care_end = _born(births.get(no), fiscal_year)
-        start = c.coverage_start
         begins = start.year * 12 + start.month - 1
         if begins < first:
             begins = first
-        end = c.coverage_end
         ends = last if end is None else min(last, end.year * 12 + end.month - 1)
         months = ends - begins if ends > begins else 0
         care = 0
@@ -162,11 +164,10 @@ def facts_of(household: Any, rows: Sequence[Any], fiscal_year: int, incomes: Map
         income = incomes.get(no)
         if income is None:
             append(Member(age, months > 0, 0, 0, 0, months, preschool, None, care, no == head,
-                          not months and c.former_insured, False))
+                          not months and former, False))
         else:
-            append(Member(age, months > 0, income.salary_revenue, income.pension_revenue, income.aggregate_income,
-                          months, preschool, None, care, no == head, not months and c.former_insured,
-                          income.declared))
+            append(Member(age, months > 0, income[2], income[3], income[1], months, preschool, None, care,
+                          no == head, not months and former, income[4]))
     if headless:
         append(_uncovered(head, fiscal_year, incomes, births))
     specified = ""
@@ -177,8 +178,26 @@ def facts_of(household: Any, rows: Sequence[Any], fiscal_year: int, incomes: Map
     return Household(tuple(members), specified)
 
 
-def _person_no(row: Any) -> int:
-    return int(row.person_no)
+def _person_no(row: Sequence[Any]) -> int:
+    return int(row[0])
+
+
+class CoverageRow(NamedTuple):
+    """A coverage row as the batch reads it (`facts_of` also takes the bare tuple, a household id after these)."""
+
+    person_no: int
+    coverage_start: dt.date
+    coverage_end: dt.date | None
+    former_insured: bool
+
+
+class IncomeRow(NamedTuple):
+    """An income row as `services.household_facts` reads it (the batch keeps the row read: person_no first)."""
+
+    aggregate_income: int
+    salary_revenue: int
+    pension_revenue: int
+    declared: bool
 
 
 def _uncovered(head: int, fiscal_year: int, incomes: Mapping[int, Any], births: Mapping[int, dt.date | None]) -> Member:
@@ -186,8 +205,7 @@ def _uncovered(head: int, fiscal_year: int, incomes: Mapping[int, Any], births: 
     income = incomes.get(head)
     if income is None:
         return Member(age, False, 0, 0, 0, 0, preschool, None, 0, True, False, False)
-    return Member(age, False, income.salary_revenue, income.pension_revenue, income.aggregate_income, 0, preschool,
-                  None, 0, True, False, income.declared)
+    return Member(age, False, income[2], income[3], income[1], 0, preschool, None, 0, True, False, income[4])
 
 
 def steps_count(shared: Shared) -> int:
