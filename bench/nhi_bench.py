@@ -172,8 +172,8 @@ def main() -> None:
                 run = assessment.assess_all(FY)
                 assess_s, assess_cpu = time.perf_counter() - t, time.process_time() - cpu
                 after = os.times()  # the worker processes' CPU (reaped by the assessment)
-                workers_cpu = (after.children_user - children.children_user
-                               + after.children_system - children.children_system)
+                workers_sys = after.children_system - children.children_system
+                workers_cpu = after.children_user - children.children_user + workers_sys
                 assess_db = _backend_cpu() - backend
                 peak_rss = _peak_rss()
                 n = Assessment.objects.filter(run=run).count()
@@ -206,7 +206,8 @@ def main() -> None:
                       f"{len(data) / 2**20:,.0f} MiB of COPY text, {floor_bytes / 2**20:,.0f} MiB with its indexes")
                 print(f"assessment: {run.households:,} households, {n:,} result rows, {counted:,} bill sets, "
                       f"total {run.total:,} yen in {assess_s:.1f} s ({assess_cpu:.1f} s CPU of this process, "
-                      f"{workers_cpu:.1f} s of its {assessment.workers_for(run.households)} worker processes, "
+                      f"{workers_cpu:.1f} s of its {assessment.workers_for(run.households)} worker processes "
+                      f"({workers_sys:.1f} s system), "
                       f"{assess_db:.1f} s of its PostgreSQL backend)")
                 print(f"COPY of the same {n:,} rows: {copy_s:.1f} s ({copy_db:.1f} s CPU of the backend) → ratio "
                       f"{assess_s / max(copy_s, 1e-9):.1f}× (target ≤ 3×)")

@@ -7,7 +7,16 @@ import datetime as dt
 import pytest
 
 from lgcloud.areas.revenue import ledger, payments, reading
-from lgcloud.areas.revenue.models import Bill, Entry, EntryKind, Immutable, PaymentChannel, PaymentStatus, Refund
+from lgcloud.areas.revenue.models import (
+    Bill,
+    Entry,
+    EntryKind,
+    Immutable,
+    PaymentChannel,
+    PaymentStatus,
+    Refund,
+    Vehicle,
+)
 from lgcloud.platform import levies
 from lgcloud.platform.audit.models import AuditRecord
 from lgcloud.platform.common.errors import ValidationFailed
@@ -197,6 +206,12 @@ def test_light_vehicle_tax_is_a_second_levy_through_the_same_seam(in_a):
     light_vehicle.dispose_vehicle(sold.pk, D(2026, 3, 31))  # gone before 4月1日: not taxed for FY2026
     with pytest.raises(ValidationFailed):
         light_vehicle.register_vehicle(owner, "伊奈町 あ 1", "passenger_private", 201201, D(2012, 1, 10))
+    with pytest.raises(ValidationFailed):  # in bulk: one refused row (a plate already registered) writes nothing
+        light_vehicle.register_vehicles([(owner, "伊奈町 え 4", "moped_50", 201801, D(2018, 1, 10)),
+                                         (owner, "伊奈町 い 2", "moped_50", 201801, D(2018, 1, 10))])
+    with pytest.raises(ValidationFailed):
+        light_vehicle.register_vehicles([(owner + 999, "伊奈町 お 5", "moped_50", 201801, D(2018, 1, 10))])
+    assert not Vehicle.objects.filter(plate__in=["伊奈町 え 4", "伊奈町 お 5"]).exists()
     assert light_vehicle.assess(2026) == 1
     bill = Bill.objects.get(levy="light_vehicle_tax", person_no=owner)
     assert bill.due_on == D(2026, 5, 31)

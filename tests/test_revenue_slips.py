@@ -55,3 +55,24 @@ def test_the_slip_carries_the_bar_code_and_none_over_the_limit(in_a):
     assert pdf.barcode_data(in_a, large.payment_ref, 400_000, large.due_on) is None  # over 300,000円
     content = pdf.payment_slip_pdf(in_a, small, 30_000, "試験　太郎")
     assert content.startswith(b"%PDF")
+
+
+def test_the_qr_code_is_the_packages_with_its_mask_of_least_penalty():
+    """`revenue.qr` scores the masks on bit rows: the same mask and modules as the `qrcode` package's own encoder."""
+    import random
+
+    import qrcode
+    import qrcode.constants
+
+    from lgcloud.areas.revenue import qr
+
+    rng = random.Random(7)
+    texts = [slips.qr_text(f"{rng.randrange(10**6):06d}", f"{rng.randrange(10**17):017d}", rng.randrange(1, 10**7),
+                           dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(365))) for _ in range(40)]
+    texts += ["".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:/.?=&-|") for _ in range(rng.randrange(5, 260)))
+              for _ in range(20)]
+    for text in texts:
+        ref = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        ref.add_data(text)
+        ref.make(fit=True)
+        assert qr.modules(text) == tuple(tuple(bool(v) for v in row) for row in ref.modules), text

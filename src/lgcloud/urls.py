@@ -10,7 +10,7 @@ urlpatterns = [
     path("open-data/", include("lgcloud.group.nationwide.urls")),
     path("customization/", include("lgcloud.group.customization.urls")),
     path("costs/", include("lgcloud.group.costs.urls")),
-    path("verify/", include("lgcloud.platform.documents.urls")),
+    path("", include("lgcloud.platform.documents.public_urls")),  # verify/
     path("registry/statistics/", include("lgcloud.areas.registry.statistics_urls")),
     path("registry/", include("lgcloud.areas.registry.urls")),
     path("tax/", include("lgcloud.areas.taxation.urls")),

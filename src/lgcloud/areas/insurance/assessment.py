@@ -25,7 +25,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from lgcloud.areas.insurance import batch
-from lgcloud.areas.insurance.batch import LEVY, bill_set, installments
+from lgcloud.areas.insurance.batch import LEVY, bill_set, bill_sets, installments
 from lgcloud.areas.insurance.models import Assessment, AssessmentRun, Coverage, IncomeFact, NhiHousehold
 from lgcloud.areas.insurance.rules.nhi_tax import NhiParameters, NhiTaxResult, assess
 from lgcloud.areas.insurance.services import household_facts
@@ -44,20 +44,6 @@ Progress = Callable[[int, int], None]
 def parameters_for(fiscal_year: int) -> tuple[NhiParameters, dict[str, Any]]:
     values = values_in_force("nhi_tax.", fiscal_year)
     return NhiParameters.from_values(fiscal_year, values), values
-
-
-class _Coverage(NamedTuple):
-    person_no: int
-    coverage_start: dt.date
-    coverage_end: dt.date | None
-    former_insured: bool
-
-
-class _Income(NamedTuple):
-    aggregate_income: int
-    salary_revenue: int
-    pension_revenue: int
-    declared: bool
 
 
 class _Household(NamedTuple):
@@ -104,24 +90,27 @@ def _rows(query: QuerySet[Any, Any]) -> Iterable[tuple[Any, ...]]:
         return cur.fetchall()
 
 
-def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]], dict[int, _Income],
+def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[tuple[Any, ...]]], dict[int, tuple[Any, ...]],
                                      dict[int, dt.date | None], dict[int, _Previous]]:
-    """Everything the batch reads, in a few set-based queries (no query per household)."""
+    """Everything the batch reads, in a few set-based queries (no query per household). A coverage row stays the
+    row read: (person_no, coverage_start, coverage_end, former_insured, household), an income row too (person_no,
+    aggregate_income, salary_revenue, pension_revenue, declared), as `batch.facts_of` reads them."""
     start, end = dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
-    coverages: dict[int, list[_Coverage]] = {}
+    coverages: dict[int, list[tuple[Any, ...]]] = {}
     active: set[int] = set()
-    for hid, no, begins, ends, former in _rows(Coverage.objects.order_by().values_list(
-            "household_id", "person_no", "coverage_start", "coverage_end", "former_insured")):
+    for row in _rows(Coverage.objects.order_by().values_list(
+            "person_no", "coverage_start", "coverage_end", "former_insured", "household_id")):
+        _no, begins, ends, _former, hid = row
         found = coverages.get(hid)
         if found is None:
-            coverages[hid] = [_Coverage(no, begins, ends, former)]
+            coverages[hid] = [row]
         else:
-            found.append(_Coverage(no, begins, ends, former))
+            found.append(row)
         if begins <= end and (ends is None or ends > start):
             active.add(hid)
     households = [_Household(*row) for row in _rows(NhiHousehold.objects.order_by("household_no").values_list(
         "pk", "household_no", "head_person_no", "specified_since")) if row[0] in active]
-    incomes = {row[0]: _Income(*row[1:]) for row in _rows(IncomeFact.objects.filter(income_year=fiscal_year - 1)
+    incomes = {row[0]: row for row in _rows(IncomeFact.objects.filter(income_year=fiscal_year - 1)
                .order_by().values_list("person_no", "aggregate_income", "salary_revenue", "pension_revenue",
                                        "declared"))}
     # the current versions' breakdowns as text, parsed by orjson (the JSON field's own decoding is several times
@@ -162,9 +151,11 @@ class _Batch(NamedTuple):
     fiscal_year: int
     reason: str
     now: dt.datetime
+    values: dict[str, Any]
+    today: dt.date
 
 
-def _write(columns: tuple[list[Any], ...], bills: list[levies.BillSet], batch: _Batch) -> None:
+def _write(columns: tuple[list[Any], ...], batch: _Batch) -> None:
     """Write a chunk of new versions (columns as `batch.COLUMNS`) in one bulk statement, then hand their 調定 to
     revenue."""
     if not columns[0]:
@@ -179,7 +170,7 @@ def _write(columns: tuple[list[Any], ...], bills: list[levies.BillSet], batch: _
              medical, elderly, care, child, reduction, total, orjson.loads(doc), True, batch.now)
             for pk, household, version, head, medical, elderly, care, child, reduction, total, doc
             in zip(*columns, strict=True)])
-    levies.submit_many(bills)
+    levies.submit_many(bill_sets(columns, batch.fiscal_year, batch.values, batch.reason, batch.today))
 
 
 def workers_for(households: int) -> int:
@@ -227,30 +218,28 @@ def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.
     # the steps can be computed anywhere, in any order
     first = bulk.allocate_ids(Assessment, count) if count else 0
     shared = batch.Shared(fiscal_year, params, *loaded, first, values, "当初賦課", today)
-    written = _Batch(require_municipality().pk, run.pk, fiscal_year, "当初賦課", timezone.now())
+    written = _Batch(require_municipality().pk, run.pk, fiscal_year, "当初賦課", timezone.now(), values, today)
     inputs, outputs = hashlib.sha256(), hashlib.sha256()
     pending: tuple[list[Any], ...] = tuple([] for _ in range(batch.COLUMNS))
-    bills: list[levies.BillSet] = []
     superseded: list[int] = []
     changed = total = 0
     for step in batch.steps(shared, workers_for(count)):
         for column, values_of in zip(pending, step.columns, strict=True):
             column.extend(values_of)
-        bills.extend(step.bills)
         superseded.extend(step.superseded)
         inputs.update(step.facts)
         outputs.update(step.results)
         total += step.total
         if len(pending[0]) >= CHUNK:
             changed += len(pending[0])
-            _write(pending, bills, written)
-            pending, bills = tuple([] for _ in range(batch.COLUMNS)), []
+            _write(pending, written)
+            pending = tuple([] for _ in range(batch.COLUMNS))
         if progress:
             progress(step.done, count)
     for at in range(0, len(superseded), CHUNK):
         Assessment.objects.filter(pk__in=superseded[at:at + CHUNK]).update(current=False)
     changed += len(pending[0])
-    _write(pending, bills, written)
+    _write(pending, written)
     run.households = count
     run.total = total
     run.input_digest, run.output_digest = inputs.hexdigest(), outputs.hexdigest()

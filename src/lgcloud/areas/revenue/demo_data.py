@@ -78,8 +78,7 @@ def load_member(m: Municipality, today: dt.date) -> dict[str, int] | None:
                                  rng.choice(["passenger_private", "cargo_private", "moped_50"]),
                                  rng.choice([200903, 201205, 201606, 202104]), dt.date(2021, 5, 1)))
         levies.submit_many(bill_sets)  # the demo's own 調定 in one call (the bulk receiver)
-        for args in vehicles:
-            light_vehicle.register_vehicle(*args)
+        light_vehicle.register_vehicles(vehicles)
         light_vehicle.assess(fy, person_nos={r.person_no for r in people[::3]})
         # everyone billed (by this demo or by the levies' demos that ran before: 個人住民税, 国保税 …)
         billed = sorted(set(Bill.objects.values_list("person_no", flat=True)))[:MAX_TAXPAYERS]

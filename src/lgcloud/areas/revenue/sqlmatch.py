@@ -122,9 +122,10 @@ def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
             -- LATERAL: one index probe per line for its instalment and for what is owed on it, whatever the
             -- planner would guess about a temporary table without statistics (a hash of every instalment is slower);
             -- an instalment whose only principal entry is its first 調定 (Bill.plain_charge, nearly all) is read
-            -- from its own row: no probe of the entries, only of the direct payments
+            -- from its own row: no probe of the entries, only of the direct payments. Lines an instalment are counted
+            -- by (taxpayer, instalment): one sort by taxpayer serves both windows
             c AS (SELECT r.*, b.bill_id, b.person_no, b.due_on, coalesce(bal.principal, 0) AS principal, bal.charged,
-                         bal.earlier, count(*) OVER (PARTITION BY b.bill_id) AS lines
+                         bal.earlier, count(*) OVER (PARTITION BY b.person_no, b.bill_id) AS lines
                   FROM r LEFT JOIN LATERAL (
                       SELECT b.id AS bill_id, b.person_no, b.due_on, b.plain_charge, b.plain_on FROM revenue_bill b
                       WHERE b.municipality_id = %(m)s AND b.payment_ref = r.ref OFFSET 0) b ON r.kind = '確報' AND r.ref <> ''
@@ -148,18 +149,20 @@ def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
             SELECT c.*, bill_id IS NOT NULL AND NOT bool_or(lines > 1 OR amount > principal)
                                                     OVER (PARTITION BY person_no) AS fast
             FROM c""", {"ws": WHITESPACE, "raw": raw, "dates": dates, "m": m})
+        # the payments already in under the file's keys, in one pass (a probe of the unique index a line): a
+        # duplicate, or a 確報 completing a 速報 taken in earlier
         cur.execute("""
+            WITH hits AS (SELECT bool_or(i.kind = '速報' OR p.status <> 'preliminary') AS dup,
+                                 bool_or(i.kind = '確報' AND p.status = 'preliminary') AS sup
+                          FROM rv_m i JOIN revenue_payment p ON p.municipality_id = %s AND p.dedupe_key = i.key)
             SELECT (SELECT count(*) FROM rv_raw) <> (SELECT count(*) FROM rv_m)
                 OR EXISTS (SELECT 1 FROM rv_m WHERE kind NOT IN ('速報', '確報') OR amount IS NULL
                            OR amount <= 0 OR handling = '' OR length(key) > 120 OR length(payer) > 100
                            OR length(ref) > 40)
                 OR EXISTS (SELECT 1 FROM rv_m GROUP BY kind, key HAVING count(*) > 1)
-                OR EXISTS (SELECT 1 FROM rv_m i JOIN revenue_payment p ON p.municipality_id = %s
-                                AND p.dedupe_key = i.key AND (i.kind = '速報' OR p.status <> 'preliminary')),
+                OR coalesce((SELECT dup FROM hits), false),
                    (SELECT count(*) FROM rv_m WHERE kind = '速報'),
-                   EXISTS (SELECT 1 FROM rv_m i JOIN revenue_payment p ON p.municipality_id = %s
-                                AND p.dedupe_key = i.key AND i.kind = '確報' AND p.status = 'preliminary')""",
-                    [m, m])
+                   coalesce((SELECT sup FROM hits), false)""", [m])
         bad, preliminary, supersedes = cur.fetchone()
         cur.execute("DROP TABLE rv_raw, rv_m" if bad else "DROP TABLE rv_raw")
     return None if bad else Staged(preliminary, supersedes)

@@ -38,7 +38,7 @@ def public_url() -> str:
 
 
 def verification_url(code: str) -> str:
-    return public_url() + reverse("verify:document", args=[code])
+    return public_url() + reverse("verify:document", args=[code], urlconf="lgcloud.platform.documents.public_urls")
 
 
 class VerificationUrl(str):

@@ -45,12 +45,26 @@ def _json(value: Any) -> str | None:
         return json.dumps(value, ensure_ascii=False)
 
 
+def _datetime_adapter() -> Any:
+    """SQLite's text of a datetime, the last one remembered: a batch's rows mostly carry the same `created_at`."""
+    last: list[Any] = [None, None]
+
+    def adapt(v: Any) -> Any:
+        if v is None:
+            return None
+        if v is not last[0]:
+            last[0], last[1] = v, connection.ops.adapt_datetimefield_value(v)
+        return last[1]
+
+    return adapt
+
+
 def _adapter(field: models.Field) -> Any:
     if isinstance(field, models.JSONField):
         return _json
     if connection.vendor == "sqlite":
         if isinstance(field, models.DateTimeField):
-            return lambda v: None if v is None else connection.ops.adapt_datetimefield_value(v)
+            return _datetime_adapter()
         if isinstance(field, models.DateField):
             return lambda v: None if v is None else (v.isoformat() if isinstance(v, dt.date) else v)
         if isinstance(field, models.BooleanField):

@@ -1,0 +1,82 @@
+"""QR codes for the 納付書 (level M, the smallest version): the `qrcode` package's encoder, with its choice of the
+mask of least penalty (JIS X 0510 / ISO/IEC 18004 §7.8.3: the four penalty rules, the lowest score, the first mask
+on a tie) computed on bit rows instead of by laying the symbol out and scoring it eight times in pure Python.
+
+The eight candidates differ only in the data modules (the format information is left blank while masks are
+scored, as the package does), so the symbol is laid out once, the data modules unmasked, and each mask applied by
+XOR on integer rows. The scores are the package's own (`qrcode.util.lost_point`: the runs of five or more, the
+2×2 blocks, the 1:1:3:1:1 finder-like patterns with four light modules, the dark proportion), computed on
+strings and integers; `tests/test_revenue_slips.py` checks the chosen mask and the modules against the package's
+on many payloads. A 督促状 batch encodes one code per instalment: this takes about half the time.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+
+import qrcode
+import qrcode.constants
+from qrcode import util
+from qrcode.main import copy_2d_array, precomputed_qr_blanks
+
+_RUNS = re.compile(r"0{5,}|1{5,}")
+_FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")  # the pattern with four light modules on either side
+
+
+def _score(rows: list[int], n: int) -> int:
+    """`qrcode.util.lost_point` of the symbol whose row r has bit c set where module (r, c) is dark (the bit order
+    reverses each row; every rule is symmetric under that)."""
+    text = [format(x, f"0{n}b") for x in rows]
+    # every row and column, apart (no pattern spans a "2")
+    lines = "2".join(text) + "2" + "2".join("".join(col) for col in zip(*text, strict=True))
+    score = sum(len(run) - 2 for run in _RUNS.findall(lines))  # rule 1
+    inner = (1 << (n - 1)) - 1
+    for a, b in itertools.pairwise(rows):  # rule 2: 2×2 blocks of one colour
+        same_down = ~(a ^ b)
+        score += 3 * (same_down & (same_down >> 1) & ~(a ^ (a >> 1)) & inner).bit_count()
+    score += 40 * len(_FINDER_LIKE.findall(lines))  # rule 3
+    dark = sum(x.bit_count() for x in rows)  # rule 4
+    return score + int(abs(float(dark) / (n**2) * 100 - 50) / 5) * 10
+
+
+@functools.cache
+def _mask_rows(version: int, data_positions: tuple[tuple[int, int], ...]) -> tuple[tuple[int, ...], ...]:
+    """Per mask pattern, per row: the bits of the data modules that mask inverts."""
+    n = version * 4 + 17
+    out = []
+    for k in range(8):
+        func = util.mask_func(k)
+        rows = [0] * n
+        for r, c in data_positions:
+            if func(r, c):
+                rows[r] |= 1 << c
+        out.append(tuple(rows))
+    return tuple(out)
+
+
+class FastMaskQRCode(qrcode.QRCode):
+    def best_mask_pattern(self) -> int:
+        n = self.version * 4 + 17
+        self.makeImpl(True, 0)  # the symbol with mask 0 and blank format information (as the package scores it)
+        masked: list[list[bool]] = self.modules  # type: ignore[has-type]
+        self.modules = copy_2d_array(precomputed_qr_blanks[self.version])
+        self.setup_type_info(True, 0)
+        if self.version >= 7:
+            self.setup_type_number(True)
+        data_positions = tuple((r, c) for r in range(n) for c in range(n) if self.modules[r][c] is None)
+        self.modules = masked
+        masks = _mask_rows(self.version, data_positions)
+        base = [sum(1 << c for c, dark in enumerate(row) if dark) ^ m0 for row, m0 in zip(masked, masks[0],
+                                                                                        strict=True)]
+        scores = [_score([b ^ m for b, m in zip(base, masks[k], strict=True)], n) for k in range(8)]
+        return scores.index(min(scores))
+
+
+def modules(text: str) -> tuple[tuple[bool, ...], ...]:
+    """The modules of the QR code of `text` (level M, the smallest version that holds it, no quiet zone)."""
+    qr = FastMaskQRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return tuple(tuple(bool(v) for v in row) for row in qr.modules)
