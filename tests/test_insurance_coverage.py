@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -166,3 +167,24 @@ def test_worker_processes_only_for_large_batches(settings: Any) -> None:
     assert assessment.workers_for(999) == 0 and assessment.workers_for(1_000) == 2
     settings.NHI_ASSESS_WORKERS = 0
     assert assessment.workers_for(10**6) == 0
+
+
+def test_a_failed_write_ends_the_worker_processes(in_a: Municipality, ledger: levies.CollectingReceiver,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(3):
+        (head, wife, child), _ = family(variant=n)
+        for p in (head, wife, child):
+            services.enrol(p.person_no, D(2025, 4, 1), "move_in")
+    monkeypatch.setattr(batch, "STEP", 1)
+    monkeypatch.setattr(assessment, "CHUNK", 1)
+    monkeypatch.setattr(assessment, "workers_for", lambda households: 2)
+
+    def failing(*args: Any) -> None:
+        raise RuntimeError("write failed")
+
+    monkeypatch.setattr(assessment, "_write", failing)
+    with pytest.raises(RuntimeError, match="write failed"):
+        assessment.assess_all(2026)
+    with pytest.raises(ChildProcessError):  # both workers ended and reaped by the batch itself
+        os.waitpid(-1, os.WNOHANG)
+    assert not AssessmentRun.objects.exists() and not Assessment.objects.exists()
