@@ -97,6 +97,32 @@ def per_worker_cpu(master: int, before: dict[int, float], after: dict[int, float
     return ", ".join(parts) + f"; master {master_used:.1f} s"
 
 
+def _served(stats: Path) -> int:
+    """Requests answered during the load (locust's aggregated row)."""
+    with (stats.with_name("locust_stats.csv")).open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["Name"] == "Aggregated":
+                return int(row["Request Count"])
+    return 0
+
+
+def postgres_cpu() -> float | None:
+    """CPU seconds used so far by the PostgreSQL server this benchmark talks to (on this machine): the postmaster's
+    own and its reaped children's (cutime/cstime: backends that exited) plus every live child's — backends,
+    autovacuum, checkpointer, WAL writer. None when /proc does not show it."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        postmaster = int((Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split())[1])
+        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, ValueError):
+        return None
+    total = sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick
+    return total + sum(process_cpu(postmaster).get(pid, 0.0) for pid in process_cpu(postmaster) if pid != postmaster)
+
+
 class ConnectionTally:
     """Samples, once a second while the load runs, which gunicorn worker holds each established client
     connection (`ss -tnp`); the mean per worker shows whether kept-alive connections pile up on one worker."""
@@ -253,6 +279,7 @@ def main() -> None:
         workers_before = process_cpu(server.pid)
         server_cpu = sum(workers_before.values())
         own = resource.getrusage(resource.RUSAGE_CHILDREN)
+        pg_before = postgres_cpu()
         started = time.perf_counter()
         with ConnectionTally(args.port) as tally:
             subprocess.run(
@@ -261,6 +288,7 @@ def main() -> None:
                  "--csv", str(stats), "--only-summary", "--loglevel", "WARNING"],
                 env={**env, "BENCH_PER_USER_RPS": str(args.rate / users)}, check=False)
         elapsed = time.perf_counter() - started
+        pg_after = postgres_cpu()
         workers_after = process_cpu(server.pid)
         server_cpu = sum(workers_after.values()) - server_cpu
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -276,6 +304,12 @@ def main() -> None:
               f"{locust_cpu:.1f} s ({100 * locust_cpu / elapsed:.0f}% of a core), gunicorn {server_cpu:.1f} s "
               f"({100 * server_cpu / elapsed:.0f}% of a core); load average {load_before[0]:.2f} before, "
               f"{load_after[0]:.2f} after")
+        served = _served(stats)
+        pg_used = None if pg_before is None or pg_after is None else pg_after - pg_before
+        print(f"CPU per request served ({served:,} requests): gunicorn {1000 * server_cpu / max(served, 1):.2f} ms, "
+              + ("PostgreSQL n/a" if pg_used is None else
+                 f"PostgreSQL {1000 * pg_used / max(served, 1):.2f} ms (all its processes: {pg_used:.1f} s, "
+                 f"{100 * pg_used / elapsed:.0f}% of a core)"))
         print(f"CPU per gunicorn worker during the load: "
               f"{per_worker_cpu(server.pid, workers_before, workers_after, elapsed)}")
         print(f"client connections held per gunicorn worker (mean of 1 s samples): {tally.line()}")

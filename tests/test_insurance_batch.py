@@ -24,6 +24,7 @@ class Cov(NamedTuple):
 
 
 class Inc(NamedTuple):
+    person_no: int
     aggregate_income: int
     salary_revenue: int
     pension_revenue: int
@@ -40,7 +41,7 @@ class Hh(NamedTuple):
 FY = 2026
 dates = st.dates(dt.date(FY - 2, 1, 1), dt.date(FY + 2, 6, 30))
 births = st.one_of(st.none(), st.dates(dt.date(1940, 1, 1), dt.date(FY, 12, 31)))
-incomes = st.one_of(st.none(), st.builds(Inc, st.integers(0, 9_000_000), st.integers(0, 9_000_000),
+incomes = st.one_of(st.none(), st.builds(Inc, st.just(0), st.integers(0, 9_000_000), st.integers(0, 9_000_000),
                                          st.integers(0, 4_000_000), st.booleans()))
 
 
@@ -56,7 +57,7 @@ def households(draw: st.DrawFn) -> tuple[Hh, list[Cov], dict[int, Inc], dict[int
             rows.append(Cov(no, start, end, draw(st.booleans())))
     rows = draw(st.permutations(rows))
     everyone = {*persons, head}
-    found_incomes = {no: i for no in everyone if (i := draw(incomes)) is not None}
+    found_incomes = {no: i._replace(person_no=no) for no in everyone if (i := draw(incomes)) is not None}
     found_births = {no: draw(births) for no in everyone if draw(st.integers(0, 9))}
     since = draw(st.one_of(st.none(), st.dates(dt.date(FY - 10, 1, 1), dt.date(FY, 3, 31))))
     return Hh(1, 7, head, since), rows, found_incomes, found_births

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lgcloud.areas.registry import engine, restrictions
+from lgcloud.areas.registry import engine, invariants, references, restrictions
 from lgcloud.areas.registry.actions.address import move_within
 from lgcloud.areas.registry.actions.cancel import cancel_event
 from lgcloud.areas.registry.actions.move_in import move_in
@@ -66,6 +66,7 @@ def test_round_trip_is_byte_identical(muni_a, muni_b, as_municipality, tmp_path,
         result = import_municipality(tmp_path / "a", encoding=encoding, include_sensitive=True, purpose="移行試験")
         assert result.ok, result.problems[:5]
         assert engine.verify_projection() == []
+        assert invariants.verify_history() == [] and references.verify_references() == []  # all of registry verify
         second = export_municipality(tmp_path / "b", encoding=encoding, include_sensitive=True, purpose="移行試験")
         assert second.ok
         assert Person.objects.get(person_no=1).history_no >= 3

@@ -92,3 +92,22 @@ def test_person_search_and_move_through_the_api(staff_of, muni_a, django_assert_
             r = call()
         assert r.status_code in (200, 201), r.content.decode()[:500]
         _dump(name, ctx)
+
+
+def test_the_counters_statements_are_prepared_on_postgresql(staff_of, muni_a, settings):
+    """On PostgreSQL the parameters are bound by the server and a statement run a few times on a connection is
+    prepared there (no parse and plan per request): after a few person views the person view's statements are."""
+    import pytest
+
+    if connection.vendor != "postgresql" or not connection.features.uses_server_side_binding:
+        pytest.skip("PostgreSQL with server-side binding (LGCLOUD_DB_PREPARED) only")
+    clerk = api_client(staff_of[Role.COUNTER_CLERK])
+    r = clerk.post("/api/v1/registry/events/move_in", data=json.dumps(MOVE_IN), content_type="application/json")
+    person_no = r.json()["persons"][0]
+    for _ in range(8):
+        assert clerk.get(f"/api/v1/registry/persons/{person_no}").status_code == 200
+    with connection.cursor() as cur:
+        cur.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cur.fetchall()]
+    assert any("registry_person" in s for s in prepared), prepared
+    assert any("audit_auditrecord" in s for s in prepared), prepared

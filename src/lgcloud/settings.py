@@ -137,6 +137,13 @@ DATABASES = {"default": _database(os.environ.get("DATABASE_URL", _default_sqlite
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Our backend sets the tenant session setting that row-level security keys on.
     DATABASES["default"]["ENGINE"] = "lgcloud.platform.db.postgresql"
+    if _env_bool("LGCLOUD_DB_PREPARED", False):
+        # Parameters bound by the server, and a statement executed a few times on a connection prepared there
+        # (psycopg's prepare_threshold): no parse and plan per request for the counter's fixed texts. Connections
+        # are kept (CONN_MAX_AGE), so the prepared statements are too; psycopg keeps at most prepared_max of them.
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {

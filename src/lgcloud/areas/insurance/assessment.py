@@ -46,20 +46,6 @@ def parameters_for(fiscal_year: int) -> tuple[NhiParameters, dict[str, Any]]:
     return NhiParameters.from_values(fiscal_year, values), values
 
 
-class _Coverage(NamedTuple):
-    person_no: int
-    coverage_start: dt.date
-    coverage_end: dt.date | None
-    former_insured: bool
-
-
-class _Income(NamedTuple):
-    aggregate_income: int
-    salary_revenue: int
-    pension_revenue: int
-    declared: bool
-
-
 class _Household(NamedTuple):
     pk: int
     household_no: int
@@ -104,24 +90,27 @@ def _rows(query: QuerySet[Any, Any]) -> Iterable[tuple[Any, ...]]:
         return cur.fetchall()
 
 
-def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[_Coverage]], dict[int, _Income],
+def _load(fiscal_year: int) -> tuple[list[_Household], dict[int, list[tuple[Any, ...]]], dict[int, tuple[Any, ...]],
                                      dict[int, dt.date | None], dict[int, _Previous]]:
-    """Everything the batch reads, in a few set-based queries (no query per household)."""
+    """Everything the batch reads, in a few set-based queries (no query per household). A coverage row stays the
+    row read: (person_no, coverage_start, coverage_end, former_insured, household), an income row too (person_no,
+    aggregate_income, salary_revenue, pension_revenue, declared), as `batch.facts_of` reads them."""
     start, end = dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
-    coverages: dict[int, list[_Coverage]] = {}
+    coverages: dict[int, list[tuple[Any, ...]]] = {}
     active: set[int] = set()
-    for hid, no, begins, ends, former in _rows(Coverage.objects.order_by().values_list(
-            "household_id", "person_no", "coverage_start", "coverage_end", "former_insured")):
+    for row in _rows(Coverage.objects.order_by().values_list(
+            "person_no", "coverage_start", "coverage_end", "former_insured", "household_id")):
+        _no, begins, ends, _former, hid = row
         found = coverages.get(hid)
         if found is None:
-            coverages[hid] = [_Coverage(no, begins, ends, former)]
+            coverages[hid] = [row]
         else:
-            found.append(_Coverage(no, begins, ends, former))
+            found.append(row)
         if begins <= end and (ends is None or ends > start):
             active.add(hid)
     households = [_Household(*row) for row in _rows(NhiHousehold.objects.order_by("household_no").values_list(
         "pk", "household_no", "head_person_no", "specified_since")) if row[0] in active]
-    incomes = {row[0]: _Income(*row[1:]) for row in _rows(IncomeFact.objects.filter(income_year=fiscal_year - 1)
+    incomes = {row[0]: row for row in _rows(IncomeFact.objects.filter(income_year=fiscal_year - 1)
                .order_by().values_list("person_no", "aggregate_income", "salary_revenue", "pension_revenue",
                                        "declared"))}
     # the current versions' breakdowns as text, parsed by orjson (the JSON field's own decoding is several times

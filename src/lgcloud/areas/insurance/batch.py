@@ -36,6 +36,7 @@ from lgcloud.platform import levies
 
 LEVY = "nhi_tax"
 STEP = 2_000  # households per step (the unit of hand-over and of the digests)
+AHEAD = 16  # steps a worker may compute ahead of the writer (≈ 1 MB each)
 MEMO = 20_000  # distinct household facts whose result is kept for reuse (cleared when full: bounded memory)
 COLUMNS = 11  # id, household, version, head, medical, elderly_support, long_term_care, child_support, reduction,
 # total, breakdown JSON text
@@ -127,31 +128,33 @@ class _Outcome(NamedTuple):
 def facts_of(household: Any, rows: Sequence[Any], fiscal_year: int, incomes: Mapping[int, Any],
              births: Mapping[int, dt.date | None]) -> Household:
     """`services.household_facts(household, fiscal_year, coverages=rows, incomes=incomes, births=births).facts` for
-    the batch, in fewer steps: one coverage row per person (nearly every household) by interval arithmetic inline,
-    no grouping dict, no wrapper object; a person with several rows goes the general way (tested equal over
-    generated households)."""
+    the batch, in fewer steps: coverage rows as read, tuples (person_no, coverage_start, coverage_end,
+    former_insured, …), and income rows too (person_no, aggregate_income, salary_revenue, pension_revenue,
+    declared); one row per person (nearly every household) by interval arithmetic inline, no grouping
+    dict, no wrapper object; a person with several rows goes the general way (tested equal over generated
+    households)."""
     if len(rows) > 1:
         rows = sorted(rows, key=_person_no)
         for at in range(1, len(rows)):
-            if rows[at].person_no == rows[at - 1].person_no:
-                return household_facts(household, fiscal_year, coverages=rows, incomes=incomes, births=births).facts
+            if rows[at][0] == rows[at - 1][0]:
+                persons = {r[0] for r in rows} | {household.head_person_no}
+                return household_facts(household, fiscal_year, coverages=[CoverageRow(*r[:4]) for r in rows],
+                                       incomes={no: IncomeRow(*incomes[no][1:5]) for no in persons if no in incomes},
+                                       births=births).facts
     head = household.head_person_no
     first, last = fiscal_year * 12 + 3, fiscal_year * 12 + 15  # April … March (exclusive: April after)
     members: list[Member] = []
     append = members.append
     headless = True
-    for c in rows:
-        no = c.person_no
+    for no, start, end, former, *_rest in rows:
         if headless and no >= head:
             if no > head:  # the householder without coverage (擬制世帯主) comes in 宛名番号 order
                 append(_uncovered(head, fiscal_year, incomes, births))
             headless = False
         age, preschool, care_start, care_end = _born(births.get(no), fiscal_year)
-        start = c.coverage_start
         begins = start.year * 12 + start.month - 1
         if begins < first:
             begins = first
-        end = c.coverage_end
         ends = last if end is None else min(last, end.year * 12 + end.month - 1)
         months = ends - begins if ends > begins else 0
         care = 0
@@ -162,11 +165,10 @@ def facts_of(household: Any, rows: Sequence[Any], fiscal_year: int, incomes: Map
         income = incomes.get(no)
         if income is None:
             append(Member(age, months > 0, 0, 0, 0, months, preschool, None, care, no == head,
-                          not months and c.former_insured, False))
+                          not months and former, False))
         else:
-            append(Member(age, months > 0, income.salary_revenue, income.pension_revenue, income.aggregate_income,
-                          months, preschool, None, care, no == head, not months and c.former_insured,
-                          income.declared))
+            append(Member(age, months > 0, income[2], income[3], income[1], months, preschool, None, care,
+                          no == head, not months and former, income[4]))
     if headless:
         append(_uncovered(head, fiscal_year, incomes, births))
     specified = ""
@@ -177,8 +179,26 @@ def facts_of(household: Any, rows: Sequence[Any], fiscal_year: int, incomes: Map
     return Household(tuple(members), specified)
 
 
-def _person_no(row: Any) -> int:
-    return int(row.person_no)
+def _person_no(row: Sequence[Any]) -> int:
+    return int(row[0])
+
+
+class CoverageRow(NamedTuple):
+    """A coverage row as the batch reads it (`facts_of` also takes the bare tuple, a household id after these)."""
+
+    person_no: int
+    coverage_start: dt.date
+    coverage_end: dt.date | None
+    former_insured: bool
+
+
+class IncomeRow(NamedTuple):
+    """An income row as `services.household_facts` reads it (the batch keeps the row read: person_no first)."""
+
+    aggregate_income: int
+    salary_revenue: int
+    pension_revenue: int
+    declared: bool
 
 
 def _uncovered(head: int, fiscal_year: int, incomes: Mapping[int, Any], births: Mapping[int, dt.date | None]) -> Member:
@@ -186,8 +206,7 @@ def _uncovered(head: int, fiscal_year: int, incomes: Mapping[int, Any], births: 
     income = incomes.get(head)
     if income is None:
         return Member(age, False, 0, 0, 0, 0, preschool, None, 0, True, False, False)
-    return Member(age, False, income.salary_revenue, income.pension_revenue, income.aggregate_income, 0, preschool,
-                  None, 0, True, False, income.declared)
+    return Member(age, False, income[2], income[3], income[1], 0, preschool, None, 0, True, False, income[4])
 
 
 def steps_count(shared: Shared) -> int:
@@ -330,39 +349,37 @@ def _in_processes(shared: Shared, workers: int) -> Iterator[Step]:
     total_steps = steps_count(shared)
     workers = max(1, min(workers, total_steps))
     started: list[tuple[int, Connection]] = []
-    # a thread of the caller drains the pipes (in step order) while the caller writes: the workers never wait
-    # on a pipe while the caller waits on the database
-    received: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=32)
+    # a thread of the caller per worker drains its pipe while the caller writes: no worker waits on its pipe while
+    # the caller waits on the database or on the other worker (each may run up to AHEAD steps ahead)
+    received: list[queue.Queue[bytes | BaseException]] = [queue.Queue(maxsize=AHEAD) for _ in range(workers)]
     stopped = threading.Event()
 
-    def drain() -> None:
-        try:
-            for index in range(total_steps):
-                data = started[index % workers][1].recv_bytes()
-                while not stopped.is_set():
-                    try:
-                        received.put(data, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stopped.is_set():
-                    return
-            received.put(None)
-        except BaseException as e:  # a worker died (end of its pipe) or the pipes were closed
+    def drain(me: int) -> None:
+        conn, into = started[me][1], received[me]
+        item: bytes | BaseException
+        for _index in range(me, total_steps, workers):
+            try:
+                item = conn.recv_bytes()
+            except BaseException as e:  # the worker died (end of its pipe) or the batch ended
+                item = e
             while not stopped.is_set():
                 try:
-                    received.put(e, timeout=0.5)
-                    return
+                    into.put(item, timeout=0.5)
+                    break
                 except queue.Full:
                     continue
+            if stopped.is_set() or isinstance(item, BaseException):
+                return
 
-    reader: threading.Thread | None = None
+    readers: list[threading.Thread] = []
     try:
         for me in range(workers):
             started.append(_fork_worker(shared, workers, me))
-        reader = threading.Thread(target=drain, name="nhi-assess-receive", daemon=True)
-        reader.start()
-        while (data := received.get()) is not None:
+        for me in range(workers):
+            readers.append(threading.Thread(target=drain, args=(me,), name=f"nhi-assess-receive-{me}", daemon=True))
+            readers[-1].start()
+        for index in range(total_steps):
+            data = received[index % workers].get()
             if isinstance(data, BaseException):
                 raise WorkerFailed(f"国保税の計算プロセスが途中で終了しました: {data!r}")
             item = pickle.loads(data)  # noqa: S301 (our own forked worker, through a pipe of our own)
@@ -378,7 +395,7 @@ def _in_processes(shared: Shared, workers: int) -> Iterator[Step]:
                 pass
         for pid, _conn in started:
             os.waitpid(pid, 0)
-        if reader is not None:
-            reader.join()  # the pipes' ends are closed with the workers: the reader sees their end
+        for reader in readers:
+            reader.join()  # the pipes' ends are closed with the workers: a reader sees their end
         for _pid, conn in started:
             conn.close()

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from lgcloud.areas.registry import crypto, individual_number_uses, invariants
+from lgcloud.areas.registry import crypto, engine_reads, individual_number_uses, invariants
 from lgcloud.areas.registry.models import (
     Counter,
     EventKind,
@@ -158,17 +158,7 @@ def fold(target: str, pk: int, until: dt.date | None = None,
 
 def _events_of(target: str, pks: Iterable[int]) -> dict[int, list[RegistryEvent]]:
     """The live events of several persons (or households) with one query, each list in fold order."""
-    key = "person_id" if target == "person" else "household_id"
-    out: dict[int, list[RegistryEvent]] = {pk: [] for pk in pks}
-    seen: set[tuple[int, int]] = set()
-    links = (EventSubject.objects.filter(**{f"{key}__in": list(out)}, event__cancellations__isnull=True)
-             .select_related("event").order_by("event__effective_on", "event_id"))
-    for link in links:
-        pk = getattr(link, key)
-        if (pk, link.event_id) not in seen:
-            seen.add((pk, link.event_id))
-            out[pk].append(link.event)
-    return out
+    return engine_reads.events_of(target, pks)
 
 
 def _with_event(events: dict[int, list[RegistryEvent]], event: RegistryEvent) -> dict[int, list[RegistryEvent]]:
@@ -260,7 +250,7 @@ def snapshot_data(person: Person) -> dict[str, Any]:
 def _update_search(persons: list[Person]) -> None:
     """Current search columns, and a search key for every name and address the persons have had."""
     existing: dict[int, set[tuple[str, str]]] = {p.pk: set() for p in persons}
-    for person_id, kind, value in SearchKey.objects.filter(person__in=persons).values_list("person_id", "kind", "value"):
+    for person_id, kind, value in engine_reads.search_keys_of([p.pk for p in persons]):
         existing[person_id].add((kind, value))
     new = []
     for person in persons:
@@ -312,8 +302,7 @@ def _residents_after(households: list[Household], persons: list[Person]) -> dict
     just refolded (not saved yet)."""
     out: dict[int, list[tuple[int, str]]] = {h.pk: [] for h in households}
     touched = [p.pk for p in persons]
-    stored = (Person.objects.filter(household_id__in=list(out), status=Status.RESIDENT).exclude(pk__in=touched)
-              .values_list("household_id", "pk", "relationship"))
+    stored = engine_reads.residents_stored(list(out), touched)
     for household_id, pk, relationship in stored:
         out[household_id].append((pk, relationship))
     for p in persons:

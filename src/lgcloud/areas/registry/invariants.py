@@ -19,7 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from lgcloud.areas.registry.models import EventKind, EventSubject, Person, PersonSnapshot, RegistryEvent, Status
+from lgcloud.areas.registry import engine_reads
+from lgcloud.areas.registry.models import EventKind, EventSubject, Person, RegistryEvent, Status
 from lgcloud.areas.registry.relationships import HEAD
 
 ENTRY_KINDS = frozenset({EventKind.MOVE_IN, EventKind.MOVE_IN_FROM_ABROAD, EventKind.RE_MOVE_IN, EventKind.BIRTH,
@@ -128,7 +129,7 @@ def _household_violations(timelines: dict[int, list[Segment]], household_ids: se
 
 
 def _members_ever(household_ids: set[int]) -> set[int]:
-    return set(PersonSnapshot.objects.filter(household_id_at__in=household_ids).values_list("person_id", flat=True))
+    return engine_reads.members_ever(household_ids)
 
 
 def check_event(event: RegistryEvent, persons: Sequence[Person], person_events: dict[int, list[RegistryEvent]],

@@ -18,6 +18,8 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.db import connection
+
 from lgcloud.areas.registry import engine, restrictions
 from lgcloud.areas.registry.crypto import search_hash
 from lgcloud.areas.registry.models import Household, Person, ResidentType, Status
@@ -169,7 +171,15 @@ def current_residents() -> list[ResidentView]:
 def birth_dates() -> dict[int, dt.date | None]:
     """宛名番号 → 生年月日 of everyone in the register (resident or removed), in one query: for a batch that
     only needs ages (e.g. the annual 国保税 assessment), without building a view of each person."""
-    return dict(Person.objects.order_by().values_list("person_no", "birth_date"))
+    rows = Person.objects.order_by().values_list("person_no", "birth_date")
+    if connection.vendor != "postgresql":
+        return dict(rows)
+    # the ORM's SQL (its tenant filter included) fetched at once: the ORM's own iteration costs a few µs a row,
+    # a second or more for a register of 780,000 read before the batch can start
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return dict(cur.fetchall())
 
 
 def household_members(household_no: int, on: dt.date | None = None) -> list[ResidentView]:

@@ -12,9 +12,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
-from lgcloud.areas.registry import crypto
+from lgcloud.areas.registry import crypto, search_sql
 from lgcloud.areas.registry.models import Person, SearchHistory, Sex, Status
 from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.relationships import canonical
@@ -91,11 +91,7 @@ class SearchQuery:
         return d
 
 
-def _digits(value: str, field: str, label: str) -> int:
-    text = normalize(value)
-    if not text.isdigit():
-        raise ValidationFailed(f"{label}は数字で入力してください。", field=field)
-    return int(text)
+_digits = search_sql.digits
 
 
 def _text(qs: QuerySet[Person], value: str, column: str) -> QuerySet[Person]:
@@ -200,7 +196,7 @@ def _first_page(qs: Any, query: SearchQuery, purpose: str, limit: int | None = N
     READ audit in the same transaction."""
     limit = MAX_RESULTS if limit is None else limit
     with transaction.atomic():
-        found = list(qs[: limit + 1])
+        found = qs(limit + 1) if callable(qs) else list(qs[: limit + 1])
         truncated = len(found) > limit
         found = sorted(found[:limit], key=_order_key)
         numbers = [_item(r, "person_no") for r in found]
@@ -221,8 +217,11 @@ def search_rows(query: SearchQuery, *, purpose: str = "住民記録の照会", l
     """The same search, each person found as a row of LIST_ITEMS (the API's result list), at most `limit`."""
     if not 1 <= limit <= MAX_RESULTS:
         raise ValidationFailed(f"表示件数（limit）は1〜{MAX_RESULTS}で指定してください。", field="limit")
-    qs = build(query).values("pk", *LIST_ITEMS, "search_kana", household_no=F("household__household_no"))
-    rows, truncated = _first_page(qs, query, purpose, limit)
+    def first(n: int) -> list[dict[str, Any]]:  # build(query).values("pk", …, household_no=…)[:n] as fixed SQL
+        return search_sql.first_rows(query, (*LIST_ITEMS, "search_kana"), n, search_columns=SEARCH_COLUMNS,
+                                     empty=EMPTY, location_conditions=LOCATION_CONDITIONS)
+
+    rows, truncated = _first_page(first, query, purpose, limit)
     return SearchRows(rows, len(rows), truncated)
 
 

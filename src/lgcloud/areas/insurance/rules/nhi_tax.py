@@ -201,6 +201,9 @@ class ReductionTest(NamedTuple):
         return self._asdict()
 
 
+_REDUCTION_FIELDS = ReductionTest._fields
+
+
 @dataclass
 class NhiTaxResult:
     fiscal_year: int
@@ -224,14 +227,18 @@ class NhiTaxResult:
 
     def amounts(self) -> tuple[int, int, int, int]:
         """Each part's amount in PARTS order (0 where the part does not apply)."""
-        get = self.parts.get
-        return tuple(r.amount if (r := get(p)) is not None else 0 for p in PARTS)  # type: ignore[return-value]
+        get = self.parts.get  # (PARTS spelt out: no generator per household of the annual batch)
+        m, e, c, ch = get("medical"), get("elderly_support"), get("long_term_care"), get("child_support")
+        return (m.amount if m is not None else 0, e.amount if e is not None else 0,
+                c.amount if c is not None else 0, ch.amount if ch is not None else 0)
 
     def breakdown(self) -> dict[str, Any]:
         """The breakdown as stored with the assessment, compact: each part a list of its levies in PART_FIELDS order
         (no labels, no key repeated in every row of the annual batch); `part_rows` reads it back."""
-        return {"parts": {p: list(r[1:]) for p, r in self.parts.items()},
-                "reduction_test": dict(zip(ReductionTest._fields, self.reduction, strict=True))}
+        parts = {}
+        for p, r in self.parts.items():
+            parts[p] = list(r[1:])
+        return {"parts": parts, "reduction_test": dict(zip(_REDUCTION_FIELDS, self.reduction, strict=True))}
 
 
 # 公的年金等控除 (national law, RULES.md §1; other income ≤ 10 million). Used only to find the pension income
