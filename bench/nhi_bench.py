@@ -169,7 +169,13 @@ def main() -> None:
                 base_rss = _reset_peak_rss()
                 backend = _backend_cpu()
                 t, cpu, children = time.perf_counter(), time.process_time(), os.times()
-                run = assessment.assess_all(FY)
+                first_step: list[float] = []
+
+                def progress(done: int, _count: int, started: float = t) -> None:
+                    if not first_step:  # the reads, the fork and the first step computed
+                        first_step.append(time.perf_counter() - started)
+
+                run = assessment.assess_all(FY, progress=progress)
                 assess_s, assess_cpu = time.perf_counter() - t, time.process_time() - cpu
                 after = os.times()  # the worker processes' CPU (reaped by the assessment)
                 workers_sys = after.children_system - children.children_system
@@ -208,7 +214,8 @@ def main() -> None:
                       f"total {run.total:,} yen in {assess_s:.1f} s ({assess_cpu:.1f} s CPU of this process, "
                       f"{workers_cpu:.1f} s of its {assessment.workers_for(run.households)} worker processes "
                       f"({workers_sys:.1f} s system), "
-                      f"{assess_db:.1f} s of its PostgreSQL backend)")
+                      f"{assess_db:.1f} s of its PostgreSQL backend); the first step in after "
+                      f"{first_step[0] if first_step else 0:.1f} s (the reads before it)")
                 print(f"COPY of the same {n:,} rows: {copy_s:.1f} s ({copy_db:.1f} s CPU of the backend) → ratio "
                       f"{assess_s / max(copy_s, 1e-9):.1f}× (target ≤ 3×)")
                 print(f"peak memory (RSS) during the assessment: {peak_rss / 2**20:,.0f} MiB "

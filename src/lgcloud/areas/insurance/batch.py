@@ -36,6 +36,7 @@ from lgcloud.platform import levies
 
 LEVY = "nhi_tax"
 STEP = 2_000  # households per step (the unit of hand-over and of the digests)
+AHEAD = 16  # steps a worker may compute ahead of the writer (≈ 1 MB each)
 MEMO = 20_000  # distinct household facts whose result is kept for reuse (cleared when full: bounded memory)
 COLUMNS = 11  # id, household, version, head, medical, elderly_support, long_term_care, child_support, reduction,
 # total, breakdown JSON text
@@ -348,39 +349,37 @@ def _in_processes(shared: Shared, workers: int) -> Iterator[Step]:
     total_steps = steps_count(shared)
     workers = max(1, min(workers, total_steps))
     started: list[tuple[int, Connection]] = []
-    # a thread of the caller drains the pipes (in step order) while the caller writes: the workers never wait
-    # on a pipe while the caller waits on the database
-    received: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=32)
+    # a thread of the caller per worker drains its pipe while the caller writes: no worker waits on its pipe while
+    # the caller waits on the database or on the other worker (each may run up to AHEAD steps ahead)
+    received: list[queue.Queue[bytes | BaseException]] = [queue.Queue(maxsize=AHEAD) for _ in range(workers)]
     stopped = threading.Event()
 
-    def drain() -> None:
-        try:
-            for index in range(total_steps):
-                data = started[index % workers][1].recv_bytes()
-                while not stopped.is_set():
-                    try:
-                        received.put(data, timeout=0.5)
-                        break
-                    except queue.Full:
-                        continue
-                if stopped.is_set():
-                    return
-            received.put(None)
-        except BaseException as e:  # a worker died (end of its pipe) or the pipes were closed
+    def drain(me: int) -> None:
+        conn, into = started[me][1], received[me]
+        item: bytes | BaseException
+        for _index in range(me, total_steps, workers):
+            try:
+                item = conn.recv_bytes()
+            except BaseException as e:  # the worker died (end of its pipe) or the batch ended
+                item = e
             while not stopped.is_set():
                 try:
-                    received.put(e, timeout=0.5)
-                    return
+                    into.put(item, timeout=0.5)
+                    break
                 except queue.Full:
                     continue
+            if stopped.is_set() or isinstance(item, BaseException):
+                return
 
-    reader: threading.Thread | None = None
+    readers: list[threading.Thread] = []
     try:
         for me in range(workers):
             started.append(_fork_worker(shared, workers, me))
-        reader = threading.Thread(target=drain, name="nhi-assess-receive", daemon=True)
-        reader.start()
-        while (data := received.get()) is not None:
+        for me in range(workers):
+            readers.append(threading.Thread(target=drain, args=(me,), name=f"nhi-assess-receive-{me}", daemon=True))
+            readers[-1].start()
+        for index in range(total_steps):
+            data = received[index % workers].get()
             if isinstance(data, BaseException):
                 raise WorkerFailed(f"国保税の計算プロセスが途中で終了しました: {data!r}")
             item = pickle.loads(data)  # noqa: S301 (our own forked worker, through a pipe of our own)
@@ -396,7 +395,7 @@ def _in_processes(shared: Shared, workers: int) -> Iterator[Step]:
                 pass
         for pid, _conn in started:
             os.waitpid(pid, 0)
-        if reader is not None:
-            reader.join()  # the pipes' ends are closed with the workers: the reader sees their end
+        for reader in readers:
+            reader.join()  # the pipes' ends are closed with the workers: a reader sees their end
         for _pid, conn in started:
             conn.close()
