@@ -162,9 +162,13 @@ def test_batch_in_steps_and_chunks_and_a_failure_in_the_computing_thread_leaves_
     assert Assessment.objects.count() == 3
 
 
-def test_worker_processes_only_for_large_batches(settings: Any) -> None:
+def test_worker_processes_only_for_large_batches(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.NHI_ASSESS_PROCESS_THRESHOLD, settings.NHI_ASSESS_WORKERS = 1_000, 2
+    monkeypatch.setattr(assessment.threading, "active_count", lambda: 1)  # a command's single thread
     assert assessment.workers_for(999) == 0 and assessment.workers_for(1_000) == 2
+    monkeypatch.setattr(assessment.threading, "active_count", lambda: 5)  # a threaded web server: never fork
+    assert assessment.workers_for(10**6) == 0
+    monkeypatch.setattr(assessment.threading, "active_count", lambda: 1)
     settings.NHI_ASSESS_WORKERS = 0
     assert assessment.workers_for(10**6) == 0
 

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -176,6 +177,10 @@ def _write(columns: tuple[list[Any], ...], batch: _Batch) -> None:
 def workers_for(households: int) -> int:
     """Worker processes for a batch of this size: none (a thread) below the setting's threshold."""
     if households < int(getattr(settings, "NHI_ASSESS_PROCESS_THRESHOLD", 20_000)):
+        return 0
+    if threading.active_count() > 1:
+        # fork copies only the calling thread: a lock another thread held (logging, a connection pool) would stay
+        # locked in the worker forever. A threaded caller (a web server's request) computes in a thread instead.
         return 0
     return max(0, int(getattr(settings, "NHI_ASSESS_WORKERS", 2)))
 
