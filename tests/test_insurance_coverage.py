@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -161,8 +162,33 @@ def test_batch_in_steps_and_chunks_and_a_failure_in_the_computing_thread_leaves_
     assert Assessment.objects.count() == 3
 
 
-def test_worker_processes_only_for_large_batches(settings: Any) -> None:
+def test_worker_processes_only_for_large_batches(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.NHI_ASSESS_PROCESS_THRESHOLD, settings.NHI_ASSESS_WORKERS = 1_000, 2
+    monkeypatch.setattr(assessment.threading, "active_count", lambda: 1)  # a command's single thread
     assert assessment.workers_for(999) == 0 and assessment.workers_for(1_000) == 2
+    monkeypatch.setattr(assessment.threading, "active_count", lambda: 5)  # a threaded web server: never fork
+    assert assessment.workers_for(10**6) == 0
+    monkeypatch.setattr(assessment.threading, "active_count", lambda: 1)
     settings.NHI_ASSESS_WORKERS = 0
     assert assessment.workers_for(10**6) == 0
+
+
+def test_a_failed_write_ends_the_worker_processes(in_a: Municipality, ledger: levies.CollectingReceiver,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(3):
+        (head, wife, child), _ = family(variant=n)
+        for p in (head, wife, child):
+            services.enrol(p.person_no, D(2025, 4, 1), "move_in")
+    monkeypatch.setattr(batch, "STEP", 1)
+    monkeypatch.setattr(assessment, "CHUNK", 1)
+    monkeypatch.setattr(assessment, "workers_for", lambda households: 2)
+
+    def failing(*args: Any) -> None:
+        raise RuntimeError("write failed")
+
+    monkeypatch.setattr(assessment, "_write", failing)
+    with pytest.raises(RuntimeError, match="write failed"):
+        assessment.assess_all(2026)
+    with pytest.raises(ChildProcessError):  # both workers ended and reaped by the batch itself
+        os.waitpid(-1, os.WNOHANG)
+    assert not AssessmentRun.objects.exists() and not Assessment.objects.exists()

@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import gc
 import hashlib
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
@@ -177,6 +178,10 @@ def workers_for(households: int) -> int:
     """Worker processes for a batch of this size: none (a thread) below the setting's threshold."""
     if households < int(getattr(settings, "NHI_ASSESS_PROCESS_THRESHOLD", 20_000)):
         return 0
+    if threading.active_count() > 1:
+        # fork copies only the calling thread: a lock another thread held (logging, a connection pool) would stay
+        # locked in the worker forever. A threaded caller (a web server's request) computes in a thread instead.
+        return 0
     return max(0, int(getattr(settings, "NHI_ASSESS_WORKERS", 2)))
 
 
@@ -223,19 +228,22 @@ def assess_all(fiscal_year: int, *, progress: Progress | None = None, today: dt.
     pending: tuple[list[Any], ...] = tuple([] for _ in range(batch.COLUMNS))
     superseded: list[int] = []
     changed = total = 0
-    for step in batch.steps(shared, workers_for(count)):
-        for column, values_of in zip(pending, step.columns, strict=True):
-            column.extend(values_of)
-        superseded.extend(step.superseded)
-        inputs.update(step.facts)
-        outputs.update(step.results)
-        total += step.total
-        if len(pending[0]) >= CHUNK:
-            changed += len(pending[0])
-            _write(pending, written)
-            pending = tuple([] for _ in range(batch.COLUMNS))
-        if progress:
-            progress(step.done, count)
+    # closed on the way out, an error included: the workers (or the thread) end with the batch, not when the
+    # generator is collected
+    with contextlib.closing(batch.steps(shared, workers_for(count))) as computed:
+        for step in computed:
+            for column, values_of in zip(pending, step.columns, strict=True):
+                column.extend(values_of)
+            superseded.extend(step.superseded)
+            inputs.update(step.facts)
+            outputs.update(step.results)
+            total += step.total
+            if len(pending[0]) >= CHUNK:
+                changed += len(pending[0])
+                _write(pending, written)
+                pending = tuple([] for _ in range(batch.COLUMNS))
+            if progress:
+                progress(step.done, count)
     for at in range(0, len(superseded), CHUNK):
         Assessment.objects.filter(pk__in=superseded[at:at + CHUNK]).update(current=False)
     changed += len(pending[0])

@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
@@ -262,13 +262,12 @@ def compute_step(shared: Shared, index: int, memo: dict[Any, _Outcome]) -> Step:
                 "".join(results_seen).encode(), step_total, start + len(households))
 
 
-def steps(shared: Shared, workers: int = 0) -> Iterator[Step]:
-    """Every step in order: computed by `workers` forked processes, or (0) by a thread of this process."""
+def steps(shared: Shared, workers: int = 0) -> Generator[Step, None, None]:
+    """Every step in order: computed by `workers` forked processes, or (0) by a thread of this process. Close it
+    (`contextlib.closing`) when the caller stops early: that ends the workers or the thread at once."""
     if not shared.households:
-        return iter(())
-    if workers > 0:
-        return _in_processes(shared, workers)
-    return _in_thread(shared)
+        return
+    yield from (_in_processes(shared, workers) if workers > 0 else _in_thread(shared))
 
 
 def _in_thread(shared: Shared) -> Iterator[Step]:

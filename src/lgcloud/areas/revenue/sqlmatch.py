@@ -1,13 +1,13 @@
 """Matching (消込) of a convenience-store file in SQL, on PostgreSQL: the common case never leaves the database.
 
-The file's lines are read in Python (`_lines`: split, stripped, typed — cheap, the file holds no quoting) and
-sent as typed binary arrays into one statement that matches and classifies every line into a TEMP table (rv_m);
-then, in the caller's transaction, each payment is written once:
+The file is COPYed as it is into a TEMP staging table (rv_raw, one row a line, numbered by the order COPY reads
+them); one statement reads, matches and classifies every line into a second TEMP table (rv_m); then, in the caller's
+transaction, each payment is written once:
 
-- the lines are checked (区分, 収納日, 金額, 取扱番号, duplicates within the file while reading them; against the
-  payments already in, in SQL). Any line the checks do not accept, or anything unusual about the file (quotes,
-  blank lines, CR line ends …), sends the whole file back to the Python import (`imports.import_cvs`), which
-  lists the errors by line and reason exactly as before, or takes in what SQL would not: this path never decides a refusal itself;
+- the lines are checked in SQL (区分, 収納日, 金額, 取扱番号, duplicates within the file and against the payments
+  already in). Any line the checks do not accept, or anything unusual about the file (quotes, blank lines, CR
+  line ends …), sends the whole file back to the Python import (`imports.import_cvs`), which lists the errors by
+  line and reason exactly as before, or takes in what SQL would not: this path never decides a refusal itself;
 - every 確報 is written with one `INSERT … SELECT`, in file order (its id from the table's default in that order),
   matched to its instalment by 納付番号; unknown references are unmatched (速報 by one more, when there are any);
 - the common case — a taxpayer whose payments in the file each settle (part of) one instalment of their own,
@@ -29,8 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from lgcloud.areas.revenue import ledger, matching, payments
@@ -38,6 +37,8 @@ from lgcloud.areas.revenue.models import Payment
 from lgcloud.platform import worklists
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
+WHITESPACE = " \t\n\r\f\v\u00a0\u3000"
+EMPTY = "''"
 CVS = "cvs"
 
 
@@ -68,75 +69,58 @@ class Staged:
     supersedes: bool  # some 確報 completes a 速報 taken in earlier
 
 
-def _lines(body: str, parse_date: Callable[[str], dt.date]) -> list[list[Any]] | None:
-    """The file's lines read in Python (cheap: `usable` guarantees no quoting, so a line is `split(",")`) into the
-    staging statement's columns — line, kind, paid_on, amount, ref, payer, key, handling — each field stripped as the
-    Python import strips it; None when a line is anything but an ordinary acceptable payment line (the Python
-    import then reads the file and says which line and why)."""
-    cols: list[list[Any]] = [[] for _ in range(8)]
-    line, kind_, paid_, amount_, ref_, payer_, key_, handling_ = cols
-    dates: dict[str, dt.date] = {}
-    seen: set[tuple[str, str]] = set()
-    rows = body.split("\n")
-    if rows and rows[-1] == "":
-        rows.pop()
-    for n, row in enumerate(rows, 2):
-        fields = row.split(",")
-        if len(fields) != 8:
-            return None
-        kind, paid, _at, chain, store, handling, ref, amount = (f.strip() for f in fields)
-        if kind not in ("速報", "確報") or not handling or not amount.isascii() or not amount.isdigit() \
-                or len(amount) > 15 or int(amount) <= 0:
-            return None
-        on = dates.get(paid)
-        if on is None:
-            try:
-                on = dates[paid] = parse_date(paid)
-            except ValueError:
-                return None
-        key, payer = f"cvs:{chain}:{handling}", f"{chain}-{store}"
-        if len(key) > 120 or len(payer) > 100 or len(ref) > 40 or (kind, key) in seen:
-            return None
-        seen.add((kind, key))
-        line.append(n)
-        kind_.append(kind)
-        paid_.append(on)
-        amount_.append(int(amount))
-        ref_.append(ref)
-        payer_.append(payer)
-        key_.append(key)
-        handling_.append(handling)
-    return cols
-
-
 def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
-    """Read the file's lines (in Python, `_lines`), match and classify them in one statement into TEMP rv_m (the
-    only other table written before the payments), check them against the payments already in; None: let Python
-    read the file.
+    """COPY the file's lines into TEMP rv_raw, read, match and classify them into TEMP rv_m (the only other table
+    written before the payments), check them; None: let Python read the file.
 
     `parse_date` is the Python import's own reading of a 収納日, applied to each distinct date of the file."""
-    cols = _lines(body, parse_date)
-    if cols is None:
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SET LOCAL work_mem = '256MB'")  # the day's file sorted and hashed in memory
+            cur.execute("SET LOCAL jit = off")  # compiling the few big statements costs more than it saves
+            cur.execute("DROP TABLE IF EXISTS rv_raw, rv_m")
+            cur.execute("CREATE TEMP TABLE rv_raw (n bigint GENERATED ALWAYS AS IDENTITY, kind text, paid text, "
+                        "at text, chain text, store text, handling text, ref text, amount text) ON COMMIT DROP")
+            with cur.cursor.copy("COPY rv_raw (kind, paid, at, chain, store, handling, ref, amount) "
+                                 "FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(body)
+    except DatabaseError:  # a line with too few or too many fields: the Python import says which
         return None
     m = require_municipality().pk
     with connection.cursor() as cur:
-        cur.execute("SET LOCAL work_mem = '256MB'")  # the day's file sorted and hashed in memory
-        cur.execute("SET LOCAL jit = off")  # compiling the few big statements costs more than it saves
-        cur.execute("DROP TABLE IF EXISTS rv_m")
-    # the lines travel as typed binary arrays (server-side binding, as `bulk.insert_once`): no COPY of the text
-    # into a staging table, no parse or cast in SQL. One statement finds the 確報's instalment by 納付番号 and what
-    # is owed on it (its entries and its direct payments), and classifies: a taxpayer is "rare" when one of their
-    # payments is more than is owed on its instalment or shares it with another line. For an instalment a payment
-    # may pay off late: its 調定 up to the day paid and its earlier partial payments (for 延滞金).
-    raw = connection.connection
-    with connection.wrap_database_errors, psycopg.Cursor(raw) as pcur:
-        pcur.execute("""
+        cur.execute("SELECT DISTINCT paid FROM rv_raw")
+        raw = [r[0] for r in cur.fetchall()]
+        try:
+            dates = [parse_date((d or "").strip()) for d in raw]
+        except ValueError:
+            cur.execute("DROP TABLE rv_raw")
+            return None
+        # a file without blanks in its fields (nearly every file) is read without btrim on every field of every line
+        blank = any(c in body for c in WHITESPACE if c not in "\n")
+
+        def trim(col: str) -> str:
+            return f"btrim({col}, %(ws)s)" if blank else col
+
+        # one statement reads each line (n counts the lines read, the header is line 1; each field stripped as
+        # str.strip() would), finds the 確報's instalment by 納付番号 and what is owed on it (its entries and its
+        # direct payments), and classifies: a taxpayer is "rare" when one of their payments is more than is owed
+        # on its instalment or shares it with another line. For an instalment a payment may pay off late: its
+        # 調定 up to the day paid and its earlier partial payments (for 延滞金).
+        cur.execute(f"""
             CREATE TEMP TABLE rv_m ON COMMIT DROP AS
+            -- MATERIALIZED: r.ref must reach revenue_bill as a value, not as btrim(…) — row-level security lets
+            -- no qual with a function that is not leakproof be an index condition, and a seq scan a line is ruin
             WITH r AS MATERIALIZED (
-                SELECT * FROM unnest(%b::int[], %b::text[], %b::date[], %b::bigint[], %b::text[], %b::text[],
-                                     %b::text[], %b::text[]) AS r(line, kind, paid_on, amount, ref, payer, key, handling)),
+                SELECT n + 1 AS line, kind, amount, ref, chain || '-' || store AS payer,
+                       'cvs:' || chain || ':' || handling AS key, handling, d.paid_on
+                FROM (SELECT n, paid, {", ".join(f"{trim(f'coalesce({c}, {EMPTY})')} AS {c}" for c in (
+                    "kind", "store", "chain", "handling", "ref"))},
+                             CASE WHEN {trim("amount")} ~ '^[0-9]{{1,15}}$' THEN {trim("amount")}::bigint
+                                  END AS amount
+                      FROM rv_raw) r
+                JOIN unnest(%(raw)s::text[], %(dates)s::date[]) AS d(raw, paid_on) ON d.raw = r.paid),
             -- LATERAL: one index probe per line for its instalment and for what is owed on it, whatever the
-            -- planner would guess about the lines (a hash of every instalment is slower);
+            -- planner would guess about a temporary table without statistics (a hash of every instalment is slower);
             -- an instalment whose only principal entry is its first 調定 (Bill.plain_charge, nearly all) is read
             -- from its own row: no probe of the entries, only of the direct payments. Lines an instalment are counted
             -- by (taxpayer, instalment): one sort by taxpayer serves both windows
@@ -144,7 +128,7 @@ def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
                          bal.earlier, count(*) OVER (PARTITION BY b.person_no, b.bill_id) AS lines
                   FROM r LEFT JOIN LATERAL (
                       SELECT b.id AS bill_id, b.person_no, b.due_on, b.plain_charge, b.plain_on FROM revenue_bill b
-                      WHERE b.municipality_id = %b::bigint AND b.payment_ref = r.ref OFFSET 0) b ON r.kind = '確報' AND r.ref <> ''
+                      WHERE b.municipality_id = %(m)s AND b.payment_ref = r.ref OFFSET 0) b ON r.kind = '確報' AND r.ref <> ''
                   LEFT JOIN LATERAL (
                       SELECT sum(x.amount)::bigint AS principal,
                              coalesce(sum(x.amount) FILTER (WHERE x.kind IN ('bill', 'remission')
@@ -157,26 +141,30 @@ def stage(body: str, parse_date: Callable[[str], dt.date]) -> Staged | None:
                             UNION ALL
                             SELECT e.kind, e.amount, e.booked_on, e.id FROM revenue_entry e
                             WHERE b.plain_charge IS NULL
-                                AND e.bill_id = b.bill_id AND e.municipality_id = %b::bigint AND e.component = 'principal'
+                                AND e.bill_id = b.bill_id AND e.municipality_id = %(m)s AND e.component = 'principal'
                             UNION ALL
                             SELECT 'collection', -p.amount, p.paid_on, p.id FROM revenue_payment p
-                            WHERE p.bill_id = b.bill_id AND p.bill_id IS NOT NULL AND p.municipality_id = %b::bigint) x)
+                            WHERE p.bill_id = b.bill_id AND p.bill_id IS NOT NULL AND p.municipality_id = %(m)s) x)
                       bal ON b.bill_id IS NOT NULL)
             SELECT c.*, bill_id IS NOT NULL AND NOT bool_or(lines > 1 OR amount > principal)
                                                     OVER (PARTITION BY person_no) AS fast
-            FROM c""", [*cols, m, m, m])
-    with connection.cursor() as cur:
+            FROM c""", {"ws": WHITESPACE, "raw": raw, "dates": dates, "m": m})
         # the payments already in under the file's keys, in one pass (a probe of the unique index a line): a
         # duplicate, or a 確報 completing a 速報 taken in earlier
         cur.execute("""
             WITH hits AS (SELECT bool_or(i.kind = '速報' OR p.status <> 'preliminary') AS dup,
                                  bool_or(i.kind = '確報' AND p.status = 'preliminary') AS sup
                           FROM rv_m i JOIN revenue_payment p ON p.municipality_id = %s AND p.dedupe_key = i.key)
-            SELECT coalesce((SELECT dup FROM hits), false), (SELECT count(*) FROM rv_m WHERE kind = '速報'),
+            SELECT (SELECT count(*) FROM rv_raw) <> (SELECT count(*) FROM rv_m)
+                OR EXISTS (SELECT 1 FROM rv_m WHERE kind NOT IN ('速報', '確報') OR amount IS NULL
+                           OR amount <= 0 OR handling = '' OR length(key) > 120 OR length(payer) > 100
+                           OR length(ref) > 40)
+                OR EXISTS (SELECT 1 FROM rv_m GROUP BY kind, key HAVING count(*) > 1)
+                OR coalesce((SELECT dup FROM hits), false),
+                   (SELECT count(*) FROM rv_m WHERE kind = '速報'),
                    coalesce((SELECT sup FROM hits), false)""", [m])
         bad, preliminary, supersedes = cur.fetchone()
-        if bad:
-            cur.execute("DROP TABLE rv_m")
+        cur.execute("DROP TABLE rv_raw, rv_m" if bad else "DROP TABLE rv_raw")
     return None if bad else Staged(preliminary, supersedes)
 
 
