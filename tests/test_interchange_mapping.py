@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lgcloud.areas.registry import engine, invariants
+from lgcloud.areas.registry import engine_asof, invariants
 from lgcloud.areas.registry.certificates.content import _partial
 from lgcloud.areas.registry.display import date_item
 from lgcloud.areas.registry.models import EventKind, Person, RegistryEvent
@@ -131,7 +131,7 @@ def test_partly_unknown_birth_date_into_precision(muni_a, as_municipality, tmp_p
     run(muni_a, *vendor(tmp_path, [{"生年月日": written}]))
     with as_municipality(muni_a):
         p = Person.objects.get(person_no=101)
-        state = engine.person_as_of(p, dt.date.today())
+        state = engine_asof.person_as_of(p, dt.date.today())
     assert (p.birth_date, p.birth_date_precision) == (value, precision)
     assert date_item(state, "birth_date") == shown  # the screens
     assert _partial(p.birth_date, p.birth_date_precision) == shown  # the certificates
@@ -233,15 +233,15 @@ def test_imported_history_stands_on_its_dates(muni_a, as_municipality, tmp_path,
     run(muni_a, *vendor(tmp_path, rows))
     with as_municipality(muni_a):
         def residents(on: dt.date) -> set[int]:
-            return {s["person_no"] for s in engine.register_as_of(on)}
+            return {s["person_no"] for s in engine_asof.register_as_of(on)}
 
         assert residents(dt.date(2019, 4, 29)) == {103}
         assert residents(dt.date(2019, 4, 30)) == {101, 102, 103}
         assert residents(dt.date(2025, 3, 31)) == {101, 102, 103}
         assert residents(dt.date(2025, 4, 1)) == {101, 102}
-        sho = engine.person_as_of(Person.objects.get(person_no=103), dt.date(2010, 1, 1))
+        sho = engine_asof.person_as_of(Person.objects.get(person_no=103), dt.date(2010, 1, 1))
         assert sho is not None and sho["status"] == "resident"
-        assert engine.verify_projection() == [] and invariants.verify_history() == []
+        assert engine_asof.verify_projection() == [] and invariants.verify_history() == []
     call_command("registry", "residents", "--municipality", muni_a.code, "--as-of", "2019-04-29")
     out = capsys.readouterr().out
     assert "103" in out and "101" not in out.replace("103", "")
@@ -271,7 +271,7 @@ def test_moving_reason_column_gives_the_event_kinds(muni_a, as_municipality, tmp
             for s in ev.subjects.all():
                 if s.person_id:
                     kinds.setdefault(s.person.person_no, []).append((ev.kind, ev.effective_on))
-        assert invariants.verify_history() == [] and engine.verify_projection() == []
+        assert invariants.verify_history() == [] and engine_asof.verify_projection() == []
     assert kinds[101] == [(EventKind.MOVE_IN, dt.date(2019, 4, 30))]
     assert kinds[102] == [(EventKind.MIGRATION, dt.date(2019, 4, 30)), (EventKind.MOVE_WITHIN, dt.date(2021, 6, 1))]
     assert kinds[103] == [(EventKind.BIRTH, dt.date(2020, 2, 2))]
@@ -303,7 +303,7 @@ def test_household_heads_follow_each_other_and_verify_stays_ok(muni_a, as_munici
             {"宛名番号": "103", "続柄": "04", "氏名": "小川 翔", "住民となった日": "H5.1.1"}]
     run(muni_a, *vendor(tmp_path, rows))
     with as_municipality(muni_a):
-        assert invariants.verify_history() == [] and engine.verify_projection() == []
+        assert invariants.verify_history() == [] and engine_asof.verify_projection() == []
 
         def heads(on: dt.date) -> list[tuple[int, bool]]:
             return [(v.person_no, v.is_head) for v in public.household_members(501, on)]
@@ -365,12 +365,12 @@ def test_standard_layout_without_history_stands_on_its_dates(muni_a, muni_b, as_
         assert ken.status == "removed" and ken.removed_on is not None
 
         def residents(on: dt.date) -> set[str]:
-            return {s["given_name"] or s["alphabet_name"] for s in engine.register_as_of(on)}
+            return {s["given_name"] or s["alphabet_name"] for s in engine_asof.register_as_of(on)}
 
         assert residents(dt.date(2020, 3, 31)) == set()
         assert residents(dt.date(2020, 4, 1)) == {"健一", "和子", "NGUYEN VAN AN"}
         assert residents(ken.removed_on) == {"和子", "NGUYEN VAN AN"}
-        assert invariants.verify_history() == [] and engine.verify_projection() == []
+        assert invariants.verify_history() == [] and engine_asof.verify_projection() == []
 
 
 def test_standard_layout_without_history_refuses_a_removed_person_without_date(muni_a, muni_b, as_municipality,

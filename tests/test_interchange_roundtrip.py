@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lgcloud.areas.registry import engine, invariants, references, restrictions
+from lgcloud.areas.registry import engine_asof, invariants, references, restrictions
 from lgcloud.areas.registry.actions.address import move_within
 from lgcloud.areas.registry.actions.cancel import cancel_event
 from lgcloud.areas.registry.actions.move_in import move_in
@@ -65,7 +65,7 @@ def test_round_trip_is_byte_identical(muni_a, muni_b, as_municipality, tmp_path,
     with as_municipality(muni_b):
         result = import_municipality(tmp_path / "a", encoding=encoding, include_sensitive=True, purpose="移行試験")
         assert result.ok, result.problems[:5]
-        assert engine.verify_projection() == []
+        assert engine_asof.verify_projection() == []
         assert invariants.verify_history() == [] and references.verify_references() == []  # all of registry verify
         second = export_municipality(tmp_path / "b", encoding=encoding, include_sensitive=True, purpose="移行試験")
         assert second.ok
@@ -115,13 +115,13 @@ def test_cancelled_move_in_round_trips(muni_a, muni_b, as_municipality, tmp_path
                     address={"address": "伊奈町小針新宿1"}, effective_on="2024-05-01", notified_on="2024-05-01",
                     previous_address="東京都")
         cancel_event(event_id=r.event.pk, reason="届出人違い")
-        assert engine.verify_projection() == []
+        assert engine_asof.verify_projection() == []
         first = export_municipality(tmp_path / "a", include_sensitive=True, purpose="移行試験")
         assert first.ok, first.problems
     with as_municipality(muni_b):
         result = import_municipality(tmp_path / "a", include_sensitive=True, purpose="移行試験")
         assert result.ok, result.problems[:5]
-        assert engine.verify_projection() == []
+        assert engine_asof.verify_projection() == []
         cancelled = Person.objects.get(person_no=r.persons[0].person_no)
         assert cancelled.status == "removed"
         second = export_municipality(tmp_path / "b", include_sensitive=True, purpose="移行試験")

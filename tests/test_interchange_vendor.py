@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lgcloud.areas.registry import engine
+from lgcloud.areas.registry import engine_asof
 from lgcloud.areas.registry.models import EventKind, Household, Person, RegistryEvent
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "src" / "lgcloud" / "platform" / "interchange" / "mappings"
@@ -32,7 +32,7 @@ def test_vendor_a_cp932_wareki_halfwidth_kana(muni_a, as_municipality, capsys, t
         assert set(RegistryEvent.objects.values_list("kind", "effective_on")) == {
             (EventKind.MIGRATION, dt.date(2019, 4, 30)), (EventKind.MIGRATION, dt.date(2020, 10, 1)),
             (EventKind.MOVE_OUT, dt.date(2025, 4, 1))}
-        assert engine.verify_projection() == []
+        assert engine_asof.verify_projection() == []
     assert "取り込みました" in capsys.readouterr().out
 
 
@@ -45,7 +45,7 @@ def test_vendor_b_other_columns_and_foreign_resident(muni_a, as_municipality, tm
         assert maria.stay_expires_on == dt.date(2027, 3, 31) and maria.residence_status == "特定技能"
         mai = Person.objects.get(person_no=8002)
         assert mai.relationship == "妻（未届）" and mai.birth_date == dt.date(1989, 6, 10)
-        assert engine.verify_projection() == []
+        assert engine_asof.verify_projection() == []
 
 
 def test_bad_vendor_file_is_reported_and_nothing_written(muni_a, as_municipality, tmp_path):

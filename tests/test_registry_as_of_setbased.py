@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lgcloud.areas.registry import engine, public
+from lgcloud.areas.registry import engine_asof, public
 from lgcloud.areas.registry.actions.address import move_within
 from lgcloud.areas.registry.actions.cancel import cancel_event
 from lgcloud.areas.registry.actions.household import household_split
@@ -21,7 +21,7 @@ D = dt.date
 def _folded(on: dt.date) -> list[dict]:
     out = []
     for p in Person.objects.order_by("person_no"):
-        state = engine.person_as_of(p, on)
+        state = engine_asof.person_as_of(p, on)
         if state and state["status"] == Status.RESIDENT:
             out.append({**state, "pk": p.pk})
     return out
@@ -57,7 +57,7 @@ def test_set_based_register_as_of_equals_the_fold(in_a):
 
     for on in (D(2019, 1, 1), D(2020, 4, 1), D(2021, 1, 1), D(2022, 1, 1), D(2023, 6, 1), D(2024, 5, 1),
                D(2025, 1, 1), D(2025, 3, 1), D(2025, 6, 1), D(2030, 1, 1)):
-        assert list(engine.register_as_of(on)) == _folded(on), on
+        assert list(engine_asof.register_as_of(on)) == _folded(on), on
         views = list(public.residents_as_of(on))
         assert [(v.person_no, v.full_name, v.status, v.address) for v in views] == [
             (s["person_no"], f"{s['family_name']}　{s['given_name']}", s["status"], s["address"])

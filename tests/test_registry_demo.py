@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from lgcloud.areas.registry import demo_bulk, demo_data, demo_names, demo_plan, engine, statistics
+from lgcloud.areas.registry import demo_bulk, demo_data, demo_names, demo_plan, engine_asof, statistics
 from lgcloud.areas.registry.models import EventKind, Household, Person, RegistryEvent, ResidentType, Status
 from lgcloud.areas.registry.relationships import HEAD, validate_relationship
 from lgcloud.platform import metering
@@ -59,9 +59,9 @@ def test_demo_residents_for_two_members(loaded):
                        for a in residents.values_list("address", flat=True))
             assert not residents.filter(district="").exists()
             # Consistent: the projection is what the events fold into, and the register agrees with it.
-            assert engine.verify_projection() == []
+            assert engine_asof.verify_projection() == []
             today = timezone.localdate()
-            assert len(list(engine.register_as_of(today))) == n
+            assert len(list(engine_asof.register_as_of(today))) == n
             kinds = Counter(RegistryEvent.objects.values_list("kind", flat=True))
             assert kinds[EventKind.MOVE_IN] + kinds[EventKind.MOVE_IN_FROM_ABROAD] == Household.objects.count() - kinds[
                 EventKind.HOUSEHOLD_SPLIT]

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lgcloud.areas.registry import engine, invariants
+from lgcloud.areas.registry import engine_asof, invariants
 from lgcloud.areas.registry.actions import address, household, removal
 from lgcloud.areas.registry.actions import move_in as move_in_actions
 from lgcloud.areas.registry.models import Person, RegistryEvent
@@ -37,7 +37,7 @@ def test_a_re_move_in_dated_inside_an_earlier_residence_is_refused(in_a):
         move_in_actions.move_in(persons=[], re_move_in={taro.person_no: {"relationship": "世帯主"}},
                                 address={"address": "埼玉県北足立郡伊奈町小室2-2"}, effective_on="2026-05-01",
                                 notified_on="2026-09-01", previous_address="東京都千代田区")
-    assert engine.verify_projection() == [] and invariants.verify_history() == []
+    assert engine_asof.verify_projection() == [] and invariants.verify_history() == []
 
 
 def test_a_new_record_for_someone_resident_on_that_date_is_refused(in_a):

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from lgcloud.areas.registry import engine
+from lgcloud.areas.registry import engine, engine_asof
 from lgcloud.areas.registry.actions.address import move_within
 from lgcloud.areas.registry.actions.cancel import cancel_event
 from lgcloud.areas.registry.actions.household import composition_change, household_split
@@ -59,25 +59,25 @@ def test_household_life_as_of_each_date(moved_in):
                       notified_on="2025-04-25")
 
     # As of 1 January each year: who lived in the first household, and where.
-    items, members = engine.household_as_of(hh, D(2021, 1, 1))
+    items, members = engine_asof.household_as_of(hh, D(2021, 1, 1))
     assert [m["given_name"] for m in members] == ["太郎", "花子", "一郎"]
     assert items["address"] == "埼玉県北足立郡伊奈町小室1-1"
-    _, members = engine.household_as_of(hh, D(2022, 1, 1))
+    _, members = engine_asof.household_as_of(hh, D(2022, 1, 1))
     assert [m["given_name"] for m in members] == ["太郎", "花子", "一郎", "二郎"]
-    items, members = engine.household_as_of(hh, D(2025, 1, 1))
+    items, members = engine_asof.household_as_of(hh, D(2025, 1, 1))
     assert [m["given_name"] for m in members] == ["太郎", "花子", "二郎"]
     assert items["address"] == "埼玉県北足立郡伊奈町内宿台3-3"
-    items, members = engine.household_as_of(hh, D(2025, 3, 1))
+    items, members = engine_asof.household_as_of(hh, D(2025, 3, 1))
     assert [(m["given_name"], m["relationship"]) for m in members] == [("花子", "世帯主"), ("二郎", "子")]
-    assert engine.household_as_of(hh, D(2019, 12, 31)) == (None, [])
+    assert engine_asof.household_as_of(hh, D(2019, 12, 31)) == (None, [])
 
-    ichiro_2025 = engine.person_as_of(ichiro, D(2025, 1, 1))
+    ichiro_2025 = engine_asof.person_as_of(ichiro, D(2025, 1, 1))
     assert ichiro_2025["household_id"] == new_hh.pk and ichiro_2025["address_extra"] == "コーポ伊奈101"
-    assert engine.person_as_of(ichiro, D(2025, 6, 1))["status"] == Status.REMOVED
+    assert engine_asof.person_as_of(ichiro, D(2025, 6, 1))["status"] == Status.REMOVED
 
-    register_2025 = {s["given_name"] for s in engine.register_as_of(D(2025, 1, 1))}
+    register_2025 = {s["given_name"] for s in engine_asof.register_as_of(D(2025, 1, 1))}
     assert register_2025 == {"太郎", "花子", "一郎", "二郎"}
-    register_now = {s["given_name"] for s in engine.register_as_of(D(2025, 6, 1))}
+    register_now = {s["given_name"] for s in engine_asof.register_as_of(D(2025, 6, 1))}
     assert register_now == {"花子", "二郎"}
 
     taro.refresh_from_db()
@@ -86,7 +86,7 @@ def test_household_life_as_of_each_date(moved_in):
     kinds = list(RegistryEvent.objects.order_by("id").values_list("kind", flat=True))
     assert kinds == [EventKind.MOVE_IN, EventKind.BIRTH, EventKind.HOUSEHOLD_SPLIT, EventKind.MOVE_WITHIN,
                      EventKind.DEATH, EventKind.MOVE_OUT]
-    assert engine.verify_projection() == []
+    assert engine_asof.verify_projection() == []
     # A dissolved household once its last member left.
     new_hh.refresh_from_db()
     assert new_hh.status == "dissolved"
@@ -95,7 +95,7 @@ def test_household_life_as_of_each_date(moved_in):
 def test_projection_check_finds_a_change_made_behind_the_engine(moved_in):
     p = moved_in.persons[0]
     Person.objects.filter(pk=p.pk).update(family_name="改ざん")
-    diffs = engine.verify_projection()
+    diffs = engine_asof.verify_projection()
     assert [(d.number, d.item, d.projected, d.rebuilt) for d in diffs] == [(p.person_no, "family_name", "改ざん", "山田")]
 
 
@@ -125,7 +125,7 @@ def test_bad_input_is_refused_and_nothing_written(moved_in):
         composition_change(household_no=hh.household_no, relationships={taro.person_no + 1: "世帯主"},
                                     effective_on="2020-06-01", notified_on="2020-06-01")
     assert RegistryEvent.objects.count() == before
-    assert engine.verify_projection() == []
+    assert engine_asof.verify_projection() == []
 
 
 def test_stale_edit_is_refused(moved_in):
@@ -151,10 +151,10 @@ def test_cancellation_and_retroactive_correction(moved_in):
     first = RegistryEvent.objects.order_by("id").first()
     correct(kind=EventKind.CLERICAL_CORRECTION, person_no=taro.person_no, items={"given_name": "太朗"},
                      reason="届出書との照合", corrects_event_id=first.pk)
-    assert engine.person_as_of(taro, D(2020, 4, 1))["given_name"] == "太朗"
+    assert engine_asof.person_as_of(taro, D(2020, 4, 1))["given_name"] == "太朗"
     taro.refresh_from_db()
     assert taro.given_name == "太朗" and taro.history_no == 4
-    assert engine.verify_projection() == []
+    assert engine_asof.verify_projection() == []
 
 
 def test_individual_number_encrypted_masked_and_revealed_with_purpose(moved_in):
@@ -179,7 +179,7 @@ def test_cancelling_a_move_in_removes_the_people_and_dissolves_their_household(m
     hh.refresh_from_db()
     assert hh.status == "dissolved" and hh.head_id is None
     assert Person.objects.filter(status=Status.RESIDENT).count() == 0
-    assert engine.verify_projection() == []
+    assert engine_asof.verify_projection() == []
 
 
 def test_individual_number_only_for_a_lawful_purpose_from_the_catalogue(moved_in, in_a):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lgcloud.areas.registry import engine, transfer
+from lgcloud.areas.registry import engine, engine_asof, transfer
 from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.actions.removal import move_out
 from lgcloud.areas.registry.models import MoveOutState, Person, Status, TransferKind, TransferMessage
@@ -41,9 +41,9 @@ def test_move_between_members(muni_a, muni_b, as_municipality):
         assert transfer.process_move_in_notices() == 1
         ichiro.refresh_from_db()
         assert ichiro.move_out_state == MoveOutState.CONFIRMED and "越生町" in ichiro.moved_to
-        assert engine.verify_projection() == []
+        assert engine_asof.verify_projection() == []
     with as_municipality(muni_b):
-        assert engine.verify_projection() == []
+        assert engine_asof.verify_projection() == []
 
 
 def test_destination_must_be_a_member(muni_a, as_municipality):

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import transaction
 
-from lgcloud.areas.registry import engine, search
+from lgcloud.areas.registry import engine, engine_asof, search
 from lgcloud.areas.registry.models import Household, Person, RegistryEvent, Status
 from lgcloud.areas.registry.normalize import normalize
 from lgcloud.areas.registry.restrictions import may_see_protected_locations, protected_person_ids
@@ -64,12 +64,12 @@ def _states_on(on: dt.date, status: str) -> Iterator[dict[str, Any]]:
 
 def _household_members_on(household: Household, on: dt.date, status: str) -> list[dict[str, Any]]:
     if status == Status.RESIDENT:
-        _items, members = engine.household_as_of(household, on)
+        _items, members = engine_asof.household_as_of(household, on)
         return members
     candidates = Person.objects.filter(snapshots__household_id_at=household.pk).distinct()
     out = []
     for p in candidates:
-        state = engine.person_as_of(p, on)
+        state = engine_asof.person_as_of(p, on)
         if state and state["household_id"] == household.pk and state["status"] == status:
             out.append({**state, "pk": p.pk})
     return out
@@ -132,7 +132,7 @@ def search_as_of(query: search.SearchQuery, on: dt.date, *, limit: int = 50,
     candidates = list(search.build(query).values_list("pk", flat=True)[:5000])
     states = []
     for p in Person.objects.filter(pk__in=candidates):
-        state = engine.person_as_of(p, on)
+        state = engine_asof.person_as_of(p, on)
         if not state or state["status"] != status:
             continue
         if query.name and normalize(query.name) not in normalize(

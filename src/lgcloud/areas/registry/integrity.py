@@ -3,13 +3,13 @@ reports, in the member in context."""
 
 from __future__ import annotations
 
-from lgcloud.areas.registry import engine, invariants, references
+from lgcloud.areas.registry import engine_asof, invariants, references
 from lgcloud.platform.continuity.checks import integrity_check
 
 
 @integrity_check("registry verify")
 def verify_register() -> list[str]:
-    diffs = engine.verify_projection()
+    diffs = engine_asof.verify_projection()
     violations = invariants.verify_history()
     dangling = references.verify_references()
     if not diffs and not violations and not dangling:

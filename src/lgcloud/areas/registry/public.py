@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from lgcloud.areas.registry import engine, restrictions
+from lgcloud.areas.registry import engine_asof, restrictions
 from lgcloud.areas.registry.crypto import search_hash
 from lgcloud.areas.registry.models import Household, Person, ResidentType, Status
 from lgcloud.areas.registry.normalize import normalize
@@ -126,7 +126,7 @@ def person(person_no: int, on: dt.date | None = None) -> ResidentView | None:
     p = Person.objects.filter(person_no=person_no).first()
     if p is None:
         return None
-    state = engine.person_as_of(p, on)
+    state = engine_asof.person_as_of(p, on)
     if state is None:
         return None
     households = _household_numbers([state.get("household_id")])
@@ -153,7 +153,7 @@ def residents_as_of(on: dt.date) -> Iterator[ResidentView]:
     fold of their events for the others)."""
     households = dict(Household.objects.order_by().values_list("pk", "household_no"))
     protected = _protected_numbers()
-    for s in engine.register_as_of(on, _AS_OF_ITEMS):
+    for s in engine_asof.register_as_of(on, _AS_OF_ITEMS):
         yield _view(s, households.get(s.get("household_id") or 0), s["person_no"] in protected)
 
 
@@ -190,7 +190,7 @@ def household_members(household_no: int, on: dt.date | None = None) -> list[Resi
     if on is None:
         rows = Person.objects.filter(household=household, status=Status.RESIDENT).order_by("household_order")
         return _current(_values(rows))
-    _items, members = engine.household_as_of(household, on)
+    _items, members = engine_asof.household_as_of(household, on)
     protected = _protected({m["pk"] for m in members}, {m["person_no"] for m in members})
     return [_view(m, household_no, m["person_no"] in protected) for m in members]
 

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 
-from lgcloud.areas.registry import engine, restrictions
+from lgcloud.areas.registry import engine, engine_asof, restrictions
 from lgcloud.areas.registry.actions.common import get_household
 from lgcloud.areas.registry.models import (
     Household,
@@ -153,7 +153,7 @@ def _head_name(state: Mapping[str, Any], on: dt.date | None) -> str:
     if on is None:
         head = household.head
         return name_text(current_state(head)) if head else ""
-    _items, members = engine.household_as_of(household, on)
+    _items, members = engine_asof.household_as_of(household, on)
     return next((name_text(m) for m in members if m["relationship"] == HEAD), "")
 
 
@@ -175,7 +175,7 @@ def open_person(person_no: int, *, as_of: dt.date | None = None, requester: Requ
     head, blocks = "", []
     with transaction.atomic():
         person = _person_with_household(person.pk)
-        state = current_state(person) if as_of is None else engine.person_as_of(person, as_of)
+        state = current_state(person) if as_of is None else engine_asof.person_as_of(person, as_of)
         if history:
             snapshots = list(PersonSnapshot.objects.filter(person=person).select_related("event")
                              .order_by("history_no"))
@@ -217,7 +217,7 @@ def open_household(household_no: int, *, as_of: dt.date | None = None, requester
     else:
         # Only those who were members on that day: a person who lived here before or after (perhaps under a
         # 支援措置 now) is none of this reader's business, and their alert must not say they were here.
-        _items, members_then = engine.household_as_of(household, as_of)
+        _items, members_then = engine_asof.household_as_of(household, as_of)
         checked = list(Person.objects.filter(person_no__in=[m["person_no"] for m in members_then]))
     alerts = restrictions.check(RestrictedAction.INQUIRY, checked, requester=requester,
                                 acknowledge_alerts=acknowledge_alerts) if checked else []
@@ -232,7 +232,7 @@ def open_household(household_no: int, *, as_of: dt.date | None = None, requester
                 members.append(state)
             members.sort(key=lambda s: (s["relationship"] != HEAD, s["household_order"], s["person_no"]))
         else:
-            items, members = engine.household_as_of(household, as_of)
+            items, members = engine_asof.household_as_of(household, as_of)
         blocks = list(Restriction.objects.filter(removed=False, household=household).order_by("starts_on", "pk"))
         audit.record("registry.household_viewed", obj=household, purpose=(purpose or DEFAULT_PURPOSE)[:200],
                      detail={"household_no": household.household_no, "as_of": as_of.isoformat() if as_of else None,

@@ -1,6 +1,6 @@
 """Resident-register statistics (住民基本台帳に基づく人口・世帯数, 人口動態, 地区別・年齢別人口).
 
-Pure functions over the register as of a date (engine.register_as_of) and the events: nothing here
+Pure functions over the register as of a date (engine_asof.register_as_of) and the events: nothing here
 reads the current projection, so the figures for any past date come out as they stood then, with
 retroactive corrections and cancellations applied. Each table is an aggregate (no names or numbers
 of residents) and can be written as CSV (UTF-8 with BOM, Japanese headers) exactly as shown.
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lgcloud.areas.registry import engine
+from lgcloud.areas.registry import engine, engine_asof
 from lgcloud.areas.registry.models import EventKind, RegistryEvent, ResidentType, Sex, Status
 from lgcloud.areas.registry.relationships import HEAD
 from lgcloud.platform.common.wareki import format_wareki
@@ -134,7 +134,7 @@ class PopulationFigures:
 
 def residents_on(on: dt.date) -> list[dict[str, Any]]:
     """Everyone resident on `on`, as they stood that day."""
-    return list(engine.register_as_of(on))
+    return list(engine_asof.register_as_of(on))
 
 
 def population_and_households(on: dt.date, residents: Iterable[Resident] | None = None) -> PopulationFigures:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lgcloud.areas.registry import crypto, display, engine
+from lgcloud.areas.registry import crypto, display, engine_asof
 from lgcloud.areas.registry.certificates.codes import REMOVED_KINDS, TITLES
 from lgcloud.areas.registry.certificates.request import Prepared
 from lgcloud.areas.registry.dates import PartialDate, Precision
@@ -98,7 +98,7 @@ class Heads:
         household = Household.objects.filter(pk=hid).first()
         if household is None:
             return ""
-        _items, members = engine.household_as_of(household, day)
+        _items, members = engine_asof.household_as_of(household, day)
         return next((_name(m) for m in members if m["relationship"] == HEAD), "")
 
 

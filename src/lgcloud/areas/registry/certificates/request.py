@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from lgcloud.areas.registry import engine, restrictions
+from lgcloud.areas.registry import engine, engine_asof, restrictions
 from lgcloud.areas.registry.certificates.codes import OPTION_DEFAULTS, OPTION_LABELS, REMOVED_KINDS, TITLES
 from lgcloud.areas.registry.models import (
     CertificateKind,
@@ -120,7 +120,7 @@ def _state(person: Person, on: dt.date | None) -> dict[str, Any] | None:
         state = {k: getattr(person, k) for k in engine.PERSON_ITEMS}
         state["person_no"] = person.person_no
         return state
-    return engine.person_as_of(person, on)
+    return engine_asof.person_as_of(person, on)
 
 
 def _expected_status(kind: str) -> str:

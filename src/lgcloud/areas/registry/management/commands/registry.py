@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from lgcloud.areas.registry import as_of_lists, engine, invariants, reading, references
+from lgcloud.areas.registry import as_of_lists, engine_asof, invariants, reading, references
 from lgcloud.platform.common.errors import LgcloudError
 from lgcloud.platform.tenancy.commands import TenantCommand
 
@@ -38,7 +38,7 @@ class Command(TenantCommand):
         if options["subcommand"] == "reindex":
             self._reindex()
             return
-        diffs = engine.verify_projection()
+        diffs = engine_asof.verify_projection()
         violations = invariants.verify_history()
         dangling = references.verify_references()
         if not diffs and not violations and not dangling:
