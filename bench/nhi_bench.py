@@ -35,6 +35,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lgcloud.settings")
 
 import django  # noqa: E402
+import procstat  # noqa: E402
 
 django.setup()
 
@@ -54,39 +55,6 @@ from lgcloud.platform.tenancy.models import Group, Membership  # noqa: E402
 from lgcloud.platform.tenancy.services import ensure_municipality  # noqa: E402
 
 FY = 2026
-
-
-def _status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
-def _reset_peak_rss() -> int:
-    """Reset the kernel's peak RSS (VmHWM) of this process so that the peak of the assessment alone is read."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
-    return _status_kib("VmRSS")
-
-
-def _peak_rss() -> int:
-    return _status_kib("VmHWM")
-
-
-def _backend_cpu() -> float:
-    """CPU seconds (user + system) used so far by this connection's PostgreSQL backend (same machine; 0 if not
-    readable)."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        pid = cur.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -166,8 +134,8 @@ def main() -> None:
                 print(f"PostgreSQL fsync={settings[0]} synchronous_commit={settings[1]} full_page_writes={settings[2]}"
                       f"{'' if settings == ('on', 'on', 'on') else ' (NOT durable)'}; load average "
                       f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-                base_rss = _reset_peak_rss()
-                backend = _backend_cpu()
+                base_rss = procstat.reset_peak_rss()
+                backend = (procstat.backend_cpu() or 0.0)
                 t, cpu, children = time.perf_counter(), time.process_time(), os.times()
                 first_step: list[float] = []
 
@@ -180,8 +148,8 @@ def main() -> None:
                 after = os.times()  # the worker processes' CPU (reaped by the assessment)
                 workers_sys = after.children_system - children.children_system
                 workers_cpu = after.children_user - children.children_user + workers_sys
-                assess_db = _backend_cpu() - backend
-                peak_rss = _peak_rss()
+                assess_db = (procstat.backend_cpu() or 0.0) - backend
+                peak_rss = procstat.peak_rss()
                 n = Assessment.objects.filter(run=run).count()
                 # The floor: the same rows, every column, COPYed into an ordinary (logged) table with the assessment
                 # table's indexes and defaults, committed: what writing these rows costs PostgreSQL at the least.
@@ -198,13 +166,13 @@ def main() -> None:
                                 "'bench_nhi_floor') GROUP BY tablename ORDER BY tablename")
                     indexes = [row[0] for row in cur.fetchall()]
                     data = buffer.getvalue()
-                    backend = _backend_cpu()
+                    backend = (procstat.backend_cpu() or 0.0)
                     t = time.perf_counter()
                     with transaction.atomic():
                         with cur.cursor.copy("COPY bench_nhi_floor FROM STDIN") as copy:
                             copy.write(data)
                     copy_s = time.perf_counter() - t
-                    copy_db = _backend_cpu() - backend
+                    copy_db = (procstat.backend_cpu() or 0.0) - backend
                     cur.execute("SELECT pg_total_relation_size('bench_nhi_floor')")
                     floor_bytes = cur.fetchone()[0]
                     cur.execute("DROP TABLE bench_nhi_floor")

@@ -25,6 +25,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lgcloud.settings")
 os.environ.setdefault("LGCLOUD_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 
 import django  # noqa: E402
+import procstat  # noqa: E402
 
 django.setup()
 
@@ -59,20 +60,12 @@ def requests(residents: int, households: int) -> dict[str, tuple[str, str, dict 
 
 
 def _backend_cpu() -> float | None:
-    """CPU seconds (user + system) of this connection's PostgreSQL backend so far (/proc/<pid>/stat: the server runs
-    on this machine), or None on SQLite or when /proc cannot be read."""
-    if connection.vendor != "postgresql":
-        return None
+    """CPU seconds (user + system) of this connection's PostgreSQL backend so far, or None on SQLite or when /proc
+    cannot be read."""
     global _backend_pid
     if _backend_pid is None:
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_backend_pid()")
-            _backend_pid = cur.fetchone()[0]
-    try:
-        fields = Path(f"/proc/{_backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        _backend_pid = procstat.backend_pid()
+    return None if _backend_pid is None else procstat.pid_cpu(_backend_pid)
 
 
 _backend_pid: int | None = None

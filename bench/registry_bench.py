@@ -29,6 +29,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lgcloud.settings")
 
 import django  # noqa: E402
+import procstat  # noqa: E402
 
 django.setup()
 
@@ -65,17 +66,13 @@ def durability() -> str:
 
 def process_cpu(master: int) -> dict[int, float]:
     """User + system CPU seconds of gunicorn's master and of each of its workers (pid → seconds), from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == master or int(fields[1]) == master:
-            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+        fields = procstat.stat_fields(entry.name)
+        if fields is not None and (int(entry.name) == master or int(fields[1]) == master):
+            found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / procstat.TICK
     return found
 
 
@@ -110,16 +107,15 @@ def postgres_cpu() -> float | None:
     """CPU seconds used so far by the PostgreSQL server this benchmark talks to (on this machine): the postmaster's
     own and its reaped children's (cutime/cstime: backends that exited) plus every live child's — backends,
     autovacuum, checkpointer, WAL writer. None when /proc does not show it."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_backend_pid()")
-        backend = cur.fetchone()[0]
-    tick = os.sysconf("SC_CLK_TCK")
-    try:
-        postmaster = int((Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split())[1])
-        fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, ValueError):
+    backend = procstat.backend_pid()
+    own = procstat.stat_fields(backend) if backend is not None else None
+    if own is None:
         return None
-    total = sum(int(fields[i]) for i in (11, 12, 13, 14)) / tick
+    postmaster = int(own[1])
+    fields = procstat.stat_fields(postmaster)
+    if fields is None:
+        return None
+    total = sum(int(fields[i]) for i in (11, 12, 13, 14)) / procstat.TICK
     return total + sum(process_cpu(postmaster).get(pid, 0.0) for pid in process_cpu(postmaster) if pid != postmaster)
 
 

@@ -47,6 +47,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lgcloud.settings")
 
 import django  # noqa: E402
+import procstat  # noqa: E402
 
 django.setup()
 
@@ -199,10 +200,10 @@ def phases() -> None:
     with connection.cursor() as cur:
         cur.execute("SELECT pg_backend_pid()")
         backend = int(cur.fetchone()[0])
-    marks = [(time.perf_counter(), time.process_time(), backend_cpu(backend))]
+    marks = [(time.perf_counter(), time.process_time(), _backend_cpu(backend))]
 
     def mark(what: str) -> None:
-        w, c, b = time.perf_counter(), time.process_time(), backend_cpu(backend)
+        w, c, b = time.perf_counter(), time.process_time(), _backend_cpu(backend)
         w0, c0, b0 = marks[-1]
         marks.append((w, c, b))
         print(f"  {what}: wall {w - w0:.1f} s, Python CPU {c - c0:.1f} s, backend CPU {b - b0:.1f} s, "
@@ -220,13 +221,10 @@ def phases() -> None:
         mark("facts and input hash of every taxpayer")
 
 
-def backend_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a PostgreSQL backend on this machine, from /proc/<pid>/stat."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a PostgreSQL backend on this machine (NaN if /proc does not show it)."""
+    cpu = procstat.pid_cpu(pid)
+    return float("nan") if cpu is None else cpu
 
 
 def peak_mb() -> float:
@@ -291,12 +289,12 @@ def main() -> None:
             setup_mb = peak_mb()
             profile = cProfile.Profile() if args.profile else None
             t = time.perf_counter()
-            cpu, pg_cpu = time.process_time(), backend_cpu(backend)
+            cpu, pg_cpu = time.process_time(), _backend_cpu(backend)
             if profile:
                 profile.enable()
             run = assessment.assess_all(FY)
             assess_s = time.perf_counter() - t
-            cpu, pg_cpu = time.process_time() - cpu, backend_cpu(backend) - pg_cpu
+            cpu, pg_cpu = time.process_time() - cpu, _backend_cpu(backend) - pg_cpu
             if profile:
                 profile.disable()
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
@@ -322,12 +320,12 @@ def main() -> None:
                 cur.execute("CREATE TABLE bench_tax (LIKE taxation_assessment INCLUDING DEFAULTS INCLUDING INDEXES)")
                 spool.seek(0)
                 t = time.perf_counter()
-                copy_pg = backend_cpu(backend)
+                copy_pg = _backend_cpu(backend)
                 with cur.cursor.copy(f"COPY bench_tax ({COLUMNS}) FROM STDIN") as copy:  # autocommit: committed
                     while block := spool.read(1 << 20):
                         copy.write(block)
                 copy_s = time.perf_counter() - t
-                copy_pg = backend_cpu(backend) - copy_pg
+                copy_pg = _backend_cpu(backend) - copy_pg
                 cur.execute("DROP TABLE bench_tax")
         by_method: dict[str, int] = {}
         with municipality_scope(m, Actor("bench", "system", "system")):
