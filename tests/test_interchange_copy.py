@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lgcloud.areas.registry.actions.move_in import move_in
-from lgcloud.areas.registry.models import Person
+from lgcloud.areas.registry.models import Person, RegistryEvent
 from lgcloud.platform.interchange import copy_export
 from lgcloud.platform.interchange import export as export_module
 from lgcloud.platform.interchange.export import export_municipality
@@ -50,9 +50,22 @@ def test_copy_export_is_byte_identical_to_the_codec(in_a, tmp_path, monkeypatch,
                     effective_on="2021-04-01", notified_on="2021-04-02", previous_address="東京都")
     Person.objects.filter(pk=extra.persons[0].pk).update(
         notes="一行目\r\n二行目, \"引用\"\n三行目\r", benefits={"nhi": {"since": "2021-04-01", "番号": 1}, "a": [1, 2]})
+    # The events' JSON is written by orjson where it agrees with json.dumps: keys of every kind of character,
+    # escapes, and floats (which orjson writes differently: those events go through json.dumps).
+    event = RegistryEvent.objects.order_by("-id").first()
+    changes = event.changes
+    wide = {"𠮷": "\u2028"} if encoding == "utf-8" else {}  # characters CP932 lacks
+    changes[-1]["set"]["benefits"] = {"b": 1, "B": [True, None], "あ": "改行\n\t\x01\"\\", "ｱ": {"z": 1, "a": 2},
+                                      "a": -12345678901234, **wide}
+    floats = RegistryEvent.objects.filter(kind=event.kind).exclude(pk=event.pk).order_by("id").first()
+    float_changes = floats.changes
+    float_changes[0]["set"]["benefits"] = {"rate": 0.1, "big": 1e16, "small": 1.5e-7, "one": 1.0}
+    RegistryEvent.objects.filter(pk=event.pk).update(changes=changes)
+    RegistryEvent.objects.filter(pk=floats.pk).update(changes=float_changes)
     sql, python = both_ways(tmp_path, monkeypatch, encoding=encoding, include_sensitive=True, purpose="移行試験")
     assert sql == python
     assert len(sql) == 7
+    assert b":1.5e-07}" in sql["05_events.csv"]  # json.dumps; orjson would write 1.5e-7
     assert "\"一行目\r\n二行目, \"\"引用\"\"\n三行目\r\"".encode(encoding) in sql["01_persons.csv"]
 
 

@@ -49,6 +49,7 @@ class CopySource:
     # The file's last item made in Python, one value per row in the rows' order (the SELECT leaves it out):
     # appended to each COPY row as it arrives, with no round trip through the database.
     last: Iterable[Any] | None = None
+    last_encoded: bool = False  # `last` yields the text as the codec would write it (not the value)
 
 
 class Unformattable(Exception):
@@ -122,6 +123,14 @@ def _prepare(layout: Layout, fdef: FileDef, cursor: Any, p: Prepared) -> None:
     cursor.execute(f'ANALYZE "{p.table}"')
 
 
+def session() -> None:
+    """Settings for the export's transaction: no JIT compilation. The SELECTs' estimated costs (a subquery per
+    row) exceed `jit_above_cost`, and compiling them took 1–3 s per file, more than a small member's whole
+    export; the work itself is simple expressions over rows read once."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+
+
 def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, encoding: str,
               on_chunk: Callable[[bytes], None] | None = None) -> tuple[int, str]:
     """Write the file from the database; (rows, SHA-256). Raises Unformattable (nothing usable written)
@@ -139,7 +148,8 @@ def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, enc
             last = None
             if source.last is not None:
                 item = fdef.items[-1]
-                last = iter([b"," + _field(encode(layout, item, v, {})).encode("utf-8") for v in source.last])
+                texts = source.last if source.last_encoded else (encode(layout, item, v, {}) for v in source.last)
+                last = iter([b"," + _field(t).encode("utf-8") for t in texts])
 
             def emit(data: bytes) -> None:
                 digest.update(data)

@@ -67,6 +67,8 @@ def export_municipality(out_dir: Path, *, layout: str | None = None, encoding: s
             # a date, or for a file the SQL cannot write as the codec would, the adapter's rows and the codec.
             sources = (adapter.copy_sources(include_sensitive=include_sensitive)
                        if as_of is None and copy_export.available() else None)
+            if sources is not None:
+                copy_export.session()
             data: dict[str, list[dict[str, Any]]] | None = None
             for n, fdef in enumerate(definition.files, start=1):
                 if sources is not None:

@@ -4,6 +4,8 @@ giving the same rows as `collect.collect` (as the register is now), named by the
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -65,11 +67,26 @@ def _persons(layout: Layout, file: str, status: str, mid: int, code: str) -> Cop
                                            Prepared("_export_benefits", "benefits", _benefits(mid, status))])
 
 
-def _changes(mid: int, code: str) -> Iterator[Any]:
+# A number with a fraction or an exponent: orjson would write a float differently from `json.dumps`.
+_FLOATISH = re.compile(r"[0-9][.eE]")
+
+
+def _changes(mid: int, code: str) -> Iterator[str]:
+    """Each event's `changes` as the codec writes it (`json.dumps(ensure_ascii=False, sort_keys=True,
+    separators=(",", ":"))`), by orjson where the two agree byte for byte: keys sorted by code point, the same
+    escapes, integers and strings alike; only floats are written differently, so an event whose JSON text may
+    hold one goes through `json.dumps`."""
     person_no = dict(Person.objects.values_list("pk", "person_no"))
     household_no = dict(Household.objects.values_list("pk", "household_no"))
-    for (text,) in _rows(f"SELECT changes::text FROM {EVENT} WHERE municipality_id = %s ORDER BY id", [mid]):
-        yield _convert_changes(orjson.loads(text), person_no, household_no, code)
+    # OFFSET 0: the member's rows by its index, then sorted (ORDER BY id over the whole table's primary key
+    # would read every member's events).
+    for (text,) in _rows(f"SELECT changes::text FROM (SELECT id, changes FROM {EVENT} WHERE municipality_id = %s "
+                         "OFFSET 0) e ORDER BY id", [mid]):
+        value = _convert_changes(orjson.loads(text), person_no, household_no, code)
+        if _FLOATISH.search(text):
+            yield json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        else:
+            yield orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
 
 
 def sources(layout: Layout, *, include_sensitive: bool) -> dict[str, CopySource]:
@@ -96,7 +113,9 @@ def sources(layout: Layout, *, include_sensitive: bool) -> dict[str, CopySource]
             "WHERE z.municipality_id = e.municipality_id AND z.id <= e.corrects_id) END AS corrects, "
             f"CASE WHEN e.cancels_id IS NOT NULL THEN (SELECT count(*) FROM {EVENT} z "
             "WHERE z.municipality_id = e.municipality_id AND z.id <= e.cancels_id) END AS cancels "
-            f"FROM {EVENT} e WHERE e.municipality_id = %s ORDER BY e.id", [mid], last=_changes(mid, code)),
+            # OFFSET 0: the member's rows by its index, then sorted (not the whole table's primary key).
+            f"FROM (SELECT * FROM {EVENT} WHERE municipality_id = %s OFFSET 0) e ORDER BY e.id", [mid],
+            last=_changes(mid, code), last_encoded=True),
         "restrictions": CopySource(
             f"SELECT row_number() OVER (ORDER BY r.id) AS restriction_no, {_no(PERSON, 'person_no', 'r.person_id')} "
             f"AS person_no, {_no(HOUSEHOLD, 'household_no', 'r.household_id')} AS household_no, r.action, "
