@@ -17,8 +17,8 @@ from typing import Any, cast
 
 from django.utils import timezone
 
+import lgcloud.areas.registry.interchange.history_sql as history_sql
 from lgcloud.areas.registry import crypto, engine
-from lgcloud.areas.registry.interchange import history_sql
 from lgcloud.areas.registry.interchange.history import in_fold_order, stored
 from lgcloud.areas.registry.interchange.staging import Batch
 from lgcloud.areas.registry.models import (
