@@ -20,6 +20,7 @@ from lgcloud.areas.revenue.rules.allocation import Debt, apply_payment
 from lgcloud.areas.revenue.rules.refund_interest import refund_interest
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.db import lists
 from lgcloud.platform.levies import BillSet
 from lgcloud.platform.tenancy.context import current_actor
 
@@ -55,7 +56,7 @@ def _book(bill: Bill, kind: str, amount: int, on: dt.date, reason: str, *, compo
 def balances(bill_ids: Iterable[int], as_of: dt.date | None = None,
              component: str | None = Component.PRINCIPAL) -> dict[int, int]:
     ids = list(bill_ids)
-    qs = Entry.objects.filter(bill_id__in=ids)
+    qs = Entry.objects.filter(lists.among(Entry, "bill_id", ids))
     if as_of is not None:
         qs = qs.filter(booked_on__lte=as_of)
     if component is not None:
