@@ -197,11 +197,16 @@ def export_only(members: list[str], runs: int) -> None:
                     exports[run].append(time.perf_counter() - t)
                     cpu, db_after = time.process_time() - cpu, backend_cpu()
                     db_cpu = f"{db_after - db:.1f} s" if db is not None and db_after is not None else "not shown"
+                    dump_cpu, dump_db = time.process_time(), backend_cpu()
                     dumps[run].append(raw_dump(out, municipality.pk))
+                    dump_cpu, dump_db_after = time.process_time() - dump_cpu, backend_cpu()
+                    dump_db_cpu = (f"{dump_db_after - dump_db:.1f} s" if dump_db is not None and dump_db_after is not None
+                                   else "not shown")
                     shutil.rmtree(out, ignore_errors=True)
                     print(f"{municipality.code} {municipality.name} ({residents:,} records): export "
                           f"{exports[run][-1]:.2f} s (CPU: process {cpu:.1f} s, backend {db_cpu}), raw dump "
-                          f"{dumps[run][-1]:.2f} s; load average {os.getloadavg()[0]:.2f}", flush=True)
+                          f"{dumps[run][-1]:.2f} s (CPU: process {dump_cpu:.1f} s, backend {dump_db_cpu}); "
+                          f"load average {os.getloadavg()[0]:.2f}", flush=True)
         if not total_residents:
             print("no member holds residents: nothing exported")
             return

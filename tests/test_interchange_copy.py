@@ -57,7 +57,11 @@ def test_copy_export_is_byte_identical_to_the_codec(in_a, tmp_path, monkeypatch,
     wide = {"𠮷": "\u2028"} if encoding == "utf-8" else {}  # characters CP932 lacks
     changes[-1]["set"]["benefits"] = {"b": 1, "B": [True, None], "あ": "改行\n\t\x01\"\\", "ｱ": {"z": 1, "a": 2},
                                       "a": -12345678901234, **wide}
-    floats = RegistryEvent.objects.filter(kind=event.kind).exclude(pk=event.pk).order_by("id").first()
+    big = RegistryEvent.objects.exclude(pk=event.pk).order_by("-id").first()
+    big_changes = big.changes
+    big_changes[0]["set"]["benefits"] = {"huge": 123456789012345678901234}  # orjson reads it as a float
+    RegistryEvent.objects.filter(pk=big.pk).update(changes=big_changes)
+    floats = RegistryEvent.objects.exclude(pk__in=[event.pk, big.pk]).order_by("id").first()
     float_changes = floats.changes
     float_changes[0]["set"]["benefits"] = {"rate": 0.1, "big": 1e16, "small": 1.5e-7, "one": 1.0}
     RegistryEvent.objects.filter(pk=event.pk).update(changes=changes)
@@ -66,6 +70,7 @@ def test_copy_export_is_byte_identical_to_the_codec(in_a, tmp_path, monkeypatch,
     assert sql == python
     assert len(sql) == 7
     assert b":1.5e-07}" in sql["05_events.csv"]  # json.dumps; orjson would write 1.5e-7
+    assert b":123456789012345678901234}" in sql["05_events.csv"]
     assert "\"一行目\r\n二行目, \"\"引用\"\"\n三行目\r\"".encode(encoding) in sql["01_persons.csv"]
 
 

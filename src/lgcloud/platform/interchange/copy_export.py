@@ -49,7 +49,7 @@ class CopySource:
     # The file's last item made in Python, one value per row in the rows' order (the SELECT leaves it out):
     # appended to each COPY row as it arrives, with no round trip through the database.
     last: Iterable[Any] | None = None
-    last_encoded: bool = False  # `last` yields the text as the codec would write it (not the value)
+    last_encoded: bool = False  # `last` yields the text as the codec writes it, UTF-8 bytes (not the value)
 
 
 class Unformattable(Exception):
@@ -148,8 +148,9 @@ def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, enc
             last = None
             if source.last is not None:
                 item = fdef.items[-1]
-                texts = source.last if source.last_encoded else (encode(layout, item, v, {}) for v in source.last)
-                last = iter([b"," + _field(t).encode("utf-8") for t in texts])
+                texts = (source.last if source.last_encoded
+                         else (encode(layout, item, v, {}).encode("utf-8") for v in source.last))
+                last = iter([b"," + _field(t) for t in texts])
 
             def emit(data: bytes) -> None:
                 digest.update(data)
@@ -183,10 +184,12 @@ def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, enc
     return rows, digest.hexdigest()
 
 
-def _field(text: str) -> str:
-    """One CSV field as Python's csv module writes it (QUOTE_MINIMAL)."""
-    if any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
+def _field(text: bytes) -> bytes:
+    """One CSV field (UTF-8) as Python's csv module writes it (QUOTE_MINIMAL)."""
+    if b'"' in text:
+        return b'"' + text.replace(b'"', b'""') + b'"'
+    if b"," in text or b"\r" in text or b"\n" in text:
+        return b'"' + text + b'"'
     return text
 
 

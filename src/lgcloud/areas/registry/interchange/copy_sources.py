@@ -5,7 +5,6 @@ giving the same rows as `collect.collect` (as the register is now), named by the
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -67,26 +66,26 @@ def _persons(layout: Layout, file: str, status: str, mid: int, code: str) -> Cop
                                            Prepared("_export_benefits", "benefits", _benefits(mid, status))])
 
 
-# A number with a fraction or an exponent: orjson would write a float differently from `json.dumps`.
-_FLOATISH = re.compile(r"[0-9][.eE]")
-
-
-def _changes(mid: int, code: str) -> Iterator[str]:
+def _changes(mid: int, code: str) -> Iterator[bytes]:
     """Each event's `changes` as the codec writes it (`json.dumps(ensure_ascii=False, sort_keys=True,
-    separators=(",", ":"))`), by orjson where the two agree byte for byte: keys sorted by code point, the same
-    escapes, integers and strings alike; only floats are written differently, so an event whose JSON text may
-    hold one goes through `json.dumps`."""
+    separators=(",", ":"))` of the value `json.loads` reads), UTF-8. orjson writes the same bytes (keys sorted
+    by code point, the same escapes) except for numbers: it reads an integer beyond 64 bits as a float and
+    writes floats its own way. The stored text has no exponents (PostgreSQL writes a jsonb number in plain
+    notation), so an event with a '.' in its text, or whose orjson text holds an exponent, goes through json."""
     person_no = dict(Person.objects.values_list("pk", "person_no"))
     household_no = dict(Household.objects.values_list("pk", "household_no"))
     # OFFSET 0: the member's rows by its index, then sorted (ORDER BY id over the whole table's primary key
     # would read every member's events).
     for (text,) in _rows(f"SELECT changes::text FROM (SELECT id, changes FROM {EVENT} WHERE municipality_id = %s "
                          "OFFSET 0) e ORDER BY id", [mid]):
-        value = _convert_changes(orjson.loads(text), person_no, household_no, code)
-        if _FLOATISH.search(text):
-            yield json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        else:
-            yield orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+        if "." not in text:
+            out = orjson.dumps(_convert_changes(orjson.loads(text), person_no, household_no, code),
+                               option=orjson.OPT_SORT_KEYS)
+            if b"e+" not in out and b"e-" not in out:
+                yield out
+                continue
+        value = _convert_changes(json.loads(text), person_no, household_no, code)
+        yield json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def sources(layout: Layout, *, include_sensitive: bool) -> dict[str, CopySource]:
