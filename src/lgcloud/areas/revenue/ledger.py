@@ -35,7 +35,8 @@ def levy_code(levy: str) -> int:
 def payment_ref(levy: str, fiscal_year: int, person_no: int, installment: int) -> str:
     """納付番号: levy (2) + 年度 (2) + 期別 (2) + 宛名番号 (10) + check digit (mod 10, weights 3/1)."""
     body = f"{levy_code(levy):02d}{fiscal_year % 100:02d}{installment:02d}{person_no % 10**10:010d}"
-    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
+    rev = body[::-1]  # weight 3 on the last digit and every second one before it
+    total = 3 * sum(map(int, rev[0::2])) + sum(map(int, rev[1::2]))
     return body + str((10 - total % 10) % 10)
 
 
