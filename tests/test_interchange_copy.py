@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
+from django.db import connection, connections
 
 from lgcloud.areas.registry.actions.move_in import move_in
 from lgcloud.areas.registry.models import Person, RegistryEvent
 from lgcloud.platform.interchange import copy_export
 from lgcloud.platform.interchange import export as export_module
 from lgcloud.platform.interchange.export import export_municipality
+from lgcloud.platform.tenancy.context import Actor, municipality_scope
 from tests.test_interchange_roundtrip import build_register, data_files
 
 pytestmark = pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -82,3 +85,43 @@ def test_a_value_the_encoding_lacks_falls_back_to_the_codecs_report(in_a, tmp_pa
     assert not result.ok
     assert {(p.file, p.line, p.item) for p in result.problems} >= {("01_persons.csv", 2, "氏")}
     assert not list(tmp_path.glob("*.csv")) and not list(tmp_path.glob(".*"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_files_of_an_export_come_from_one_snapshot(muni_a, tmp_path, monkeypatch):
+    """A 転入 committed by another connection while the export is between its files is in none of them."""
+    actor = Actor("test", "system", "system")
+    with municipality_scope(muni_a, actor):
+        build_register()
+        events_before = RegistryEvent.objects.count()
+    real = export_module.copy_file
+    isolation: list[str] = []
+
+    def concurrent_move_in() -> None:
+        try:
+            with municipality_scope(muni_a, actor):
+                move_in(persons=[{"family_name": "並行", "given_name": "一", "birth_date": "1990-01-01", "sex": "male",
+                                  "relationship": "世帯主"}],
+                        address={"address": "伊奈町2"}, effective_on="2024-04-01", notified_on="2024-04-01",
+                        previous_address="東京都")
+        finally:
+            connections.close_all()
+
+    def between_files(layout, fdef, *args, **kw):
+        if fdef.code == "events":  # the persons are written: another clerk's 転入 commits now
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW transaction_isolation")
+                isolation.append(cursor.fetchone()[0])
+            worker = threading.Thread(target=concurrent_move_in)
+            worker.start()
+            worker.join()
+        return real(layout, fdef, *args, **kw)
+
+    monkeypatch.setattr(export_module, "copy_file", between_files)
+    with municipality_scope(muni_a, actor):
+        result = export_municipality(tmp_path)
+        assert result.ok
+        assert RegistryEvent.objects.count() == events_before + 1  # the 転入 did commit
+    assert result.files["05_events.csv"]["rows"] == events_before
+    assert isolation == ["repeatable read"]
+    assert "並行".encode() not in (tmp_path / "01_persons.csv").read_bytes()

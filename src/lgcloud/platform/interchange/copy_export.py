@@ -123,6 +123,14 @@ def _prepare(layout: Layout, fdef: FileDef, cursor: Any, p: Prepared) -> None:
     cursor.execute(f'ANALYZE "{p.table}"')
 
 
+def repeatable_read() -> None:
+    """The first statement of an export's outermost transaction on PostgreSQL: every file from one snapshot (at READ
+    COMMITTED each statement takes its own, so a change committed between two files would make them disagree). Sent
+    on the driver's cursor: Django's would first send the tenant setting, which would then be the first query."""
+    with connection.connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
 def session() -> None:
     """Settings for the export's transaction: no JIT compilation. The SELECTs' estimated costs (a subquery per
     row) exceed `jit_above_cost`, and compiling them took 1–3 s per file, more than a small member's whole
