@@ -49,7 +49,7 @@ def test_copy_export_is_byte_identical_to_the_codec(in_a, tmp_path, monkeypatch,
                     address={"address": '伊奈町小室1,2"A"', "address_extra": "コーポ 101"},
                     effective_on="2021-04-01", notified_on="2021-04-02", previous_address="東京都")
     Person.objects.filter(pk=extra.persons[0].pk).update(
-        notes="一行目\r\n二行目, \"引用\"\n三行目\r", benefits={"nhi": {"since": "2021-04-01", "番号": 1}, "a": [1, 2]})
+        notes="一行目\r\n二行目, \"引用\"\n三行目\r", benefits={"nhi": {"since": "2021-04-01", "番号": 1}, "a": [1, 2], "n": 123456789012345678901234})
     # The events' JSON is written by orjson where it agrees with json.dumps: keys of every kind of character,
     # escapes, and floats (which orjson writes differently: those events go through json.dumps).
     event = RegistryEvent.objects.order_by("-id").first()
