@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +32,13 @@ def _dues(fy: int) -> dict[str, list[dt.date]]:
     return {"resident_tax.ordinary": [dt.date(fy, 6, 30), dt.date(fy, 8, 31), dt.date(fy, 10, 31),
                                       dt.date(fy + 1, 1, 31)],
             "property_tax": [dt.date(fy, 4, 30), dt.date(fy, 7, 31), dt.date(fy, 12, 25), dt.date(fy + 1, 2, 28)]}
+
+
+class _Due(Protocol):
+    pk: int
+    person_no: int
+    due_on: dt.date
+    payment_ref: str
 
 
 def _split(total: int, n: int) -> list[int]:
@@ -85,9 +93,10 @@ def load_member(m: Municipality, today: dt.date) -> dict[str, int] | None:
         counts["taxpayers"] = len(billed)
         month_ago = today - dt.timedelta(days=31)
         cvs_lines = []
-        by_person: dict[int, list[Bill]] = {}
-        for b in Bill.objects.filter(person_no__in=billed).order_by("person_no", "due_on", "pk"):
-            by_person.setdefault(b.person_no, []).append(b)
+        by_person: dict[int, list[_Due]] = {}
+        for row in Bill.objects.filter(person_no__in=billed).order_by("person_no", "due_on", "pk").values_list(
+                "pk", "person_no", "due_on", "payment_ref", named=True):  # tuples: thousands of instalments
+            by_person.setdefault(row.person_no, []).append(row)
         owed_now = ledger.balances([b.pk for bs in by_person.values() for b in bs])
         incoming: list[payments.Incoming] = []
         owing = [p for p in billed if any(owed_now.get(b.pk, 0) > 0 for b in by_person.get(p, []))]

@@ -56,27 +56,46 @@ def _mask_rows(version: int, data_positions: tuple[tuple[int, int], ...]) -> tup
     return tuple(out)
 
 
+_DATA_POSITIONS: dict[int, tuple[tuple[int, int], ...]] = {}
+
+
 class FastMaskQRCode(qrcode.QRCode):
+    base: list[int]  # the symbol's rows as bits, data unmasked and format information blank (`best_mask_pattern`)
+
     def best_mask_pattern(self) -> int:
         n = self.version * 4 + 17
         self.makeImpl(True, 0)  # the symbol with mask 0 and blank format information (as the package scores it)
         masked: list[list[bool]] = self.modules  # type: ignore[has-type]
-        self.modules = copy_2d_array(precomputed_qr_blanks[self.version])
-        self.setup_type_info(True, 0)
-        if self.version >= 7:
-            self.setup_type_number(True)
-        data_positions = tuple((r, c) for r in range(n) for c in range(n) if self.modules[r][c] is None)
-        self.modules = masked
-        masks = _mask_rows(self.version, data_positions)
-        base = [sum(1 << c for c, dark in enumerate(row) if dark) ^ m0 for row, m0 in zip(masked, masks[0],
-                                                                                        strict=True)]
-        scores = [_score([b ^ m for b, m in zip(base, masks[k], strict=True)], n) for k in range(8)]
+        if self.version not in _DATA_POSITIONS:  # the modules left to the data: the same for every symbol of a version
+            self.modules = copy_2d_array(precomputed_qr_blanks[self.version])
+            self.setup_type_info(True, 0)
+            if self.version >= 7:
+                self.setup_type_number(True)
+            _DATA_POSITIONS[self.version] = tuple((r, c) for r in range(n) for c in range(n)
+                                                  if self.modules[r][c] is None)
+            self.modules = masked
+        masks = _mask_rows(self.version, _DATA_POSITIONS[self.version])
+        self.base = [sum(1 << c for c, dark in enumerate(row) if dark) ^ m0
+                     for row, m0 in zip(masked, masks[0], strict=True)]
+        scores = [_score([b ^ m for b, m in zip(self.base, masks[k], strict=True)], n) for k in range(8)]
         return scores.index(min(scores))
 
 
 def modules(text: str) -> tuple[tuple[bool, ...], ...]:
-    """The modules of the QR code of `text` (level M, the smallest version that holds it, no quiet zone)."""
+    """The modules of the QR code of `text` (level M, the smallest version that holds it, no quiet zone).
+
+    What the package's `make()` lays out with the mask chosen — function patterns, format (and version)
+    information, the data under mask k — built from the symbol scored for the mask: its unmasked rows XOR mask k,
+    then the format information written, instead of laying the data out a second time."""
     qr = FastMaskQRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     qr.add_data(text)
-    qr.make(fit=True)
-    return tuple(tuple(bool(v) for v in row) for row in qr.modules)
+    qr.best_fit(start=None)
+    k = qr.best_mask_pattern()
+    n = qr.version * 4 + 17
+    masks = _mask_rows(qr.version, _DATA_POSITIONS[qr.version])
+    qr.modules = [[bool(row >> c & 1) for c in range(n)]
+                  for row in (b ^ m for b, m in zip(qr.base, masks[k], strict=True))]
+    qr.setup_type_info(False, k)
+    if qr.version >= 7:
+        qr.setup_type_number(False)
+    return tuple(tuple(row) for row in qr.modules)

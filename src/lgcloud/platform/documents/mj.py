@@ -42,12 +42,38 @@ def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
 ttfonts.makeToUnicodeCMap = _to_unicode_cmap
 
 
+class _TableSlices:
+    """A font's glyf table read by slices, each slice copied alone (ReportLab's subsetting takes the whole table
+    as bytes, then slices out the glyphs used: IPAmj明朝's is ~40 MB, copied once per PDF)."""
+
+    def __init__(self, data: bytes, pos: int, length: int) -> None:
+        self._view = memoryview(data)[pos:pos + length]
+
+    def __getitem__(self, part: slice) -> bytes:
+        return self._view[part].tobytes()
+
+
+def lean_subsets(font: TTFont) -> TTFont:
+    """Let `font`'s subsets read its glyphs without copying the whole glyf table (the same bytes are embedded)."""
+    face = font.face
+    whole = face.get_table
+
+    def get_table(tag: str) -> object:
+        if tag == "glyf":  # read by makeSubset only, slice by slice
+            pos, length = face.get_table_pos(tag)
+            return _TableSlices(face._ttf_data, pos, length)
+        return whole(tag)
+
+    face.get_table = get_table
+    return font
+
+
 @functools.cache
 def register_mj_font() -> str:
     if not glyphs.IPAMJ.is_file():
         raise MjFontMissing("氏名・住所を印字するフォント（IPAmj明朝 ipamjm.ttf）が見つからないため、証明書を作成できません。"
                             "サーバーに fonts-ipamj-mincho をインストールしてください（apt-get install fonts-ipamj-mincho）。")
-    pdfmetrics.registerFont(TTFont(MJ_FONT_NAME, str(glyphs.IPAMJ)))
+    pdfmetrics.registerFont(lean_subsets(TTFont(MJ_FONT_NAME, str(glyphs.IPAMJ))))
     return MJ_FONT_NAME
 
 

@@ -35,7 +35,7 @@ from reportlab.pdfgen.canvas import Canvas
 from lgcloud.platform.common.errors import LgcloudError
 from lgcloud.platform.common.wareki import format_wareki
 from lgcloud.platform.documents.codes import VerificationUrl, format_code
-from lgcloud.platform.documents.mj import printable, register_mj_font
+from lgcloud.platform.documents.mj import lean_subsets, printable, register_mj_font
 
 if TYPE_CHECKING:
     from lgcloud.platform.tenancy.models import Municipality
@@ -117,7 +117,7 @@ def find_font() -> Path:
 def register_font() -> str:
     """Call before anything is checked or stored: a server without the font fails here, early."""
     # A TTFont is embedded as a subset of the glyphs used, so the PDF reads the same everywhere.
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(find_font())))
+    pdfmetrics.registerFont(lean_subsets(TTFont(FONT_NAME, str(find_font()))))
     return FONT_NAME
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -32,7 +33,7 @@ def get_parameter(name: str) -> Parameter:
     return param
 
 
-def parse_value(param: Parameter, raw: str) -> Value:
+def parse_value(param: Parameter | Spec, raw: str) -> Value:
     """Parse and range-check a value; the message names the parameter and its range."""
     text = str(raw).strip().translate(_FULLWIDTH).replace(",", "")
     vt = param.value_type
@@ -112,17 +113,30 @@ def values(names: Iterable[str], fiscal_year: int, municipality: Municipality | 
     return {name: parse_value(param, raw) for name, (param, raw) in sorted(found.items()) if raw is not None}
 
 
+class Spec(NamedTuple):
+    """What parsing a value needs of its parameter (read as a tuple: a batch reads a whole catalogue at once)."""
+
+    name: str
+    label: str
+    unit: str
+    value_type: str
+    min_value: Decimal | None
+    max_value: Decimal | None
+    choices: list[list[str]]
+
+
 def _in_force(names: Iterable[str], fiscal_year: int,
-              municipality: Municipality | None) -> dict[str, tuple[Parameter, str | None]]:
+              municipality: Municipality | None) -> dict[str, tuple[Spec, str | None]]:
     """name → (parameter, the override of the year or else the latest standard value up to it), one statement."""
     municipality = municipality or require_municipality()
-    override = Override.objects.filter(parameter=OuterRef("pk"), municipality=municipality, fiscal_year=fiscal_year)
+    override = Override.objects.filter(parameter=OuterRef("pk"), municipality=municipality,
+                                       fiscal_year=fiscal_year).order_by()
     standard = StandardValue.objects.filter(parameter=OuterRef("pk"), fiscal_year__lte=fiscal_year)
-    rows = Parameter.objects.filter(name__in=list(names)).annotate(
+    rows = Parameter.objects.filter(name__in=list(names)).order_by().annotate(
         override_value=Subquery(override.values("value")[:1]),
         standard_value=Subquery(standard.order_by("-fiscal_year").values("value")[:1]),
-    )
-    return {p.name: (p, p.override_value if p.override_value is not None else p.standard_value) for p in rows}
+    ).values_list(*Spec._fields, "override_value", "standard_value")
+    return {row[0]: (Spec(*row[:7]), row[7] if row[7] is not None else row[8]) for row in rows}
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from django.utils import timezone
 
+import lgcloud.areas.registry.interchange.history_sql as history_sql
 from lgcloud.areas.registry import crypto, engine
 from lgcloud.areas.registry.interchange.history import in_fold_order, stored
 from lgcloud.areas.registry.interchange.staging import Batch
@@ -217,7 +218,11 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     _bulk_stream(RegistryEvent, event_rows)
     if progress:
         progress("異動履歴の登録", 3, 5)
-    _write_history(b, ordered, event_pk, person_pk, household_pk, as_stored)
+    if history_sql.eligible(b):  # the common shapes, set-based in PostgreSQL
+        nos = sorted(b.persons)
+        history_sql.write(mid, first, first + len(ordered) - 1, nos, person_pk[nos[0]] if nos else 0, timezone.now())
+    else:
+        _write_history(b, ordered, event_pk, person_pk, household_pk, as_stored)
     if progress:
         progress("履歴と検索キーの作成", 4, 5)
     for r in b.restrictions:
