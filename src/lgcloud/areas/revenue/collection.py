@@ -111,9 +111,10 @@ def _issue_batch(on: dt.date, notices: list[ReminderNotice]) -> ReminderBatch:
     from lgcloud.areas.revenue import pdf
 
     municipality = require_municipality()
+    views = public.persons(n.person_no for n in notices)  # one read for the batch's taxpayers
     names = {}
     for person_no in {n.person_no for n in notices}:
-        view = public.person(person_no)
+        view = views.get(person_no)
         names[person_no] = f"{view.family_name}　{view.given_name}" if view else ""
     document, data = issue_document(
         "revenue.reminder_notice", f"督促状（{format_wareki(on)}発付 {len(notices)}件）",

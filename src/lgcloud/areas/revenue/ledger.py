@@ -20,6 +20,7 @@ from lgcloud.areas.revenue.rules.allocation import Debt, apply_payment
 from lgcloud.areas.revenue.rules.refund_interest import refund_interest
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
+from lgcloud.platform.db import lists
 from lgcloud.platform.levies import BillSet
 from lgcloud.platform.tenancy.context import current_actor
 
@@ -34,7 +35,8 @@ def levy_code(levy: str) -> int:
 def payment_ref(levy: str, fiscal_year: int, person_no: int, installment: int) -> str:
     """納付番号: levy (2) + 年度 (2) + 期別 (2) + 宛名番号 (10) + check digit (mod 10, weights 3/1)."""
     body = f"{levy_code(levy):02d}{fiscal_year % 100:02d}{installment:02d}{person_no % 10**10:010d}"
-    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
+    rev = body[::-1]  # weight 3 on the last digit and every second one before it
+    total = 3 * sum(map(int, rev[0::2])) + sum(map(int, rev[1::2]))
     return body + str((10 - total % 10) % 10)
 
 
@@ -55,7 +57,7 @@ def _book(bill: Bill, kind: str, amount: int, on: dt.date, reason: str, *, compo
 def balances(bill_ids: Iterable[int], as_of: dt.date | None = None,
              component: str | None = Component.PRINCIPAL) -> dict[int, int]:
     ids = list(bill_ids)
-    qs = Entry.objects.filter(bill_id__in=ids)
+    qs = Entry.objects.filter(lists.among(Entry, "bill_id", ids))
     if as_of is not None:
         qs = qs.filter(booked_on__lte=as_of)
     if component is not None:

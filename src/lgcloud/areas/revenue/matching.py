@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import BooleanField, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ from lgcloud.areas.revenue.rules.allocation import Debt, apply_payment
 from lgcloud.areas.revenue.rules.late_fee import late_fee
 from lgcloud.areas.revenue.rules.rates import LateFeeRates
 from lgcloud.platform.common.errors import ValidationFailed
+from lgcloud.platform.db import lists
 from lgcloud.platform.interchange import bulk
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
@@ -52,11 +53,8 @@ def chunk_size() -> int:
 
 
 def among(model: type[models.Model], column: str, values: list[Any]) -> Q | RawSQL:
-    """A filter `column IN values`: on PostgreSQL one array parameter (`= ANY(%s)`) rather than one per value."""
-    if connection.vendor == "postgresql":
-        # the table and column names are the model's own, never input
-        return RawSQL(f'"{model._meta.db_table}"."{column}" = ANY(%s)', [values], output_field=BooleanField())  # noqa: S611
-    return Q(**{f"{column}__in": values})
+    """A filter `column IN values`: one parameter rather than one per value (`lgcloud.platform.db.lists`)."""
+    return lists.among(model, column, values)
 
 
 def chunks(items: Iterable[Any]) -> Iterator[list[Any]]:

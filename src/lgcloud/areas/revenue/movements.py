@@ -16,6 +16,7 @@ from django.db.models import BooleanField, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 
 from lgcloud.areas.revenue.models import Bill, Component, Entry, EntryKind, Payment
+from lgcloud.platform.db import lists
 
 COLLECTION_REASON = "収納"
 
@@ -23,12 +24,8 @@ COLLECTION_REASON = "収納"
 def direct(bill_ids: Iterable[int] | None = None, *, until: dt.date | None = None) -> QuerySet[Payment]:
     """The payments that are themselves 収納 movements (optionally of these instalments, paid up to `until`)."""
     qs = Payment.objects.filter(bill__isnull=False)
-    if bill_ids is not None:
-        ids = list(bill_ids)
-        if connection.vendor == "postgresql":  # one array parameter, however many instalments
-            qs = qs.filter(RawSQL('"revenue_payment"."bill_id" = ANY(%s)', [ids], output_field=BooleanField()))
-        else:
-            qs = qs.filter(bill_id__in=ids)
+    if bill_ids is not None:  # one parameter, however many instalments
+        qs = qs.filter(lists.among(Payment, "bill_id", list(bill_ids)))
     if until is not None:
         qs = qs.filter(paid_on__lte=until)
     return qs
@@ -81,7 +78,7 @@ def direct_sums(bill_ids: Iterable[int], until: dt.date | None = None) -> dict[i
 def principal_of(bills: Iterable[Bill], until: dt.date | None = None) -> list[Entry]:
     """Every principal movement of these instalments (booked up to `until`), entries and direct payments."""
     by_id = {b.pk: b for b in bills}
-    qs = Entry.objects.filter(bill_id__in=list(by_id), component=Component.PRINCIPAL)
+    qs = Entry.objects.filter(lists.among(Entry, "bill_id", list(by_id)), component=Component.PRINCIPAL)
     if until is not None:
         qs = qs.filter(booked_on__lte=until)
     out = list(qs)

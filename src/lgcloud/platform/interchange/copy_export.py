@@ -49,7 +49,7 @@ class CopySource:
     # The file's last item made in Python, one value per row in the rows' order (the SELECT leaves it out):
     # appended to each COPY row as it arrives, with no round trip through the database.
     last: Iterable[Any] | None = None
-    last_encoded: bool = False  # `last` yields the text as the codec would write it (not the value)
+    last_encoded: bool = False  # `last` yields the text as the codec writes it, UTF-8 bytes (not the value)
 
 
 class Unformattable(Exception):
@@ -123,6 +123,14 @@ def _prepare(layout: Layout, fdef: FileDef, cursor: Any, p: Prepared) -> None:
     cursor.execute(f'ANALYZE "{p.table}"')
 
 
+def repeatable_read() -> None:
+    """The first statement of an export's outermost transaction on PostgreSQL: every file from one snapshot (at READ
+    COMMITTED each statement takes its own, so a change committed between two files would make them disagree). Sent
+    on the driver's cursor: Django's would first send the tenant setting, which would then be the first query."""
+    with connection.connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
 def session() -> None:
     """Settings for the export's transaction: no JIT compilation. The SELECTs' estimated costs (a subquery per
     row) exceed `jit_above_cost`, and compiling them took 1–3 s per file, more than a small member's whole
@@ -148,8 +156,9 @@ def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, enc
             last = None
             if source.last is not None:
                 item = fdef.items[-1]
-                texts = source.last if source.last_encoded else (encode(layout, item, v, {}) for v in source.last)
-                last = iter([b"," + _field(t).encode("utf-8") for t in texts])
+                texts = (source.last if source.last_encoded
+                         else (encode(layout, item, v, {}).encode("utf-8") for v in source.last))
+                last = iter([b"," + _field(t) for t in texts])
 
             def emit(data: bytes) -> None:
                 digest.update(data)
@@ -183,10 +192,12 @@ def copy_file(layout: Layout, fdef: FileDef, source: CopySource, path: Path, enc
     return rows, digest.hexdigest()
 
 
-def _field(text: str) -> str:
-    """One CSV field as Python's csv module writes it (QUOTE_MINIMAL)."""
-    if any(c in text for c in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
+def _field(text: bytes) -> bytes:
+    """One CSV field (UTF-8) as Python's csv module writes it (QUOTE_MINIMAL)."""
+    if b'"' in text:
+        return b'"' + text.replace(b'"', b'""') + b'"'
+    if b"," in text or b"\r" in text or b"\n" in text:
+        return b'"' + text + b'"'
     return text
 
 

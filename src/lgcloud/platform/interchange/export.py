@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from lgcloud.platform.audit import services as audit
@@ -61,8 +61,11 @@ def export_municipality(out_dir: Path, *, layout: str | None = None, encoding: s
     # Every file is written under a temporary name and renamed only when all of them and the manifest are
     # written: a failure (disk full, a killed process) never leaves a file that looks complete.
     parts: list[tuple[Path, Path]] = []
+    outermost = not connection.in_atomic_block
     try:
         with transaction.atomic():  # one consistent snapshot of the records, and the audit record with it
+            if outermost and copy_export.available():
+                copy_export.repeatable_read()
             # On PostgreSQL the database formats and streams each file (COPY); elsewhere, for an export as of
             # a date, or for a file the SQL cannot write as the codec would, the adapter's rows and the codec.
             sources = (adapter.copy_sources(include_sensitive=include_sensitive)

@@ -5,7 +5,6 @@ giving the same rows as `collect.collect` (as the register is now), named by the
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,19 +38,36 @@ def _rows(sql: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
             yield from chunk
 
 
-def _numbers(mid: int, code: str, status: str) -> Iterator[tuple[int, Any]]:
-    for pk, enc in _rows(f"SELECT id, individual_number_enc FROM {PERSON} WHERE municipality_id = %s AND status = %s "
-                         "AND individual_number_enc <> ''", [mid, status]):
-        yield pk, crypto.decrypt(code, enc)
+class _Extras:
+    """The member's persons whose 個人番号 or benefits only Python can write (the number decrypted, non-empty
+    benefits as the codec's JSON), read in one query for both person files on first use (before their COPY)."""
+
+    def __init__(self, mid: int, code: str) -> None:
+        self.mid, self.code = mid, code
+        self._by_status: dict[str, tuple[list[tuple[int, Any]], list[tuple[int, Any]]]] | None = None
+
+    def _load(self, status: str) -> tuple[list[tuple[int, Any]], list[tuple[int, Any]]]:
+        if self._by_status is None:
+            self._by_status = {}
+            for pk, status_of, enc, text in _rows(
+                    f"SELECT id, status, individual_number_enc, CASE WHEN benefits <> '{{}}'::jsonb THEN benefits::text "
+                    f"END FROM {PERSON} WHERE municipality_id = %s AND (individual_number_enc <> '' "
+                    "OR benefits <> '{}'::jsonb)", [self.mid]):
+                numbers, benefits = self._by_status.setdefault(status_of, ([], []))
+                if enc:
+                    numbers.append((pk, crypto.decrypt(self.code, enc)))
+                if text is not None:
+                    benefits.append((pk, json.loads(text)))  # as the codec's path reads it (big integers stay ints)
+        return self._by_status.get(status, ([], []))
+
+    def numbers(self, status: str) -> Iterator[tuple[int, Any]]:
+        yield from self._load(status)[0]
+
+    def benefits(self, status: str) -> Iterator[tuple[int, Any]]:
+        yield from self._load(status)[1]
 
 
-def _benefits(mid: int, status: str) -> Iterator[tuple[int, Any]]:
-    for pk, text in _rows(f"SELECT id, benefits::text FROM {PERSON} WHERE municipality_id = %s AND status = %s "
-                          "AND benefits <> '{}'::jsonb", [mid, status]):
-        yield pk, orjson.loads(text)
-
-
-def _persons(layout: Layout, file: str, status: str, mid: int, code: str) -> CopySource:
+def _persons(layout: Layout, file: str, status: str, mid: int, extras: _Extras) -> CopySource:
     cols = []
     for item in layout.file(file).items:
         if item.code == "individual_number":
@@ -63,39 +79,40 @@ def _persons(layout: Layout, file: str, status: str, mid: int, code: str) -> Cop
             cols.append(f'p."{item.code}"')
     sql = (f"SELECT {', '.join(cols)} FROM {PERSON} p "
            "WHERE p.municipality_id = %s AND p.status = %s ORDER BY p.person_no")
-    return CopySource(sql, [mid, status], [Prepared("_export_number", "individual_number", _numbers(mid, code, status)),
-                                           Prepared("_export_benefits", "benefits", _benefits(mid, status))])
+    return CopySource(sql, [mid, status], [Prepared("_export_number", "individual_number", extras.numbers(status)),
+                                           Prepared("_export_benefits", "benefits", extras.benefits(status))])
 
 
-# A number with a fraction or an exponent: orjson would write a float differently from `json.dumps`.
-_FLOATISH = re.compile(r"[0-9][.eE]")
-
-
-def _changes(mid: int, code: str) -> Iterator[str]:
+def _changes(mid: int, code: str) -> Iterator[bytes]:
     """Each event's `changes` as the codec writes it (`json.dumps(ensure_ascii=False, sort_keys=True,
-    separators=(",", ":"))`), by orjson where the two agree byte for byte: keys sorted by code point, the same
-    escapes, integers and strings alike; only floats are written differently, so an event whose JSON text may
-    hold one goes through `json.dumps`."""
+    separators=(",", ":"))` of the value `json.loads` reads), UTF-8. orjson writes the same bytes (keys sorted
+    by code point, the same escapes) except for numbers: it reads an integer beyond 64 bits as a float and
+    writes floats its own way. The stored text has no exponents (PostgreSQL writes a jsonb number in plain
+    notation), so an event with a '.' in its text, or whose orjson text holds an exponent, goes through json."""
     person_no = dict(Person.objects.values_list("pk", "person_no"))
     household_no = dict(Household.objects.values_list("pk", "household_no"))
     # OFFSET 0: the member's rows by its index, then sorted (ORDER BY id over the whole table's primary key
     # would read every member's events).
     for (text,) in _rows(f"SELECT changes::text FROM (SELECT id, changes FROM {EVENT} WHERE municipality_id = %s "
                          "OFFSET 0) e ORDER BY id", [mid]):
-        value = _convert_changes(orjson.loads(text), person_no, household_no, code)
-        if _FLOATISH.search(text):
-            yield json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        else:
-            yield orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode("utf-8")
+        if "." not in text:
+            out = orjson.dumps(_convert_changes(orjson.loads(text), person_no, household_no, code),
+                               option=orjson.OPT_SORT_KEYS)
+            if b"e+" not in out and b"e-" not in out:
+                yield out
+                continue
+        value = _convert_changes(json.loads(text), person_no, household_no, code)
+        yield json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def sources(layout: Layout, *, include_sensitive: bool) -> dict[str, CopySource]:
     """The file code → its source, for the register as it is now (an export as of a date folds in Python)."""
     municipality = require_municipality()
     mid, code = municipality.pk, municipality.code
+    extras = _Extras(mid, code)
     out = {
-        "persons": _persons(layout, "persons", Status.RESIDENT, mid, code),
-        "removed": _persons(layout, "removed", Status.REMOVED, mid, code),
+        "persons": _persons(layout, "persons", Status.RESIDENT, mid, extras),
+        "removed": _persons(layout, "removed", Status.REMOVED, mid, extras),
         "households": CopySource(
             "SELECT h.household_no, h.status, h.address, h.address_extra, h.address_code, h.district, h.postal_code, "
             f"{_no(PERSON, 'person_no', 'h.head_id')} AS head_person_no FROM {HOUSEHOLD} h "
