@@ -171,3 +171,41 @@ def test_a_payment_that_is_its_own_movement_reads_as_an_entry_later(in_a, monkey
     assert Bill.objects.get(person_no=5001, levy="property_tax", installment=2).plain_charge is None  # the 更正
     fee = Entry.objects.get(person_no=5000, kind="late_fee")
     assert fee.amount == 2_200 and fee.booked_on == D(2025, 12, 25)  # on 60,000 from 7月1日 (the partial before)
+
+
+def test_a_final_report_file_is_booked_in_one_statement_as_the_python_import_books_it(in_a, monkeypatch):
+    """A file of 確報 only (nearly every day's file) goes through `sqlfast` — no staging table —; the same movements,
+    payments, counts, worklist and audit as the Python import. A duplicate (within the file, or of a payment already
+    in) rolls it back: the staged path and the Python import refuse the file with its messages, nothing written."""
+    from lgcloud.areas.revenue import sqlfast
+
+    def final_only(base: int, tag: str) -> bytes:
+        return "".join(x + "\n" for x in day_file(base, tag).decode().splitlines() if "速報" not in x).encode()
+
+    setup_people(7000, 12)
+    setup_people(8000, 12)
+    taken = []
+    real = sqlfast.take
+    monkeypatch.setattr(sqlfast, "take", lambda *a: taken.append(real(*a)) or taken[-1])
+    sql = imports.import_cvs(final_only(7000, "F"), "fast.csv")
+    assert len(taken) == 1 and taken[0] is not None and taken[0].late and taken[0].rare
+    monkeypatch.setattr(sqlmatch, "ready", lambda: False)
+    py = imports.import_cvs(final_only(8000, "G"), "python.csv")
+    assert ledger_of(7000) == ledger_of(8000)
+    assert payments_of(sql, 7000) == payments_of(py, 8000)
+    assert [sql.batch.lines, sql.batch.matched, sql.batch.unmatched, sql.batch.total] == \
+        [py.batch.lines, py.batch.matched, py.batch.unmatched, py.batch.total] == [12, 11, 1, sql.batch.total]
+    assert {"late_fee", "collection"} <= {e[3] for e in ledger_of(7000)}
+    assert [p.pk for p in sql.payments] == sorted(p.pk for p in sql.payments)
+    unmatched = [p.pk for p in sql.unmatched]
+    assert len(unmatched) == 1 and WorkItem.objects.filter(dedupe_key=f"payment:{unmatched[0]}").count() == 1
+    assert AuditRecord.objects.filter(action="revenue.payments_received").count() == 2
+    assert movements.plain_mismatches() == []
+    monkeypatch.undo()
+    before = (Payment.objects.count(), Entry.objects.count(), WorkItem.objects.count())
+    again = final_only(7000, "H").decode().splitlines()
+    for bad in ([*again, again[1]], [*again[:2], final_only(7000, "F").decode().splitlines()[3]]):
+        with pytest.raises(imports.ImportRefused) as refused:
+            imports.import_cvs(("\n".join(bad) + "\n").encode(), "dup.csv")
+        assert len(refused.value.errors) == 1 and "取扱番号" in refused.value.errors[0].reason
+    assert (Payment.objects.count(), Entry.objects.count(), WorkItem.objects.count()) == before

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 
-from lgcloud.areas.revenue import ledger, matching, payments, sqlmatch, zengin
+from lgcloud.areas.revenue import ledger, matching, payments, sqlfast, sqlmatch, zengin
 from lgcloud.areas.revenue.models import (
     Bill,
     DirectDebitAccount,
@@ -170,12 +170,17 @@ def _import_cvs_sql(text: str, filename: str, digest: str) -> ImportResult | Non
     if [c.strip() for c in next(csv.reader([header]), [])] != CVS_HEADER or not sqlmatch.usable(body):
         return None
     with transaction.atomic():
-        staged = sqlmatch.stage(body, _date)
-        if staged is None:
+        taken = sqlfast.take(body, _date, filename)  # a 確報 file in one statement; None: nothing written
+        staged = sqlmatch.stage(body, _date) if taken is None else None
+        if taken is None and staged is None:
             return None
         batch = ImportBatch.objects.create(kind="cvs", filename=filename[:200], sha256=digest, lines=0,
                                            created_by=current_actor().username)
-        applied = sqlmatch.apply(filename, staged)
+        if taken is not None:
+            applied = sqlmatch.finish(filename, taken)
+        else:
+            assert staged is not None
+            applied = sqlmatch.apply(filename, staged)
         batch.lines = applied.lines_read
         batch.matched, batch.unmatched, batch.total = applied.matched, applied.unmatched, applied.total_all
         batch.save(update_fields=["lines", "matched", "unmatched", "total"])

@@ -212,51 +212,82 @@ def apply(source: str, staged: Staged) -> Applied:
                           FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS g FROM ins) s GROUP BY g) t)
             FROM ins""", common)
         lines, matched, total, lo, hi, rare, unmatched, spans = cur.fetchone()
-        _late_fees(cur, common)
-    _rare(rare)
-    items = [payments.unmatched_item(p) for p in Payment.objects.filter(pk__in=unmatched).order_by("pk")]
+        cur.execute(f"SELECT bill_id, person_no, due_on, paid_on, charged, earlier FROM rv_m WHERE {LATE.format(t='')}"
+                    " ORDER BY bill_id")
+        late = cur.fetchall()
+        cur.execute("DROP TABLE IF EXISTS rv_m")
+    applied = finish(source, Taken(lines, matched, total, lo, hi, rare, unmatched, spans, late))
+    ids = [*preliminary, *(x for x in (lo, hi) if x is not None)]
+    applied.lines_read, applied.total_all = lines + staged.preliminary, total + preliminary_total
+    applied.first_id, applied.last_id = min(ids, default=None), max(ids, default=None)
+    return applied
+
+
+@dataclass
+class Taken:
+    """The 確報 lines written as payments: what the rest of the import needs."""
+
+    lines: int
+    matched: int
+    total: int
+    lo: int | None  # first and last payment id
+    hi: int | None
+    rare: list[int]  # payments matched to an instalment but left to the Python matcher
+    unmatched: list[int]
+    spans: str | None  # the payments' ids as ranges, for the audit record
+    late: list[tuple[int, int, dt.date, dt.date, int, str]]  # (bill, person, 納期限, 納付日, 調定額, earlier partials)
+
+
+def finish(source: str, taken: Taken) -> Applied:
+    """After the payments: 延滞金, the rare taxpayers, the unmatched worklist, the audit record."""
+    _late_fees(taken.late)
+    _rare(taken.rare)
+    items = [payments.unmatched_item(p) for p in Payment.objects.filter(pk__in=taken.unmatched).order_by("pk")]
     if items:
         worklists.raise_items(payments.UNMATCHED_QUEUE, items)
-    single = None
-    if lines == 1:
-        single = Payment.objects.get(pk=lo)
+    single, lines = None, taken.lines
+    if lines == 1 and taken.lo is not None:
+        single = Payment.objects.get(pk=taken.lo)
         payments.audit_single(single)
-    elif lines:
-        payments.audit_batch(lines, lines - len(unmatched), len(unmatched), total, [source[:200]], lo, hi, spans)
-    with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS rv_m")
-    ids = [*preliminary, *(x for x in (lo, hi) if x is not None)]
-    return Applied(lines + staged.preliminary, lines, matched, len(unmatched), total, total + preliminary_total,
-                   min(ids, default=None), max(ids, default=None), single)
+    elif lines and taken.lo is not None and taken.hi is not None:
+        payments.audit_batch(lines, lines - len(taken.unmatched), len(taken.unmatched), taken.total, [source[:200]],
+                             taken.lo, taken.hi, taken.spans or "")
+    return Applied(lines, lines, taken.matched, len(taken.unmatched), taken.total, taken.total, taken.lo, taken.hi,
+                   single)
 
 
 # a common-case payment that pays its instalment off after the 納期限 (its 延滞金 is determined now)
 LATE = "{t}kind = '確報' AND {t}fast AND {t}amount = {t}principal AND {t}paid_on > {t}due_on"
 
 
-def _late_fees(cur: Any, common: dict[str, Any]) -> None:
+def _late_fees(late: list[tuple[int, int, dt.date, dt.date, int, str]]) -> None:
     """延滞金 of the common-case instalments paid off after their 納期限: the rule once per distinct history."""
-    cur.execute(f"SELECT DISTINCT due_on, paid_on, charged, earlier FROM rv_m WHERE {LATE.format(t='')}")
-    keys = cur.fetchall()
-    if not keys:
+    if not late:
         return
     m = matching.Matcher()
-    fees = []
-    for due_on, paid_on, charged, earlier in keys:
-        partial = tuple((dt.date.fromisoformat(on), int(a)) for on, a in
-                        (x.split(":") for x in earlier.split(",") if x))
-        fees.append(m.fee(due_on, paid_on, int(charged), partial))
-    cur.execute(f"""
-        INSERT INTO revenue_entry (municipality_id, bill_id, person_no, kind, component, amount, booked_on, reason,
-                                   payment_id, source_ref, created_at, created_by)
-        SELECT %(m)s, l.bill_id, l.person_no, 'late_fee', 'late_fee', f.fee, l.paid_on, '延滞金の確定', NULL, '',
-               %(now)s, %(actor)s
-        FROM rv_m l JOIN unnest(%(due)s::date[], %(paid)s::date[], %(charged)s::bigint[], %(earlier)s::text[],
-                                %(fee)s::bigint[]) AS f(due_on, paid_on, charged, earlier, fee)
-             ON f.due_on = l.due_on AND f.paid_on = l.paid_on AND f.charged = l.charged AND f.earlier = l.earlier
-        WHERE {LATE.format(t='l.')} AND f.fee > 0 ORDER BY l.bill_id""",
-                {**common, "due": [k[0] for k in keys], "paid": [k[1] for k in keys],
-                 "charged": [k[2] for k in keys], "earlier": [k[3] for k in keys], "fee": fees})
+    fees: dict[tuple[dt.date, dt.date, int, str], int] = {}
+    for _bill, _person, due_on, paid_on, charged, earlier in late:
+        if (due_on, paid_on, charged, earlier) not in fees:
+            partial = tuple((dt.date.fromisoformat(on), int(a)) for on, a in
+                            (x.split(":") for x in earlier.split(",") if x))
+            fees[due_on, paid_on, charged, earlier] = m.fee(due_on, paid_on, int(charged), partial)
+    rows = [(bill, person, paid_on, fees[due_on, paid_on, charged, earlier])
+            for bill, person, due_on, paid_on, charged, earlier in late]
+    rows = [r for r in rows if r[3] > 0]
+    if not rows:
+        return
+    common: dict[str, Any] = {"m": require_municipality().pk, "now": timezone.now(), "actor": current_actor().username}
+    with connection.cursor() as cur:
+        cur.execute("""
+            INSERT INTO revenue_entry (municipality_id, bill_id, person_no, kind, component, amount, booked_on, reason,
+                                       payment_id, source_ref, created_at, created_by)
+            SELECT %(m)s, l.bill_id, l.person_no, 'late_fee', 'late_fee', l.fee, l.paid_on, '延滞金の確定', NULL, '',
+                   %(now)s, %(actor)s
+            FROM unnest(%(bill)s::bigint[], %(person)s::bigint[], %(paid)s::date[], %(fee)s::bigint[])
+                 AS l(bill_id, person_no, paid_on, fee)
+            ORDER BY l.bill_id""",
+                    {**common, "bill": [r[0] for r in rows], "person": [r[1] for r in rows],
+                     "paid": [r[2] for r in rows], "fee": [r[3] for r in rows]})
 
 
 def _rare(pids: list[int]) -> None:
