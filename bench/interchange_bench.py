@@ -136,11 +136,17 @@ def rows_written_floor(municipality_id: int) -> tuple[float, int, int, int]:
             indexes += cur.fetchone()[0]
     connection.commit() if not connection.get_autocommit() else None
     start = time.perf_counter()
+    parts = []
     with transaction.atomic(), connection.cursor() as cur:
         for table, text in data.items():
+            t = time.perf_counter()
             with cur.cursor.copy(f"COPY bench_floor_{table} FROM STDIN") as copy:
                 copy.write(text)
+            parts.append(f"{table.removeprefix('registry_')} {time.perf_counter() - t:.2f}")
+        t = time.perf_counter()
+    parts.append(f"commit {time.perf_counter() - t:.2f}")
     elapsed = time.perf_counter() - start
+    print("  floor by table (s): " + ", ".join(parts), flush=True)
     rows = 0
     with connection.cursor() as cur:
         for table in data:
