@@ -7,7 +7,9 @@ the file to `sqlmatch.stage`/`apply` (and so to the Python import's messages), e
 
 After the COPY of the lines into TEMP rv_raw (as `sqlmatch.stage`), one statement with a data-modifying CTE:
 
-- parses each line and finds its instalment by 納付番号 (an index probe a line, `LATERAL`, as `sqlmatch`);
+- parses each line (the amount by a cast, the 収納日 by its position among the file's distinct dates) and finds its
+  instalment by 納付番号 — a join the planner makes a hash join for a day's file (the lines' estimate is rv_raw's
+  own, by its size) and index probes for a small one;
 - reads what is owed on it only where it must: an instalment whose 調定 is its only principal entry
   (`Bill.plain_charge`, nearly all) from its own row, less its direct payments (one probe of their index, a sum);
   entries only for the others;
@@ -86,30 +88,37 @@ def _statement(blank: bool) -> str:
 
     fields = ", ".join(f"{trim(f'coalesce({c}, {sqlmatch.EMPTY})')} AS {c}"
                        for c in ("kind", "store", "chain", "handling", "ref"))
+    amount = trim("amount")
     return f"""
-        -- MATERIALIZED: r.ref must reach revenue_bill as a value (row-level security: see sqlmatch.stage)
+        -- MATERIALIZED: r.ref must reach revenue_bill as a value (row-level security: see sqlmatch.stage). The
+        -- amount as the Python import reads it (digits only, at most 15): a cast, not a regular expression (half
+        -- the cost of reading the lines) — what the cast refuses fails the statement (the staged path then reads
+        -- the file), what it accepts beyond digits (a sign, blanks, leading zeros aside) `amount_ok` rejects.
+        -- paid_on by position among the file's few distinct dates: no join, so the planner's estimate of the
+        -- lines is rv_raw's own (by its size), and joining the instalments by hash is its choice where it pays
         WITH r AS MATERIALIZED (
-            SELECT n + 1 AS line, kind, amount, ref, chain || '-' || store AS payer,
-                   'cvs:' || chain || ':' || handling AS key, handling, d.paid_on
-            FROM (SELECT n, paid, {fields},
-                         CASE WHEN {trim("amount")} ~ '^[0-9]{{1,15}}$' THEN {trim("amount")}::bigint END AS amount
-                  FROM rv_raw) r
-            JOIN unnest(%(raw)s::text[], %(dates)s::date[]) AS d(raw, paid_on) ON d.raw = r.paid),
-        -- the instalment by 納付番号 (a probe a line) and what is owed on it: its 調定 from its own row where that is
-        -- its only principal entry (else its entries), less its direct payments
-        o AS MATERIALIZED (  -- principal computed once a line (the CASEs below read it thrice)
+            SELECT n + 1 AS line, kind, {amount}::bigint AS amount,
+                   length({amount}) <= 15 AND {amount}::bigint::text = ltrim({amount}, '0') AS amount_ok, ref,
+                   chain || '-' || store AS payer, 'cvs:' || chain || ':' || handling AS key, handling,
+                   (%(dates)s::date[])[array_position(%(raw)s::text[], paid)] AS paid_on
+            FROM (SELECT n, paid, amount, {fields} FROM rv_raw) r),
+        -- the instalment by 納付番号 (joined: by hash for a day's file, by index probes for a small one) and what is
+        -- owed on it: its 調定 from its own row where that is its only principal entry (else its entries), less its
+        -- direct payments
+        o AS MATERIALIZED (  -- principal computed once a line (the CASEs below read it more than once)
             SELECT r.*, b.bill_id, b.person_no, b.due_on, b.plain_charge, b.plain_on,
                    CASE WHEN b.bill_id IS NULL THEN 0
                         ELSE coalesce(b.plain_charge,
                                       (SELECT sum(e.amount) FROM revenue_entry e
                                        WHERE e.bill_id = b.bill_id AND e.municipality_id = %(m)s
                                            AND e.component = 'principal'), 0)
-                             - coalesce((SELECT sum(p.amount) FROM revenue_payment p
-                                         WHERE p.bill_id = b.bill_id AND p.bill_id IS NOT NULL
-                                             AND p.municipality_id = %(m)s), 0) END::bigint AS principal
-            FROM r LEFT JOIN LATERAL (
-                SELECT b.id AS bill_id, b.person_no, b.due_on, b.plain_charge, b.plain_on FROM revenue_bill b
-                WHERE b.municipality_id = %(m)s AND b.payment_ref = r.ref OFFSET 0) b ON r.kind = '確報' AND r.ref <> ''),
+                             - dp.paid END::bigint AS principal, dp.n AS direct
+            FROM r LEFT JOIN (SELECT b.id AS bill_id, b.person_no, b.due_on, b.plain_charge, b.plain_on, b.payment_ref
+                              FROM revenue_bill b WHERE b.municipality_id = %(m)s) b
+                ON b.payment_ref = r.ref AND r.kind = '確報' AND r.ref <> ''
+            LEFT JOIN LATERAL (SELECT coalesce(sum(p.amount), 0) AS paid, count(*) AS n FROM revenue_payment p
+                               WHERE p.bill_id = b.bill_id AND p.bill_id IS NOT NULL AND p.municipality_id = %(m)s) dp
+                ON b.bill_id IS NOT NULL),
         -- a line that may pay its instalment off late: the history its 延滞金 depends on — the 調定 up to the day paid,
         -- the earlier partial payments — read as sqlmatch.stage reads it, and here, before this file's payments are
         -- written (all of c is read by `rare` before the first row is inserted)
@@ -122,7 +131,9 @@ def _statement(blank: bool) -> str:
                                   WHERE e.bill_id = o.bill_id AND e.municipality_id = %(m)s
                                       AND e.component = 'principal' AND e.kind IN ('bill', 'remission')
                                       AND e.booked_on <= o.paid_on) END END::bigint AS charged,
-                   CASE WHEN {_CANDIDATE} THEN (
+                   CASE WHEN NOT ({_CANDIDATE}) THEN NULL
+                        WHEN o.plain_charge IS NOT NULL AND o.direct = 0 THEN ''  -- its 調定 alone: nothing paid before
+                        ELSE (
                        SELECT coalesce(string_agg(x.booked_on::text || ':' || (-x.amount)::text, ','
                                                   ORDER BY x.booked_on, x.id), '')
                        FROM (SELECT e.kind, e.amount, e.booked_on, e.id FROM revenue_entry e
@@ -160,19 +171,19 @@ def _statement(blank: bool) -> str:
                    coalesce(array_agg(id ORDER BY id) FILTER (WHERE status = 'applied' AND bill_id IS NULL), '{{}}')
                        AS rare,
                    coalesce(array_agg(id ORDER BY id) FILTER (WHERE status = 'unmatched'), '{{}}') AS unmatched,
-                   (SELECT string_agg(CASE WHEN a = b THEN a::text ELSE a || '-' || b END, ',' ORDER BY a)
-                    FROM (SELECT min(id) AS a, max(id) AS b
-                          FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS g FROM ins) s GROUP BY g) t)
-                       AS spans
+                   -- the ids as ranges: one range when nothing else inserted in between (nearly always)
+                   CASE WHEN count(*) = 1 THEN min(id)::text
+                        WHEN max(id) - min(id) + 1 = count(*) THEN min(id) || '-' || max(id)
+                        ELSE (SELECT string_agg(CASE WHEN a = b THEN a::text ELSE a || '-' || b END, ',' ORDER BY a)
+                              FROM (SELECT min(id) AS a, max(id) AS b
+                                    FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS g FROM ins) s
+                                    GROUP BY g) t) END AS spans
             FROM ins)
-        SELECT (SELECT count(*) FROM rv_raw) <> (SELECT count(*) FROM f)
-                   OR (SELECT coalesce(bool_or(kind <> '確報' OR amount IS NULL OR amount <= 0 OR handling = ''
-                                               OR length(key) > 120 OR length(payer) > 100 OR length(ref) > 40),
+        SELECT (SELECT coalesce(bool_or(kind <> '確報' OR amount IS NULL OR amount <= 0 OR handling = ''
+                                               OR NOT amount_ok OR paid_on IS NULL OR length(key) > 120
+                                               OR length(payer) > 100 OR length(ref) > 40),
                                        false) FROM f),
-               done.*,
-               (SELECT array_agg(bill_id ORDER BY bill_id) FROM late), (SELECT array_agg(person_no ORDER BY bill_id)
-               FROM late), (SELECT array_agg(due_on ORDER BY bill_id) FROM late),
-               (SELECT array_agg(paid_on ORDER BY bill_id) FROM late),
-               (SELECT array_agg(charged ORDER BY bill_id) FROM late),
-               (SELECT array_agg(earlier ORDER BY bill_id) FROM late)
-        FROM done"""
+               done.*, l.*
+        -- the late lines' columns in one pass (in the same order: one scan; the entries are written sorted)
+        FROM done, (SELECT array_agg(bill_id), array_agg(person_no), array_agg(due_on), array_agg(paid_on),
+                           array_agg(charged), array_agg(earlier) FROM late) l"""
