@@ -76,3 +76,24 @@ def test_the_qr_code_is_the_packages_with_its_mask_of_least_penalty():
         ref.add_data(text)
         ref.make(fit=True)
         assert qr.modules(text) == tuple(tuple(bool(v) for v in row) for row in ref.modules), text
+
+
+def test_the_qr_codewords_are_the_packages():
+    """`revenue.qr` computes the data and error correction codewords itself (GF(256) rows, bits on one integer):
+    the same bytes as the package's `create_data`, for every level, mode and many lengths and versions."""
+    import random
+
+    import qrcode
+    from qrcode import util
+
+    from lgcloud.areas.revenue import qr
+
+    rng = random.Random(13)
+    alphabets = ["0123456789", "0123456789ABCDEF:/ $%*+-.", "0123456789abcdef?=&_-.あ納付"]
+    for _ in range(120):
+        text = "".join(rng.choice(rng.choice(alphabets)) for _ in range(rng.randrange(1, 700)))
+        ref = qrcode.QRCode(error_correction=rng.choice([0, 1, 2, 3]), border=0)
+        ref.add_data(text)
+        ref.best_fit(start=None)
+        assert qr._create_data(ref.version, ref.error_correction, ref.data_list) == util.create_data(
+            ref.version, ref.error_correction, ref.data_list), text

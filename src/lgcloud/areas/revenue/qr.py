@@ -8,6 +8,10 @@ XOR on integer rows. The scores are the package's own (`qrcode.util.lost_point`:
 2×2 blocks, the 1:1:3:1:1 finder-like patterns with four light modules, the dark proportion), computed on
 strings and integers; `tests/test_revenue_slips.py` checks the chosen mask and the modules against the package's
 on many payloads. A 督促状 batch encodes one code per instalment: this takes about half the time.
+
+The codewords (the data bit stream and its Reed–Solomon error correction) are the package's `create_data`
+computed on one integer and with GF(256) rows per leading value, instead of a bit list and a polynomial object per
+division step: 3.8 → 1.1 ms a code (`test_the_qr_codewords_are_the_packages`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import re
 
 import qrcode
 import qrcode.constants
-from qrcode import util
+from qrcode import LUT, base, exceptions, util
 from qrcode.main import copy_2d_array, precomputed_qr_blanks
 
 _RUNS = re.compile(r"0{5,}|1{5,}")
@@ -59,11 +63,96 @@ def _mask_rows(version: int, data_positions: tuple[tuple[int, int], ...]) -> tup
 _DATA_POSITIONS: dict[int, tuple[tuple[int, int], ...]] = {}
 
 
+@functools.cache
+def _ec_rows(ec_count: int) -> tuple[tuple[int, ...], ...]:
+    """For each value f of a leading term, f × the generator polynomial of `ec_count` codewords (without its
+    leading 1): the row XORed into the remainder when the division meets f — GF(256) by the package's tables."""
+    if ec_count in LUT.rsPoly_LUT:
+        generator = list(LUT.rsPoly_LUT[ec_count])
+    else:
+        poly = base.Polynomial([1], 0)
+        for i in range(ec_count):
+            poly = poly * base.Polynomial([1, base.gexp(i)], 0)
+        generator = [poly[i] for i in range(len(poly))]
+    logs = [base.glog(g) for g in generator[1:]]
+    return ((0,) * ec_count, *(tuple(base.EXP_TABLE[(base.LOG_TABLE[f] + g) % 255] for g in logs)
+                               for f in range(1, 256)))
+
+
+def _ec_codewords(data: list[int], ec_count: int) -> list[int]:
+    """The remainder of data·x^ec_count divided by the generator: the block's error correction codewords (the
+    package's `Polynomial.__mod__`, without a polynomial object per step)."""
+    rows = _ec_rows(ec_count)
+    rem = [0] * ec_count
+    for d in data:
+        row = rows[d ^ rem[0]]
+        rem.append(0)
+        rem = [r ^ t for r, t in zip(rem[1:], row, strict=True)]
+    return rem
+
+
+class _Bits:
+    """`qrcode.util.BitBuffer`'s writing side on one integer (the package appends bit by bit to a list)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.length = 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def put(self, num: int, length: int) -> None:
+        self.value = (self.value << length) | (num & ((1 << length) - 1))
+        self.length += length
+
+    def put_bit(self, bit: bool) -> None:
+        self.put(int(bool(bit)), 1)
+
+    def to_bytes(self) -> bytes:
+        assert self.length % 8 == 0
+        return self.value.to_bytes(self.length // 8, "big")
+
+
+def _create_data(version: int, error_correction: int, data_list: list[util.QRData]) -> list[int]:
+    """`qrcode.util.create_data` (the bit stream, its terminator and padding, the error correction codewords,
+    the blocks interleaved) with the codewords computed by `_ec_codewords`."""
+    buffer = _Bits()
+    for data in data_list:
+        buffer.put(data.mode, 4)
+        buffer.put(len(data), util.length_in_bits(data.mode, version))
+        data.write(buffer)
+    rs_blocks = base.rs_blocks(version, error_correction)
+    bit_limit = sum(block.data_count * 8 for block in rs_blocks)
+    if len(buffer) > bit_limit:
+        raise exceptions.DataOverflowError(f"Code length overflow. Data size ({len(buffer)}) > size available "
+                                           f"({bit_limit})")
+    buffer.put(0, min(bit_limit - len(buffer), 4))  # the terminator
+    buffer.put(0, -len(buffer) % 8)  # to a whole byte
+    for i in range((bit_limit - len(buffer)) // 8):
+        buffer.put(util.PAD0 if i % 2 == 0 else util.PAD1, 8)
+    stream = buffer.to_bytes()
+    dcdata: list[list[int]] = []
+    ecdata: list[list[int]] = []
+    offset = 0
+    for block in rs_blocks:
+        dc = list(stream[offset:offset + block.data_count])
+        offset += block.data_count
+        dcdata.append(dc)
+        ecdata.append(_ec_codewords(dc, block.total_count - block.data_count))
+    out: list[int] = []
+    for blocks in (dcdata, ecdata):
+        for i in range(max(len(b) for b in blocks)):
+            out.extend(b[i] for b in blocks if i < len(b))
+    return out
+
+
 class FastMaskQRCode(qrcode.QRCode):
     base: list[int]  # the symbol's rows as bits, data unmasked and format information blank (`best_mask_pattern`)
 
     def best_mask_pattern(self) -> int:
         n = self.version * 4 + 17
+        if self.data_cache is None:  # type: ignore[has-type]
+            self.data_cache = _create_data(self.version, self.error_correction, self.data_list)
         self.makeImpl(True, 0)  # the symbol with mask 0 and blank format information (as the package scores it)
         masked: list[list[bool]] = self.modules  # type: ignore[has-type]
         if self.version not in _DATA_POSITIONS:  # the modules left to the data: the same for every symbol of a version
