@@ -99,6 +99,31 @@ def test_value_returns_the_override_for_its_municipality_only(muni_a: Municipali
         params.value(LEVY_CAP, 2026)
 
 
+
+def test_remembered_reads_each_catalogue_once_and_forgets_on_a_change(
+        muni_a: Municipality, muni_b: Municipality, django_assert_num_queries: Any) -> None:
+    _set(muni_a, LEVY_CAP, 2026, "680000")
+    plain = {(m.pk, fy): params.values([LEVY_CAP, PER_CAPITA, INCOME_RATE, "no.such"], fy, m)
+             for m in (muni_a, muni_b) for fy in (2025, 2026)}
+    with params.remembered():
+        with django_assert_num_queries(1):  # the whole catalogue of muni_a's 2026, once
+            assert params.values([LEVY_CAP, PER_CAPITA, INCOME_RATE, "no.such"], 2026, muni_a) == plain[
+                (muni_a.pk, 2026)]
+            assert params.value(LEVY_CAP, 2026, muni_a) == 680000
+            assert params.values([PER_CAPITA], 2026, muni_a) == {PER_CAPITA: plain[(muni_a.pk, 2026)][PER_CAPITA]}
+        for key, expected in plain.items():  # per municipality and fiscal year: the same values as without
+            m = muni_a if key[0] == muni_a.pk else muni_b
+            assert params.values([LEVY_CAP, PER_CAPITA, INCOME_RATE, "no.such"], key[1], m) == expected
+        with pytest.raises(NotFound):
+            params.value("no.such", 2026, muni_a)
+        _set(muni_a, LEVY_CAP, 2026, "690000")  # an override set within the block is read again
+        assert params.value(LEVY_CAP, 2026, muni_a) == 690000
+        with municipality_scope(muni_a, ADMIN):
+            params.remove_override(muni_a, LEVY_CAP, 2026)
+        assert params.value(LEVY_CAP, 2026, muni_a) == 670000
+    _set(muni_a, LEVY_CAP, 2026, "700000")  # outside the block: read from the database as before
+    assert params.value(LEVY_CAP, 2026, muni_a) == 700000
+
 def test_setting_an_override_again_replaces_it_and_is_audited(muni_a: Municipality) -> None:
     _set(muni_a, LEVY_CAP, 2026, "680000")
     _set(muni_a, LEVY_CAP, 2026, "６９０，０００")  # full-width with a comma
