@@ -208,4 +208,8 @@ def test_a_final_report_file_is_booked_in_one_statement_as_the_python_import_boo
         with pytest.raises(imports.ImportRefused) as refused:
             imports.import_cvs(("\n".join(bad) + "\n").encode(), "dup.csv")
         assert len(refused.value.errors) == 1 and "取扱番号" in refused.value.errors[0].reason
+    for amount in ("+100000", "0100000x", "1e5"):  # what a cast would take or refuse: the Python import's message
+        with pytest.raises(imports.ImportRefused) as refused:
+            imports.import_cvs(f"{again[0]}\n{again[1].rsplit(',', 1)[0]},{amount}\n".encode(), "amount.csv")
+        assert [e.reason for e in refused.value.errors] == [f"金額「{amount}」は1円以上の整数です"]
     assert (Payment.objects.count(), Entry.objects.count(), WorkItem.objects.count()) == before
