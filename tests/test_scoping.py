@@ -56,6 +56,27 @@ def test_querying_without_a_municipality_raises_tenant_required(notes: dict[str,
         Note.objects.filter(subject="A-1").exists()
 
 
+
+@pytest.mark.django_db
+def test_the_remembered_base_queryset_is_per_municipality_and_only_cloned(
+        notes: dict[str, Note], muni_a: Municipality, muni_b: Municipality) -> None:
+    """The manager starts from a remembered queryset per (model, municipality, database): each access is a fresh
+    clone, so one evaluated or narrowed query never shows in the next, nor one municipality's rows in another's."""
+    with municipality_scope(muni_a, ACTOR):
+        first = Note.objects.all()
+        assert sorted(n.subject for n in first) == ["A-1", "A-2"]  # evaluated: its result cache is its own
+        assert Note.objects.filter(subject="A-1").count() == 1
+        _note(muni_a, "A-3")
+        assert Note.objects.count() == 3 and len(first) == 2
+        assert Note.objects.all() is not Note.objects.all()
+    with municipality_scope(muni_b, ACTOR):
+        assert sorted(n.subject for n in Note.objects.all()) == ["B-1"]
+        assert not Note.objects.filter(subject="A-1").exists()
+    with municipality_scope(muni_a, ACTOR):
+        assert Note.objects.count() == 3
+    with pytest.raises(TenantRequired):
+        Note.objects.all()
+
 @pytest.mark.django_db
 def test_saving_without_a_municipality_raises_tenant_required(muni_a: Municipality) -> None:
     with pytest.raises(TenantRequired):

@@ -8,6 +8,7 @@ the second line behind it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -38,12 +39,20 @@ class ScopedQuerySet(models.QuerySet[_M]):
         return super().bulk_create(objs, *args, **kwargs)
 
 
+@functools.lru_cache(maxsize=4096)
+def _scoped_base(model: type[models.Model], municipality_id: int, using: str | None) -> ScopedQuerySet[Any]:
+    """The model's rows of one municipality, as a queryset that is only ever cloned (never evaluated): building the
+    filter costs ~170 µs, a clone ~13 µs, and every `Model.objects` access of a scoped model starts from it (the
+    demo load: ~4,000 times). Keyed by the model, the municipality and the database alias."""
+    return ScopedQuerySet(model, using=using).filter(municipality_id=municipality_id)
+
+
 class ScopedManager(models.Manager[_M]):
     _queryset_class = ScopedQuerySet
 
     def get_queryset(self) -> ScopedQuerySet[_M]:
         municipality = require_municipality()
-        return ScopedQuerySet(self.model, using=self._db).filter(municipality_id=municipality.pk)
+        return _scoped_base(self.model, municipality.pk, self._db).all()  # a clone
 
 
 class ScopedModel(models.Model):
