@@ -19,6 +19,7 @@ from django.db.models import Sum
 
 from lgcloud.platform.common.errors import ValidationFailed
 from lgcloud.platform.db import fixed
+from lgcloud.platform.interchange import bulk
 from lgcloud.platform.metering.models import Increment, MonthlyTotal
 from lgcloud.platform.metering.registry import fiscal_year_months, meter_spec, month_of
 from lgcloud.platform.tenancy.context import require_municipality
@@ -127,5 +128,8 @@ def replace_history(municipality_ids: list[int], meters: list[str],
         meter_spec(meter)
     MonthlyTotal.objects.filter(municipality_id__in=municipality_ids, meter__in=meters).delete()
     Increment.objects.filter(municipality_id__in=municipality_ids, meter__in=meters).delete()
-    MonthlyTotal.objects.bulk_create(
-        [MonthlyTotal(municipality_id=m, meter=meter, month=month, value=value) for m, meter, month, value in rows])
+    if connection.vendor == "sqlite":  # one prepared executemany of the tuples (the demo: ~5,500 rows)
+        bulk.insert(MonthlyTotal, ["municipality_id", "meter", "month", "value"], rows)
+    else:
+        MonthlyTotal.objects.bulk_create(
+            [MonthlyTotal(municipality_id=m, meter=meter, month=month, value=value) for m, meter, month, value in rows])
