@@ -153,16 +153,7 @@ def _statement(blank: bool) -> str:
             SELECT c.*, bill_id IS NOT NULL AND person_no NOT IN (SELECT person_no FROM rare) AS fast
             FROM c),
         ins AS (
-            INSERT INTO revenue_payment (municipality_id, paid_on, amount, channel, reference, person_no, payer,
-                                         status, reason, source, line_no, dedupe_key, created_at, created_by,
-                                         bill_id)
-            SELECT %(m)s, paid_on, amount, %(channel)s, ref, person_no, payer,
-                   CASE WHEN bill_id IS NULL THEN 'unmatched' ELSE 'applied' END,
-                   CASE WHEN bill_id IS NOT NULL THEN '' WHEN ref <> '' THEN '納付番号 ' || ref || ' の期別がありません'
-                        ELSE '納付番号も宛名番号もありません' END,
-                   %(source)s, line, key, %(now)s, %(actor)s, CASE WHEN fast THEN bill_id END
-            FROM f ORDER BY line
-            RETURNING id, status, bill_id, amount),
+            {sqlmatch.PAYMENTS.format(rows="f")}),
         late AS (SELECT bill_id, person_no, due_on, paid_on, charged, earlier FROM f
                  WHERE {sqlmatch.LATE.format(t="f.")}),
         done AS (

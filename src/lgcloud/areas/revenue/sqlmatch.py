@@ -191,22 +191,13 @@ def apply(source: str, staged: Staged) -> Applied:
                            AND p.dedupe_key = f.key AND p.status = 'preliminary'""", [m])
         # one row a payment, its id from the table's default in file order; the common case's payment is itself the
         # 収納 movement (`bill` set, no entry); what the rest of the import needs comes back from the same statement
-        cur.execute("""
+        cur.execute(f"""
             WITH ins AS (
-                INSERT INTO revenue_payment (municipality_id, paid_on, amount, channel, reference, person_no, payer,
-                                             status, reason, source, line_no, dedupe_key, created_at, created_by,
-                                             bill_id)
-                SELECT %(m)s, paid_on, amount, %(channel)s, ref, person_no, payer,
-                       CASE WHEN bill_id IS NULL THEN 'unmatched' ELSE 'applied' END,
-                       CASE WHEN bill_id IS NOT NULL THEN '' WHEN ref <> '' THEN '納付番号 ' || ref || ' の期別がありません'
-                            ELSE '納付番号も宛名番号もありません' END,
-                       %(source)s, line, key, %(now)s, %(actor)s, CASE WHEN fast THEN bill_id END
-                FROM rv_m WHERE kind = '確報' ORDER BY line
-                RETURNING id, status, bill_id, amount)
+                {PAYMENTS.format(rows="rv_m WHERE kind = '確報'")})
             SELECT count(*), count(*) FILTER (WHERE status = 'applied'), coalesce(sum(amount), 0)::bigint, min(id),
                    max(id), coalesce(array_agg(id ORDER BY id) FILTER (WHERE status = 'applied' AND bill_id IS NULL),
-                                     '{}'),
-                   coalesce(array_agg(id ORDER BY id) FILTER (WHERE status = 'unmatched'), '{}'),
+                                     '{{}}'),
+                   coalesce(array_agg(id ORDER BY id) FILTER (WHERE status = 'unmatched'), '{{}}'),
                    (SELECT string_agg(CASE WHEN a = b THEN a::text ELSE a || '-' || b END, ',' ORDER BY a)
                     FROM (SELECT min(id) AS a, max(id) AS b
                           FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS g FROM ins) s GROUP BY g) t)
@@ -257,6 +248,18 @@ def finish(source: str, taken: Taken) -> Applied:
 
 
 # a common-case payment that pays its instalment off after the 納期限 (its 延滞金 is determined now)
+# The payments of a 消込, one row a line in file order, from `rows` (the staged lines, or the one statement's classified
+# lines): the common case's payment is itself the 収納 movement (`bill` set only when `fast`); shared by the staged path
+# (`apply`) and the one-statement path (`sqlfast`)
+PAYMENTS = """INSERT INTO revenue_payment (municipality_id, paid_on, amount, channel, reference, person_no, payer, status,
+                             reason, source, line_no, dedupe_key, created_at, created_by, bill_id)
+    SELECT %(m)s, paid_on, amount, %(channel)s, ref, person_no, payer,
+           CASE WHEN bill_id IS NULL THEN 'unmatched' ELSE 'applied' END,
+           CASE WHEN bill_id IS NOT NULL THEN '' WHEN ref <> '' THEN '納付番号 ' || ref || ' の期別がありません'
+                ELSE '納付番号も宛名番号もありません' END,
+           %(source)s, line, key, %(now)s, %(actor)s, CASE WHEN fast THEN bill_id END
+    FROM {rows} ORDER BY line
+    RETURNING id, status, bill_id, amount"""
 LATE = "{t}kind = '確報' AND {t}fast AND {t}amount = {t}principal AND {t}paid_on > {t}due_on"
 
 
