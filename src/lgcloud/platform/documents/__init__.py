@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lgcloud.platform.documents.codes import VerificationUrl
-    from lgcloud.platform.documents.twophase import DocumentWorkerFailed, Reservation, deferred, reserve
     from lgcloud.platform.documents.services import Verification, issue_document, verify
+    from lgcloud.platform.documents.twophase import DocumentWorkerFailed, Reservation, deferred, reserve
 
 __all__ = ["DocumentWorkerFailed", "Reservation", "Verification", "VerificationUrl", "deferred", "issue_document",
            "reserve", "verify"]
