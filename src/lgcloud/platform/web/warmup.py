@@ -40,7 +40,7 @@ def warm() -> dict[str, float]:
         translation.gettext("")
     took["translations"] = time.perf_counter() - t
     t = time.perf_counter()
-    names = set()
+    names: set[str] = set()
     for config in apps.get_app_configs():
         root = Path(config.path) / "templates"
         if root.is_dir():
