@@ -330,3 +330,21 @@ def test_parameters_page_lists_a_parameter_without_a_standard_value(staff_of, mu
     StandardValue.objects.filter(parameter=param).delete()
     page = logged_in(staff_of["municipal_admin"]).get("/municipality/parameters/")
     assert page.status_code == 200 and "の標準値がありません" in page.content.decode()
+
+
+def test_remembered_values_are_parsed_once_per_member_and_year(
+        muni_a: Municipality, muni_b: Municipality, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [LEVY_CAP, PER_CAPITA, INCOME_RATE, "no.such"]
+    plain = params.values(names, 2026, muni_a)
+    calls: list[str] = []
+    parse = params.parse_value
+    monkeypatch.setattr(params, "parse_value", lambda param, raw: calls.append(param.name) or parse(param, raw))
+    with params.remembered():
+        for _ in range(3):
+            assert params.values(names, 2026, muni_a) == plain
+        assert params.values([PER_CAPITA], 2026, muni_a) == {PER_CAPITA: plain[PER_CAPITA]}
+        assert sorted(calls) == sorted([LEVY_CAP, PER_CAPITA, INCOME_RATE])  # once each, "no.such" left out
+        params.values(names, 2026, muni_b)  # another member: its own
+        assert len(calls) == 6
+        _set(muni_a, LEVY_CAP, 2026, "690000")  # a change within the block: parsed again
+        assert params.values([LEVY_CAP], 2026, muni_a) == {LEVY_CAP: 690000}

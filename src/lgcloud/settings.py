@@ -246,3 +246,6 @@ LGCLOUD_AUDIT_HEADS_DIR = os.environ.get("LGCLOUD_AUDIT_HEADS_DIR", str(VAR_DIR 
 # the process); 0 workers keeps it in one process. See lgcloud.areas.insurance.batch.
 NHI_ASSESS_PROCESS_THRESHOLD = int(os.environ.get("LGCLOUD_NHI_ASSESS_PROCESS_THRESHOLD", "20000"))
 NHI_ASSESS_WORKERS = int(os.environ.get("LGCLOUD_NHI_ASSESS_WORKERS", "2"))
+# Documents issued within `documents.deferred()` (the demo loader's 督促状) have their PDFs built by a forked worker
+# while the caller goes on (off: built in the caller's process). See lgcloud.platform.documents.twophase.
+LGCLOUD_DOCUMENT_WORKER = os.environ.get("LGCLOUD_DOCUMENT_WORKER", "1") == "1"

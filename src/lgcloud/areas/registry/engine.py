@@ -8,6 +8,7 @@ the household invariants, writes one history snapshot per person, the audit reco
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import takewhile
@@ -174,39 +175,61 @@ def _with_event(events: dict[int, list[RegistryEvent]], event: RegistryEvent) ->
 _UPDATE_SQL: dict[tuple[str, str, int], tuple[str, list[models.Field]]] = {}
 
 
-def _cast_type(f: Any) -> str:
-    return str(f.cast_db_type(connection))
-
-
 def _update_sql(model: type[models.Model], rows: int) -> tuple[str, list[models.Field]]:
-    """One UPDATE of `rows` records of a scoped model, every column as `save()` writes it, built once per row count:
-    `UPDATE t SET c = v.c … FROM (SELECT %s AS id, %s AS c … UNION ALL SELECT …) v WHERE t.id = v.id AND
-    t.municipality_id = %s` (the scoped layer's municipality filter stays in the statement)."""
-    key = (connection.vendor, model._meta.label, rows)
+    """One UPDATE of `rows` records of a scoped model, every column as `save()` writes it, built once per database
+    vendor (and, on SQLite, per row count), with the scoped layer's municipality filter in the statement.
+
+    PostgreSQL: the rows travel as one JSON array, turned into rows of the table's own type by
+    `jsonb_populate_recordset` — two parameters and one text whatever the number of rows (a 転居 of a household of
+    three sends 2 parameters, not ~150: psycopg neither splits nor adapts ~150 parameters, nor leaves the text out of
+    its cache for having more than 50, and the server keeps one prepared statement, not one per row count).
+    Each value is what `get_db_prep_save` gives, written as JSON; PostgreSQL converts it by the column's type (the
+    same input function a bound text parameter goes through), so lengths and types are checked as before.
+    SQLite: `UPDATE t SET c = v.c … FROM (SELECT %s AS id, %s AS c … UNION ALL SELECT …) v WHERE t.id = v.id AND
+    t.municipality_id = %s`."""
+    pg = connection.vendor == "postgresql"
+    key = (connection.vendor, model._meta.label, 0 if pg else rows)
     entry = _UPDATE_SQL.get(key)  # read once: another thread may clear the cache meanwhile
     if entry is None:
         qn = connection.ops.quote_name
         pk = model._meta.pk
         fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
-        pg = connection.vendor == "postgresql"
-
-        def slot(f: models.Field) -> str:
-            # Every branch of the UNION casts its own values: a bare literal (a string, a NULL) in the first branch
-            # would otherwise be resolved as text and refuse a later branch's date.
-            return f"CAST(%s AS {_cast_type(f)})" if pg else "%s"
-
-        cols = [pk, *fields]
-        first = "SELECT " + ", ".join(f"{slot(f)} AS {qn(f.column)}" for f in cols)
-        more = " UNION ALL SELECT " + ", ".join(slot(f) for f in cols)
         table = qn(model._meta.db_table)
-        sql = (f"UPDATE {table} SET " + ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields)
-               + f" FROM ({first}{more * (rows - 1)}) AS v WHERE {table}.{qn(pk.column)} = v.{qn(pk.column)}"
-               + f" AND {table}.{qn('municipality_id')} = %s")
+        sets = ", ".join(f"{qn(f.column)} = v.{qn(f.column)}" for f in fields)
+        where = (f" AS v WHERE {table}.{qn(pk.column)} = v.{qn(pk.column)}"
+                 f" AND {table}.{qn('municipality_id')} = %s")
+        if pg:
+            sql = f"UPDATE {table} SET {sets} FROM jsonb_populate_recordset(NULL::{table}, %s::jsonb){where}"
+        else:
+            cols = [pk, *fields]
+            first = "SELECT " + ", ".join(f"%s AS {qn(f.column)}" for f in cols)
+            more = " UNION ALL SELECT " + ", ".join("%s" for f in cols)
+            sql = f"UPDATE {table} SET {sets} FROM ({first}{more * (rows - 1)}){where}"
         entry = (sql, fields)
-        if len(_UPDATE_SQL) >= fixed.CACHE_LIMIT:  # one text per row count: bounded
+        if len(_UPDATE_SQL) >= fixed.CACHE_LIMIT:  # one text per row count on SQLite: bounded
             _UPDATE_SQL.clear()
         _UPDATE_SQL[key] = entry
     return entry
+
+
+# Fields whose stored value is the attribute itself (no `pre_save`/`get_db_prep_save` conversion that the column's
+# own input function would not make from the JSON value): read directly. Any other field goes through Django.
+_PLAIN = (models.CharField, models.TextField, models.BooleanField, models.IntegerField)
+_JSON_FIELDS: dict[str, list[tuple[models.Field, str, bool]]] = {}
+
+
+def _json_fields(model: type[models.Model], fields: list[models.Field]) -> list[tuple[models.Field, str, bool]]:
+    out = _JSON_FIELDS.get(model._meta.label)
+    if out is None:
+        def plain(f: Any) -> bool:
+            if type(f) is models.DateField:  # auto_now / auto_now_add set the value in pre_save
+                return not (f.auto_now or f.auto_now_add)
+            if isinstance(f, models.ForeignKey):  # the id itself, an integer
+                return isinstance(f.target_field, models.IntegerField)
+            return (isinstance(f, _PLAIN) and type(f).pre_save is models.Field.pre_save
+                    and type(f).get_db_prep_save is models.Field.get_db_prep_save)
+        out = _JSON_FIELDS[model._meta.label] = [(f, f.column, plain(f)) for f in fields]
+    return out
 
 
 def save_all(objs: list[Person] | list[Household]) -> None:
@@ -218,14 +241,26 @@ def save_all(objs: list[Person] | list[Household]) -> None:
         require_municipality()
     model = type(objs[0])
     sql, fields = _update_sql(model, len(objs))
+    pg = connection.vendor == "postgresql"
+    json_fields = _json_fields(model, fields) if pg else []
     params: list[Any] = []
+    rows: list[dict[str, Any]] = []
     for obj in objs:
         if type(obj) is not model or obj.pk is None:
             raise ValueError("save_all: saved records of one model only")
         if obj.municipality_id != municipality_id:
             raise CrossTenantWrite()
-        params.append(obj.pk)
-        params += [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+        if pg:
+            row = {column: fixed.json_value(getattr(obj, f.attname) if plain
+                                            else f.get_db_prep_save(f.pre_save(obj, False), connection))
+                   for f, column, plain in json_fields}
+            row[model._meta.pk.column] = obj.pk
+            rows.append(row)
+        else:
+            params.append(obj.pk)
+            params += [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in fields]
+    if pg:
+        params = [json.dumps(rows, ensure_ascii=False, separators=(",", ":"))]
     params.append(municipality_id)
     with connection.cursor() as cur:
         cur.execute(sql, params)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -24,12 +25,11 @@ from lgcloud.areas.revenue.models import (
     ReminderNotice,
 )
 from lgcloud.areas.revenue.rules.late_fee import late_fee
-from lgcloud.platform import worklists
+from lgcloud.platform import documents, worklists
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
 from lgcloud.platform.common.errors import NotFound, ValidationFailed
 from lgcloud.platform.common.wareki import fiscal_year_of, format_wareki
-from lgcloud.platform.documents import issue_document
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
 
 PAY_BY_DAYS = 10  # 督促状を発した日から起算して10日を経過した日まで（地方税法第331条第1項）
@@ -116,13 +116,23 @@ def _issue_batch(on: dt.date, notices: list[ReminderNotice]) -> ReminderBatch:
     for person_no in {n.person_no for n in notices}:
         view = views.get(person_no)
         names[person_no] = f"{view.family_name}　{view.given_name}" if view else ""
-    document, data = issue_document(
-        "revenue.reminder_notice", f"督促状（{format_wareki(on)}発付 {len(notices)}件）",
-        lambda url: pdf.reminders_pdf(municipality, notices, names, str(url)), fee=0,
-        subject_ref=f"revenue.reminders:{on.isoformat()}", purpose="督促状の発付")
-    return ReminderBatch.objects.create(issued_on=on, count=len(notices), document_number=document.number,
-                                        verification_code=document.verification_code, pdf=data,
-                                        created_by=current_actor().username)
+    # the PDF's inputs read here (its CVS parameters too): built from them alone, it may be built by the documents'
+    # worker while the caller goes on (inside `documents.deferred()`; otherwise here, at once)
+    build = functools.partial(pdf.reminders_pdf, municipality, notices, names,
+                              settings=pdf.cvs_settings(municipality, [n.pay_by for n in notices]))
+    reservation = documents.reserve("revenue.reminder_notice", f"督促状（{format_wareki(on)}発付 {len(notices)}件）",
+                                    build, fee=0, subject_ref=f"revenue.reminders:{on.isoformat()}",
+                                    purpose="督促状の発付")
+    batch = ReminderBatch.objects.create(issued_on=on, count=len(notices), document_number=reservation.number,
+                                         verification_code=reservation.code, pdf=b"",
+                                         created_by=current_actor().username)
+
+    def keep(_document: object, data: bytes) -> None:  # the exact PDF handed out, once it is there
+        ReminderBatch.objects.filter(pk=batch.pk).update(pdf=data)
+        batch.pdf = data
+
+    reservation.complete(keep)
+    return batch
 
 
 @dataclass

@@ -136,15 +136,27 @@ def payment_slip_pdf(municipality: Municipality, b: Bill, amount: int, taxpayer:
     return buf.getvalue()
 
 
+def cvs_settings(municipality: Municipality, pay_bys: Sequence[dt.date]) -> dict[int, tuple[int, int]]:
+    """The convenience-store parameters (limit, issuer code) of each fiscal year of these 指定納期限, as
+    `barcode_data` reads them: a PDF given them draws without the database."""
+    settings: dict[int, tuple[int, int]] = {}
+    for pay_by in sorted(set(pay_bys)):
+        fy = pay_by.year if pay_by.month >= 4 else pay_by.year - 1
+        if fy not in settings:
+            settings[fy] = (int(params.value("revenue.cvs.limit", fy, municipality)),
+                            int(params.value("revenue.cvs.issuer_code", fy, municipality)))
+    return settings
+
+
 def reminders_pdf(municipality: Municipality, notices: Sequence[ReminderNotice], names: dict[int, str],
-                  verification_url: str = "") -> bytes:
+                  verification_url: str = "", settings: dict[int, tuple[int, int]] | None = None) -> bytes:
     name = documents_pdf.register_font()
     buf = io.BytesIO()
     c = Canvas(buf, pagesize=A4, pageCompression=1, invariant=1)
     c.setTitle("督促状")
     c.setAuthor(documents_pdf.author(municipality))
     w, h = A4
-    settings: dict[int, tuple[int, int]] = {}
+    settings = dict(settings) if settings is not None else {}
     for n in notices:
         b = n.bill
         c.setFont(name, 18)

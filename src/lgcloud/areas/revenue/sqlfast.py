@@ -80,6 +80,8 @@ def _take(body: str, parse_date: Callable[[str], dt.date], source: str) -> sqlma
 
 # a matched line paying off what is owed after the 納期限 (the common case's 延滞金 is decided among these)
 _CANDIDATE = "o.bill_id IS NOT NULL AND o.amount = o.principal AND o.paid_on > o.due_on"
+# the lines classified: `fast` — matched, and its taxpayer not rare (the payment is its own 収納 movement)
+_FAST = "(SELECT c.*, bill_id IS NOT NULL AND person_no NOT IN (SELECT person_no FROM rare) AS fast FROM c) f"
 
 
 def _statement(blank: bool) -> str:
@@ -104,26 +106,28 @@ def _statement(blank: bool) -> str:
             FROM (SELECT n, paid, amount, {fields} FROM rv_raw) r),
         -- the instalment by 納付番号 (joined: by hash for a day's file, by index probes for a small one) and what is
         -- owed on it: its 調定 from its own row where that is its only principal entry (else its entries), less its
-        -- direct payments
-        o AS MATERIALIZED (  -- principal computed once a line (the CASEs below read it more than once)
-            SELECT r.*, b.bill_id, b.person_no, b.due_on, b.plain_charge, b.plain_on,
+        -- direct payments (a sum: NULL when there is none). Not materialized: OFFSET 0 keeps it a subquery, so
+        -- `principal` is computed once a line and read by c's CASEs without a copy of every line in between
+        o AS (
+            SELECT r.line, r.amount, r.ref, r.payer, r.key, r.paid_on, b.bill_id, b.person_no, b.due_on,
+                   b.plain_charge, b.plain_on,
                    CASE WHEN b.bill_id IS NULL THEN 0
                         ELSE coalesce(b.plain_charge,
                                       (SELECT sum(e.amount) FROM revenue_entry e
                                        WHERE e.bill_id = b.bill_id AND e.municipality_id = %(m)s
                                            AND e.component = 'principal'), 0)
-                             - dp.paid END::bigint AS principal, dp.n AS direct
+                             - coalesce((SELECT sum(p.amount) FROM revenue_payment p
+                                         WHERE p.bill_id = b.bill_id AND p.bill_id IS NOT NULL
+                                             AND p.municipality_id = %(m)s), 0) END::bigint AS principal
             FROM r LEFT JOIN (SELECT b.id AS bill_id, b.person_no, b.due_on, b.plain_charge, b.plain_on, b.payment_ref
                               FROM revenue_bill b WHERE b.municipality_id = %(m)s) b
                 ON b.payment_ref = r.ref AND r.kind = '確報' AND r.ref <> ''
-            LEFT JOIN LATERAL (SELECT coalesce(sum(p.amount), 0) AS paid, count(*) AS n FROM revenue_payment p
-                               WHERE p.bill_id = b.bill_id AND p.bill_id IS NOT NULL AND p.municipality_id = %(m)s) dp
-                ON b.bill_id IS NOT NULL),
+            OFFSET 0),
         -- a line that may pay its instalment off late: the history its 延滞金 depends on — the 調定 up to the day paid,
         -- the earlier partial payments — read as sqlmatch.stage reads it, and here, before this file's payments are
         -- written (all of c is read by `rare` before the first row is inserted)
-        c AS MATERIALIZED (
-            SELECT o.*,
+        c AS MATERIALIZED (  -- only what the payments, `rare` and `late` read (every column is copied a line)
+            SELECT o.line, o.amount, o.ref, o.payer, o.key, o.paid_on, o.bill_id, o.person_no, o.due_on, o.principal,
                    CASE WHEN {_CANDIDATE} THEN
                        CASE WHEN o.plain_charge IS NOT NULL
                             THEN CASE WHEN o.plain_on <= o.paid_on THEN o.plain_charge ELSE 0 END
@@ -132,7 +136,8 @@ def _statement(blank: bool) -> str:
                                       AND e.component = 'principal' AND e.kind IN ('bill', 'remission')
                                       AND e.booked_on <= o.paid_on) END END::bigint AS charged,
                    CASE WHEN NOT ({_CANDIDATE}) THEN NULL
-                        WHEN o.plain_charge IS NOT NULL AND o.direct = 0 THEN ''  -- its 調定 alone: nothing paid before
+                        -- its 調定 alone, owed whole (no direct payment): nothing paid before
+                        WHEN o.plain_charge IS NOT NULL AND o.principal = o.plain_charge THEN ''
                         ELSE (
                        SELECT coalesce(string_agg(x.booked_on::text || ':' || (-x.amount)::text, ','
                                                   ORDER BY x.booked_on, x.id), '')
@@ -146,16 +151,15 @@ def _statement(blank: bool) -> str:
                    END AS earlier
             FROM o),
         -- a taxpayer is rare when a line pays more than is owed on its instalment or shares it with another line
-        rare AS (SELECT DISTINCT person_no FROM c WHERE bill_id IS NOT NULL GROUP BY person_no, bill_id
+        rare AS (SELECT person_no FROM c WHERE bill_id IS NOT NULL GROUP BY bill_id, person_no
                  HAVING count(*) > 1 OR bool_or(amount > principal)),
-        f AS MATERIALIZED (
-            -- NOT IN: a hashed subplan (the rare are few), one hash probe a line; person_no is never NULL in rare
-            SELECT c.*, bill_id IS NOT NULL AND person_no NOT IN (SELECT person_no FROM rare) AS fast
-            FROM c),
+        -- NOT IN: a hashed subplan (the rare are few), one hash probe a line; person_no is never NULL in rare. Its
+        -- hash reads all of c before the first row is inserted
         ins AS (
-            {sqlmatch.PAYMENTS.format(rows="f")}),
-        late AS (SELECT bill_id, person_no, due_on, paid_on, charged, earlier FROM f
-                 WHERE {sqlmatch.LATE.format(t="f.")}),
+            {sqlmatch.PAYMENTS.format(rows=_FAST)}),
+        -- the common case's lines paying off after the 納期限 (charged is set for the candidates only)
+        late AS (SELECT bill_id, person_no, due_on, paid_on, charged, earlier FROM c
+                 WHERE charged IS NOT NULL AND person_no NOT IN (SELECT person_no FROM rare)),
         done AS (
             SELECT count(*) AS lines, count(*) FILTER (WHERE status = 'applied') AS matched,
                    coalesce(sum(amount), 0)::bigint AS total, min(id) AS lo, max(id) AS hi,
@@ -173,7 +177,7 @@ def _statement(blank: bool) -> str:
         SELECT (SELECT coalesce(bool_or(kind <> '確報' OR amount IS NULL OR amount <= 0 OR handling = ''
                                                OR NOT amount_ok OR paid_on IS NULL OR length(key) > 120
                                                OR length(payer) > 100 OR length(ref) > 40),
-                                       false) FROM f),
+                                       false) FROM r),
                done.*, l.*
         -- the late lines' columns in one pass (in the same order: one scan; the entries are written sorted)
         FROM done, (SELECT array_agg(bill_id), array_agg(person_no), array_agg(due_on), array_agg(paid_on),

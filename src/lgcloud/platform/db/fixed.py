@@ -10,10 +10,15 @@ scoped managers do. Rows come back as model instances with the converters Django
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import connection, models
+from psycopg.types.json import Jsonb
 
 from lgcloud.platform.tenancy.context import current_municipality_id, require_municipality
 
@@ -156,3 +161,21 @@ def select(model: type[_M], where: str, params: Sequence[Any], *, order_by: str 
         cur.execute(sql, flat)
         rows = cur.fetchall()
     return [build(model, row) for row in rows]
+
+
+def json_value(value: Any) -> Any:
+    """A value `get_db_prep_save` gave, as JSON that PostgreSQL's input function for the column reads back the same."""
+    if value is None or isinstance(value, (str, int, float)):  # bool is an int
+        return value
+    if isinstance(value, (dt.date, dt.time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, Jsonb):  # a JSONField's value (psycopg's wrapper): kept as the JSON it is
+        # (a field's own encoder: its text read back, so what the encoder makes of a value is what is stored)
+        return value.obj if value.dumps in (None, json.dumps) else json.loads(value.dumps(value.obj))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, (Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, dt.timedelta):
+        return f"{value.total_seconds()} seconds"
+    raise TypeError(f"json_value: {type(value).__name__} has no JSON form here")

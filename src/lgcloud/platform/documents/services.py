@@ -26,6 +26,7 @@ from lgcloud.platform.documents.codes import VerificationUrl, format_code, new_v
 from lgcloud.platform.documents.models import DocumentCounter, IssuedDocument, VerificationEntry
 from lgcloud.platform.documents.pdf import count_pages
 from lgcloud.platform.tenancy.context import current_actor, require_municipality
+from lgcloud.platform.tenancy.models import Municipality
 
 METER = "certificates_issued"
 _KIND_RE = re.compile(r"([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)")
@@ -44,7 +45,7 @@ def _app_of(kind: str) -> str:
     return label
 
 
-def _next_number(app_label: str) -> int:
+def next_number(app_label: str) -> int:
     counter = DocumentCounter.objects.select_for_update().filter(app_label=app_label).first()
     if counter is None:
         counter = DocumentCounter.objects.create(app_label=app_label, value=0)
@@ -53,9 +54,11 @@ def _next_number(app_label: str) -> int:
     return counter.value
 
 
-def _new_code() -> str:
+def new_code(reserved: Iterable[str] = ()) -> str:
+    """A verification code not in the public index (nor among `reserved`: codes given but not yet recorded)."""
+    taken = set(reserved)
     code = new_verification_code()
-    while VerificationEntry.objects.filter(code=code).exists():
+    while code in taken or VerificationEntry.objects.filter(code=code).exists():
         code = new_verification_code()
     return code
 
@@ -77,30 +80,46 @@ def issue_document(
     (url is the verification URL to print; url.code and url.number are the code and number), and stores the
     register row, the public index row, the audit record (documents.issued) and the meter — in one transaction
     (a savepoint of the caller's). Returns the register row and the exact bytes to hand over."""
+    app_label, title = validate(kind, title, fee)
+    municipality = require_municipality()
+    with transaction.atomic():
+        number = next_number(app_label)
+        code = new_code()
+        data = build_pdf(VerificationUrl(code, number))
+        document = record_issued(municipality, app_label, kind, title, number, code, data, fee=int(fee),
+                                 subject_ref=subject_ref, issued_at=issued_at or timezone.now(), purpose=purpose,
+                                 detail=detail)
+    return document, data
+
+
+def validate(kind: str, title: str, fee: int) -> tuple[str, str]:
+    """The issuing app's label and the title, stripped; raises ValidationFailed on bad input."""
     app_label = _app_of(kind)
     title = str(title or "").strip()
     if not title or len(title) > 200:
         raise ValidationFailed("文書の表題を200文字以内で指定してください。", field="title")
     if int(fee) < 0:
         raise ValidationFailed("手数料は0円以上で指定してください。", field="fee")
-    municipality = require_municipality()
-    with transaction.atomic():
-        number = _next_number(app_label)
-        code = _new_code()
-        data = build_pdf(VerificationUrl(code, number))
-        if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
-            raise ValueError("build_pdf must return the PDF's bytes")
-        at = issued_at or timezone.now()
-        document = IssuedDocument.objects.create(
-            number=number, app_label=app_label, kind=kind, title=title, verification_code=code,
-            content_hash=hashlib.sha256(data).hexdigest(), page_count=count_pages(data), fee=int(fee),
-            issuer=current_actor().username, issued_at=at, subject_ref=str(subject_ref)[:200])
-        _index(document)
-        audit.record("documents.issued", obj=document, purpose=purpose[:200],
-                     detail={"kind": kind, "number": number, "fee": document.fee, "pages": document.page_count,
-                             "subject_ref": document.subject_ref, **(detail or {})})
-        metering.record(METER, municipality=municipality)
-    return document, data
+    return app_label, title
+
+
+def record_issued(municipality: Municipality, app_label: str, kind: str, title: str, number: int, code: str,
+                  data: bytes, *, fee: int, subject_ref: str, issued_at: dt.datetime, purpose: str,
+                  detail: dict[str, Any] | None) -> IssuedDocument:
+    """The register row, the public index row, the audit record and the meter of a document whose number and code
+    were given and whose bytes are `data` (in the caller's transaction, the municipality and actor in context)."""
+    if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
+        raise ValueError("build_pdf must return the PDF's bytes")
+    document = IssuedDocument.objects.create(
+        number=number, app_label=app_label, kind=kind, title=title, verification_code=code,
+        content_hash=hashlib.sha256(data).hexdigest(), page_count=count_pages(data), fee=fee,
+        issuer=current_actor().username, issued_at=issued_at, subject_ref=str(subject_ref)[:200])
+    _index(document)
+    audit.record("documents.issued", obj=document, purpose=purpose[:200],
+                 detail={"kind": kind, "number": number, "fee": document.fee, "pages": document.page_count,
+                         "subject_ref": document.subject_ref, **(detail or {})})
+    metering.record(METER, municipality=municipality)
+    return document
 
 
 def _index(document: IssuedDocument) -> VerificationEntry:

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -111,8 +111,23 @@ def value(name: str, fiscal_year: int, municipality: Municipality | None = None)
 def values(names: Iterable[str], fiscal_year: int, municipality: Municipality | None = None) -> dict[str, Value]:
     """`value` of many parameters at once, in one statement (a batch reads its whole parameter set this way).
     A name without a standard value for the year (and no override) is left out."""
-    found = _in_force(names, fiscal_year, municipality)
-    return {name: parse_value(param, raw) for name, (param, raw) in sorted(found.items()) if raw is not None}
+    parsed = _remembered_values.get()
+    if parsed is None:
+        found = _in_force(names, fiscal_year, municipality)
+        return {name: parse_value(param, raw) for name, (param, raw) in sorted(found.items()) if raw is not None}
+    # within `remembered()`: each value parsed once per municipality and fiscal year (a batch asks for the same
+    # catalogue of ~200 values hundreds of times); values are immutable (Decimal, bool, str), so they are shared
+    wanted = sorted(set(names))
+    municipality = municipality or require_municipality()
+    known = parsed.setdefault((municipality.pk, fiscal_year), {})
+    missing = [name for name in wanted if name not in known]
+    if missing:
+        found = _in_force(missing, fiscal_year, municipality)
+        fresh = {name: parse_value(param, raw) if raw is not None else _ABSENT
+                 for name, (param, raw) in found.items()}  # a bad value raises here, as without the block
+        known.update(fresh)
+        known.update((name, _ABSENT) for name in missing if name not in fresh)
+    return {name: known[name] for name in wanted if known[name] is not _ABSENT}
 
 
 class Spec(NamedTuple):
@@ -130,6 +145,10 @@ class Spec(NamedTuple):
 InForce = dict[str, tuple[Spec, str | None]]
 # (municipality id, fiscal year) → the whole catalogue in force, while `remembered()` is active
 _remembered: ContextVar[dict[tuple[int, int], InForce] | None] = ContextVar("params_remembered", default=None)
+# … and the values `values()` parsed of it (_ABSENT: no value for the year, or not in the catalogue)
+_remembered_values: ContextVar[dict[tuple[int, int], dict[str, Any]] | None] = ContextVar(
+    "params_remembered_values", default=None)
+_ABSENT = object()
 
 
 @contextmanager
@@ -137,10 +156,11 @@ def remembered() -> Iterator[None]:
     """Within the block, the parameters in force are read once per municipality and fiscal year (the whole
     catalogue in one statement) and then served from memory: for a batch that reads the same catalogue many times
     (the demo load: ~230 reads). Setting or removing an override within the block forgets what was read."""
-    token = _remembered.set({})
+    token, values_token = _remembered.set({}), _remembered_values.set({})
     try:
         yield
     finally:
+        _remembered_values.reset(values_token)
         _remembered.reset(token)
 
 
@@ -148,6 +168,9 @@ def _forget() -> None:
     memo = _remembered.get()
     if memo is not None:
         memo.clear()
+    parsed = _remembered_values.get()
+    if parsed is not None:
+        parsed.clear()
 
 
 def _in_force(names: Iterable[str], fiscal_year: int, municipality: Municipality | None) -> InForce:
