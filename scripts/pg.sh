@@ -6,6 +6,10 @@
 # Durability: the tests' throwaway cluster runs relaxed (fsync, synchronous_commit and full_page_writes off)
 # unless LGCLOUD_PG_DURABLE=1, which keeps PostgreSQL's durable defaults (what production runs, and what
 # scripts/bench.sh uses unless told --relaxed).
+# Buffers kept across restarts: pg_prewarm's autoprewarm (shared_preload_libraries) writes the list of the blocks in
+# shared_buffers to DIR/data/autoprewarm.blocks every 5 minutes and at shutdown, and reads them back in the background
+# when the cluster starts, so the first minute after a restart does not read the register from disk one page a
+# request (docs/operations.md). LGCLOUD_PG_PREWARM=0 leaves it out.
 # A cluster kept across runs (the 1,000,000-resident register of bench/README.md): `start` on a DIR that already
 # holds a cluster starts it again without initdb (same environment printed); `halt DIR` stops it and keeps DIR.
 set -euo pipefail
@@ -34,6 +38,9 @@ start)
     settings="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
   else
     settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  fi
+  if [ "${LGCLOUD_PG_PREWARM:-1}" = 1 ]; then
+    settings="$settings -c shared_preload_libraries=pg_prewarm"
   fi
   as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $settings -c max_connections=200 ${LGCLOUD_PG_OPTIONS:-}" start >/dev/null

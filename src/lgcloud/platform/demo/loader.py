@@ -163,11 +163,16 @@ def load_foundation(scale: int = 1, out: TextIO | None = None) -> DemoContext:
 def load(scale: int = 1, out: TextIO | None = None) -> DemoContext:
     # The objects alive now (Django, the apps, their modules: most of the heap) are left out of the cyclic garbage
     # collector's full runs while the demo loads (~0.35 s of CPU walking them again and again); and a forked worker
-    # (the documents' PDFs) does not copy their pages by touching them. Given back to it at the end.
+    # (the documents' PDFs) does not copy their pages by touching them. Given back to it at the end. The youngest
+    # generation is collected every 10,000 allocations instead of 700 (the load allocates millions of short-lived
+    # objects, few in cycles: ~0.1 s less of the collector's CPU).
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(10_000, *thresholds[1:])
     try:
         return _load(scale, out)
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 

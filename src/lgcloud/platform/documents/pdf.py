@@ -23,9 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
@@ -344,6 +341,12 @@ def _draw_seal(c: Canvas, mayor: str, x: float, y: float, size: float, image: Pa
 
 
 def _draw_qr(c: Canvas, url: str, x: float, y: float, size: float) -> None:
+    # imported when a document is drawn: reportlab.graphics pulls in platypus (~0.2 s of CPU), which a process
+    # that only imports this module (every command, every web worker at start) does not need
+    from reportlab.graphics import renderPDF
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
     widget = QrCodeWidget(url, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])

@@ -11,6 +11,7 @@ from typing import Any
 from lgcloud.areas.registry import engine
 from lgcloud.areas.registry.interchange.staging import Batch
 from lgcloud.platform.interchange.codec import Problem
+from lgcloud.platform.interchange.compact import pairs, pick
 from lgcloud.platform.interchange.layout import Layout
 
 _PERSON_KEYS = set(engine.PERSON_ITEMS) - {"household_id", "individual_number_enc", "individual_number_hash",
@@ -21,10 +22,10 @@ _HOUSEHOLD_KEYS = set(engine.HOUSEHOLD_ITEMS) - {"head_id"} | {"head_person_no"}
 _DEFAULTS = {"person": engine.defaults(engine.PERSON_ITEMS), "household": engine.defaults(engine.HOUSEHOLD_ITEMS)}
 
 
-def stored(target: str, values: dict[str, Any]) -> dict[str, Any]:
+def stored(target: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """Values as the register's own events hold them: a blank becomes the item's empty value, dates ISO."""
     defaults = _DEFAULTS[target]
-    return {k: engine.to_json(defaults.get(k) if v is None or v == "" else v) for k, v in values.items()}
+    return {k: engine.to_json(defaults.get(k) if v is None or v == "" else v) for k, v in pairs(values)}
 
 
 def in_fold_order(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -37,13 +38,13 @@ def file_state(b: Batch, target: str, no: int) -> dict[str, Any]:
     if target == "person":
         p = b.persons[no]
         m = b.memberships.get(no, {})
-        state = {k: p.get(k) for k in _PERSON_KEYS if k in p}
+        state = pick(p, _PERSON_KEYS)
         state.update({"household_no": m.get("household_no"), "relationship": m.get("relationship", ""),
                       "household_order": m.get("household_order", 1)})
         state["individual_number"] = str(p["individual_number"]).zfill(12) if p.get("individual_number") else None
         return state
     h = b.households[no]
-    return {k: h.get(k) for k in _HOUSEHOLD_KEYS if k in h}
+    return pick(h, _HOUSEHOLD_KEYS)
 
 
 _BOOLEANS = frozenset({"electoral_registered", "kana_certified"})
@@ -85,7 +86,7 @@ def check_history(b: Batch, problems: list[Problem]) -> None:
             target, no, values = ch.get("target"), ch.get("no"), ch.get("set")
             known = b.persons if target == "person" else b.households if target == "household" else None
             keys = _PERSON_KEYS if target == "person" else _HOUSEHOLD_KEYS
-            if known is None or not isinstance(values, dict) or no not in known:
+            if known is None or not isinstance(values, Mapping) or no not in known:
                 problems.append(Problem("05_events.csv", line, "変更内容", str(no), "変更内容の対象（宛名番号・世帯番号）がありません"))
                 continue
             unknown = set(values) - keys
@@ -133,7 +134,7 @@ def absent_records(b: Batch) -> set[tuple[Any, Any]]:
     named: dict[bool, set[tuple[Any, Any]]] = {True: set(), False: set()}
     for e in b.events:
         for ch in e["changes"] if isinstance(e["changes"], list) else []:
-            if isinstance(ch, dict):
+            if isinstance(ch, Mapping):
                 named[e["event_no"] in cancelled].add((ch.get("target"), ch.get("no")))
     return named[True] - named[False]
 
