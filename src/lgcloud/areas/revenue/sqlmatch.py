@@ -233,7 +233,8 @@ def finish(source: str, taken: Taken) -> Applied:
     """After the payments: 延滞金, the rare taxpayers, the unmatched worklist, the audit record."""
     _late_fees(taken.late)
     _rare(taken.rare)
-    items = [payments.unmatched_item(p) for p in Payment.objects.filter(pk__in=taken.unmatched).order_by("pk")]
+    items = [payments.unmatched_item_of(*row) for row in Payment.objects.filter(pk__in=taken.unmatched)
+             .order_by("pk").values_list(*payments.UNMATCHED_FIELDS)]
     if items:
         worklists.raise_items(payments.UNMATCHED_QUEUE, items)
     single, lines = None, taken.lines
