@@ -167,7 +167,7 @@ def test_a_payment_that_is_its_own_movement_reads_as_an_entry_later(in_a, monkey
         assert (sa.outstanding, sa.late_fee_outstanding) == (sb.outstanding, sb.late_fee_outstanding)
         assert sorted((e.kind, e.amount, e.booked_on) for e in sa.entries) == \
             sorted((e.kind, e.amount, e.booked_on) for e in sb.entries)
-    assert movements.plain_mismatches() == []
+    assert movements.plain_mismatches() == [] and movements.dangling() == []
     assert Bill.objects.get(person_no=5001, levy="property_tax", installment=2).plain_charge is None  # the 更正
     fee = Entry.objects.get(person_no=5000, kind="late_fee")
     assert fee.amount == 2_200 and fee.booked_on == D(2025, 12, 25)  # on 60,000 from 7月1日 (the partial before)
@@ -208,7 +208,7 @@ def test_a_final_report_file_is_booked_in_one_statement_as_the_python_import_boo
     unmatched = [p.pk for p in sql.unmatched]
     assert len(unmatched) == 1 and WorkItem.objects.filter(dedupe_key=f"payment:{unmatched[0]}").count() == 1
     assert AuditRecord.objects.filter(action="revenue.payments_received").count() == 2
-    assert movements.plain_mismatches() == []
+    assert movements.plain_mismatches() == [] and movements.dangling() == []
     monkeypatch.undo()
     before = (Payment.objects.count(), Entry.objects.count(), WorkItem.objects.count())
     again = final_only(7000, "H").decode().splitlines()
