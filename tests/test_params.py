@@ -106,11 +106,17 @@ def test_remembered_reads_each_catalogue_once_and_forgets_on_a_change(
     plain = {(m.pk, fy): params.values([LEVY_CAP, PER_CAPITA, INCOME_RATE, "no.such"], fy, m)
              for m in (muni_a, muni_b) for fy in (2025, 2026)}
     with params.remembered():
-        with django_assert_num_queries(1):  # the whole catalogue of muni_a's 2026, once
+        # the catalogue with every standard value and muni_a's overrides of every year, once
+        with django_assert_num_queries(3):
             assert params.values([LEVY_CAP, PER_CAPITA, INCOME_RATE, "no.such"], 2026, muni_a) == plain[
                 (muni_a.pk, 2026)]
             assert params.value(LEVY_CAP, 2026, muni_a) == 680000
             assert params.values([PER_CAPITA], 2026, muni_a) == {PER_CAPITA: plain[(muni_a.pk, 2026)][PER_CAPITA]}
+        with django_assert_num_queries(0):  # another year of the same member: composed from what was read
+            assert params.values([LEVY_CAP, PER_CAPITA, INCOME_RATE, "no.such"], 2025, muni_a) == plain[
+                (muni_a.pk, 2025)]
+        with django_assert_num_queries(1):  # another member: its overrides only
+            assert params.values([LEVY_CAP, PER_CAPITA, INCOME_RATE], 2026, muni_b) == plain[(muni_b.pk, 2026)]
         for key, expected in plain.items():  # per municipality and fiscal year: the same values as without
             m = muni_a if key[0] == muni_a.pk else muni_b
             assert params.values([LEVY_CAP, PER_CAPITA, INCOME_RATE, "no.such"], key[1], m) == expected
@@ -348,3 +354,16 @@ def test_remembered_values_are_parsed_once_per_member_and_year(
         assert len(calls) == 6
         _set(muni_a, LEVY_CAP, 2026, "690000")  # a change within the block: parsed again
         assert params.values([LEVY_CAP], 2026, muni_a) == {LEVY_CAP: 690000}
+
+
+def test_remembered_catalogue_is_the_one_read_for_each_year(muni_a: Municipality, muni_b: Municipality) -> None:
+    """What `remembered()` composes from its tables is, for every parameter and year, what one read gives."""
+    from lgcloud.platform.params.services import _in_force, _read_in_force
+
+    _set(muni_a, LEVY_CAP, 2026, "680000")
+    _set(muni_a, PER_CAPITA, 2024, "40000")
+    with params.remembered():
+        for m in (muni_a, muni_b):
+            for year in range(2010, 2032):
+                read = _read_in_force(None, year, m)
+                assert _in_force(list(read), year, m) == read

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 
-from lgcloud.areas.revenue import ledger, payments, reading
+from lgcloud.areas.revenue import ledger, movements, payments, reading
 from lgcloud.areas.revenue.models import (
     Bill,
     Entry,
@@ -218,3 +219,16 @@ def test_light_vehicle_tax_is_a_second_levy_through_the_same_seam(in_a):
     assert ledger.balances([bill.pk])[bill.pk] == 12_900 + 2_000  # 重課 + 原付
     assert light_vehicle.assess(2026) == 1  # a re-run changes nothing
     assert Entry.objects.filter(bill=bill).count() == 1
+
+
+def test_no_movement_points_at_an_instalment_that_does_not_exist(in_a):
+    """Entries and direct payments name their instalment without a foreign key the database checks row by row (a
+    消込 books thousands at once): `movements.dangling()` is the check, and it names what a bypass would leave."""
+    submit([100_000, 30_000, 30_000, 30_000])
+    first = bills()[0]
+    pay(100_000, D(2025, 9, 30), ref=first.payment_ref)
+    assert movements.dangling() == []
+    with connection.cursor() as cur:  # behind the application's back (instalments are never deleted: PROTECT)
+        cur.execute("DELETE FROM revenue_bill WHERE id = %s", [first.pk])
+    gone = movements.dangling()
+    assert gone and all(x.startswith(("entry:", "payment:")) for x in gone)

@@ -179,7 +179,10 @@ class Entry(ScopedModel):
     # municipality is not checked row by row by a foreign key (BULK_MUNICIPALITY below)
     municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+",
                                      editable=False, db_index=False, db_constraint=False)
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="entries", db_index=False)
+    # no foreign-key check a row at commit (a 消込 books thousands of 延滞金 entries; every entry's instalment is read in
+    # the same transaction, and instalments are never deleted — PROTECT); `movements.dangling()` checks it
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="entries", db_index=False,
+                             db_constraint=False)
     person_no = models.PositiveBigIntegerField("宛名番号")
     kind = models.CharField("種別", max_length=16, choices=EntryKind.choices)
     component = models.CharField("内訳", max_length=10, choices=Component.choices, default=Component.PRINCIPAL)

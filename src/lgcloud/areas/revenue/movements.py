@@ -58,6 +58,16 @@ def plain_mismatches() -> list[int]:
         "pk", "plain_charge", "plain_on") if entries.get(pk) != [(EntryKind.BILL, charge, on)])
 
 
+def dangling() -> list[str]:
+    """The entries and direct payments whose instalment does not exist (empty: it holds) — "entry:ID" / "payment:ID".
+    Their foreign keys are not checked by the database (BULK_MUNICIPALITY in models); for tests and checks."""
+    bills = Bill.objects.values("pk")
+    return [*(f"entry:{pk}" for pk in Entry.objects.exclude(bill_id__in=bills).order_by("pk")
+                                                    .values_list("pk", flat=True)),
+            *(f"payment:{pk}" for pk in Payment.objects.filter(bill__isnull=False).exclude(bill_id__in=bills)
+                                                      .order_by("pk").values_list("pk", flat=True))]
+
+
 def as_entry(p: Payment, bill: Bill | None = None) -> Entry:
     """A direct payment read as the `Entry` it stands for (not saved: it has no row of its own)."""
     assert p.bill_id is not None  # a direct payment

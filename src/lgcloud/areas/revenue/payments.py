@@ -9,13 +9,14 @@ settled by 充当 or a refund.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 
 from lgcloud.areas.revenue import ledger, matching
-from lgcloud.areas.revenue.models import Bill, Payment, PaymentStatus
+from lgcloud.areas.revenue.models import Bill, Payment, PaymentChannel, PaymentStatus
 from lgcloud.platform import worklists
 from lgcloud.platform.accounts.roles import Cap
 from lgcloud.platform.audit import services as audit
@@ -31,13 +32,24 @@ worklists.register_queue(UNMATCHED_QUEUE, label="未消込の収納")
 
 def unmatched_item(payment: Payment) -> dict[str, Any]:
     """The clerks' 処理待ち for an unmatched payment; it is closed when the payment is assigned."""
+    return unmatched_item_of(payment.pk, payment.amount, payment.paid_on, payment.channel, payment.reason,
+                             payment.reference, payment.source, payment.line_no)
+
+
+_CHANNELS = dict(PaymentChannel.choices)
+# the columns `unmatched_item_of` reads, in its order (for a `values_list` of many unmatched payments)
+UNMATCHED_FIELDS = ("pk", "amount", "paid_on", "channel", "reason", "reference", "source", "line_no")
+
+
+def unmatched_item_of(pk: int, amount: int, paid_on: dt.date, channel: str, reason: str, reference: str, source: str,
+                      line_no: int | None) -> dict[str, Any]:
+    """`unmatched_item` from the payment's columns (no model instance: a day's file has thousands)."""
     return dict(
-        subject_ref=f"revenue.payment:{payment.pk}",
-        title=f"未消込の収納 {payment.amount:,}円（{payment.paid_on:%Y-%m-%d}、{payment.get_channel_display()}）",
-        reason=payment.reason, proposed_action="納税者（宛名番号）と期別を特定して消し込む",
-        payload={"payment_id": payment.pk, "amount": payment.amount, "reference": payment.reference,
-                 "source": payment.source, "line_no": payment.line_no},
-        capability=Cap.REVENUE_CHANGE, dedupe_key=f"payment:{payment.pk}", link=f"/revenue/payments/{payment.pk}/")
+        subject_ref=f"revenue.payment:{pk}",
+        title=f"未消込の収納 {amount:,}円（{paid_on:%Y-%m-%d}、{_CHANNELS.get(channel, channel)}）",
+        reason=reason, proposed_action="納税者（宛名番号）と期別を特定して消し込む",
+        payload={"payment_id": pk, "amount": amount, "reference": reference, "source": source, "line_no": line_no},
+        capability=Cap.REVENUE_CHANGE, dedupe_key=f"payment:{pk}", link=f"/revenue/payments/{pk}/")
 
 
 def _ranges(pks: list[int]) -> str:

@@ -16,7 +16,6 @@ import io
 import itertools
 from collections.abc import Sequence
 
-from reportlab.graphics.barcode import code128
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
@@ -51,6 +50,10 @@ def barcode_data(municipality: Municipality, ref: str, amount: int, pay_by: dt.d
 
 def draw_barcode(c: Canvas, data: str, x: float, y: float) -> None:
     """GS1-128: Code 128 with FNC1 right after the start character (ReportLab's \xf1), then the digits in set C."""
+    # imported when drawn: reportlab.graphics pulls in platypus (~0.1 s), which a process reading the parameters
+    # (`cvs_settings`) or building no PDF does not need
+    from reportlab.graphics.barcode import code128
+
     code128.Code128("\xf1" + data, barHeight=36, barWidth=0.72, quiet=1).drawOn(c, x, y)
 
 

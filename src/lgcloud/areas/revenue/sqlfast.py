@@ -56,7 +56,8 @@ def _take(body: str, parse_date: Callable[[str], dt.date], source: str) -> sqlma
     with connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '256MB'")  # the day's file hashed and sorted in memory
         cur.execute("SET LOCAL jit = off")
-        cur.execute("DROP TABLE IF EXISTS rv_raw, rv_m")
+        cur.execute("DROP TABLE IF EXISTS rv_raw, rv_m, rv_late")
+        cur.execute(sqlmatch.RV_LATE)
         cur.execute("CREATE TEMP TABLE rv_raw (n bigint GENERATED ALWAYS AS IDENTITY, kind text, paid text, "
                     "at text, chain text, store text, handling text, ref text, amount text) ON COMMIT DROP")
         with cur.cursor.copy("COPY rv_raw (kind, paid, at, chain, store, handling, ref, amount) "
@@ -68,14 +69,11 @@ def _take(body: str, parse_date: Callable[[str], dt.date], source: str) -> sqlma
         cur.execute(_statement(any(c in body for c in sqlmatch.WHITESPACE if c != "\n")),
                     {"ws": sqlmatch.WHITESPACE, "raw": raw, "dates": dates, "m": m, "now": now, "actor": actor,
                      "source": source[:200], "channel": sqlmatch.CVS})
-        (bad, lines, matched, total, lo, hi, rare, unmatched, spans,
-         l_bill, l_person, l_due, l_paid, l_charged, l_earlier) = cur.fetchone()
+        bad, lines, matched, total, lo, hi, rare, unmatched, spans = cur.fetchone()
         if bad:
             raise _Refused
         cur.execute("DROP TABLE rv_raw")
-    late = list(zip(l_bill or [], l_person or [], l_due or [], l_paid or [], l_charged or [], l_earlier or [],
-                    strict=True))
-    return sqlmatch.Taken(lines, matched, total, lo, hi, rare, unmatched, spans, late)
+    return sqlmatch.Taken(lines, matched, total, lo, hi, rare, unmatched, spans)
 
 
 # a matched line paying off what is owed after the 納期限 (the common case's 延滞金 is decided among these)
@@ -157,8 +155,9 @@ def _statement(blank: bool) -> str:
         -- hash reads all of c before the first row is inserted
         ins AS (
             {sqlmatch.PAYMENTS.format(rows=_FAST)}),
-        -- the common case's lines paying off after the 納期限 (charged is set for the candidates only)
-        late AS (SELECT bill_id, person_no, due_on, paid_on, charged, earlier FROM c
+        -- the common case's lines paying off after the 納期限 (charged is set for the candidates only), kept in
+        -- TEMP rv_late for their 延滞金 (sqlmatch.finish): the rule is Python's, applied once per distinct history
+        late AS (INSERT INTO rv_late SELECT bill_id, person_no, due_on, paid_on, charged, earlier FROM c
                  WHERE charged IS NOT NULL AND person_no NOT IN (SELECT person_no FROM rare)),
         done AS (
             SELECT count(*) AS lines, count(*) FILTER (WHERE status = 'applied') AS matched,
@@ -178,7 +177,5 @@ def _statement(blank: bool) -> str:
                                                OR NOT amount_ok OR paid_on IS NULL OR length(key) > 120
                                                OR length(payer) > 100 OR length(ref) > 40),
                                        false) FROM r),
-               done.*, l.*
-        -- the late lines' columns in one pass (in the same order: one scan; the entries are written sorted)
-        FROM done, (SELECT array_agg(bill_id), array_agg(person_no), array_agg(due_on), array_agg(paid_on),
-                           array_agg(charged), array_agg(earlier) FROM late) l"""
+               done.*
+        FROM done"""

@@ -203,11 +203,12 @@ def apply(source: str, staged: Staged) -> Applied:
                           FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS g FROM ins) s GROUP BY g) t)
             FROM ins""", common)
         lines, matched, total, lo, hi, rare, unmatched, spans = cur.fetchone()
-        cur.execute(f"SELECT bill_id, person_no, due_on, paid_on, charged, earlier FROM rv_m WHERE {LATE.format(t='')}"
-                    " ORDER BY bill_id")
-        late = cur.fetchall()
+        cur.execute("DROP TABLE IF EXISTS rv_late")
+        cur.execute(RV_LATE)
+        cur.execute(f"INSERT INTO rv_late SELECT bill_id, person_no, due_on, paid_on, charged, earlier FROM rv_m "
+                    f"WHERE {LATE.format(t='')}")
         cur.execute("DROP TABLE IF EXISTS rv_m")
-    applied = finish(source, Taken(lines, matched, total, lo, hi, rare, unmatched, spans, late))
+    applied = finish(source, Taken(lines, matched, total, lo, hi, rare, unmatched, spans))
     ids = [*preliminary, *(x for x in (lo, hi) if x is not None)]
     applied.lines_read, applied.total_all = lines + staged.preliminary, total + preliminary_total
     applied.first_id, applied.last_id = min(ids, default=None), max(ids, default=None)
@@ -226,14 +227,15 @@ class Taken:
     rare: list[int]  # payments matched to an instalment but left to the Python matcher
     unmatched: list[int]
     spans: str | None  # the payments' ids as ranges, for the audit record
-    late: list[tuple[int, int, dt.date, dt.date, int, str]]  # (bill, person, 納期限, 納付日, 調定額, earlier partials)
+    # and in TEMP rv_late: the common-case lines paying their instalment off after its 納期限 (see RV_LATE)
 
 
 def finish(source: str, taken: Taken) -> Applied:
     """After the payments: 延滞金, the rare taxpayers, the unmatched worklist, the audit record."""
-    _late_fees(taken.late)
+    _late_fees()
     _rare(taken.rare)
-    items = [payments.unmatched_item(p) for p in Payment.objects.filter(pk__in=taken.unmatched).order_by("pk")]
+    items = [payments.unmatched_item_of(*row) for row in Payment.objects.filter(pk__in=taken.unmatched)
+             .order_by("pk").values_list(*payments.UNMATCHED_FIELDS)]
     if items:
         worklists.raise_items(payments.UNMATCHED_QUEUE, items)
     single, lines = None, taken.lines
@@ -263,34 +265,39 @@ PAYMENTS = """INSERT INTO revenue_payment (municipality_id, paid_on, amount, cha
 LATE = "{t}kind = '確報' AND {t}fast AND {t}amount = {t}principal AND {t}paid_on > {t}due_on"
 
 
-def _late_fees(late: list[tuple[int, int, dt.date, dt.date, int, str]]) -> None:
-    """延滞金 of the common-case instalments paid off after their 納期限: the rule once per distinct history."""
-    if not late:
-        return
-    m = matching.Matcher()
-    fees: dict[tuple[dt.date, dt.date, int, str], int] = {}
-    for _bill, _person, due_on, paid_on, charged, earlier in late:
-        if (due_on, paid_on, charged, earlier) not in fees:
-            partial = tuple((dt.date.fromisoformat(on), int(a)) for on, a in
-                            (x.split(":") for x in earlier.split(",") if x))
-            fees[due_on, paid_on, charged, earlier] = m.fee(due_on, paid_on, int(charged), partial)
-    rows = [(bill, person, paid_on, fees[due_on, paid_on, charged, earlier])
-            for bill, person, due_on, paid_on, charged, earlier in late]
-    rows = [r for r in rows if r[3] > 0]
-    if not rows:
-        return
-    common: dict[str, Any] = {"m": require_municipality().pk, "now": timezone.now(), "actor": current_actor().username}
+# the common case's lines paying off an instalment after its 納期限, written by the 消込 before `finish`: (instalment,
+# taxpayer, 納期限, 納付日, 調定額 up to the day paid, earlier partial payments as "day:amount,…")
+RV_LATE = ("CREATE TEMP TABLE rv_late (bill_id bigint, person_no bigint, due_on date, paid_on date, charged bigint, "
+           "earlier text) ON COMMIT DROP")
+
+
+def _late_fees() -> None:
+    """延滞金 of the lines in rv_late: the Python rule once per distinct history, the entries by one INSERT … SELECT
+    (the lines never leave the database)."""
     with connection.cursor() as cur:
-        cur.execute("""
-            INSERT INTO revenue_entry (municipality_id, bill_id, person_no, kind, component, amount, booked_on, reason,
-                                       payment_id, source_ref, created_at, created_by)
-            SELECT %(m)s, l.bill_id, l.person_no, 'late_fee', 'late_fee', l.fee, l.paid_on, '延滞金の確定', NULL, '',
-                   %(now)s, %(actor)s
-            FROM unnest(%(bill)s::bigint[], %(person)s::bigint[], %(paid)s::date[], %(fee)s::bigint[])
-                 AS l(bill_id, person_no, paid_on, fee)
-            ORDER BY l.bill_id""",
-                    {**common, "bill": [r[0] for r in rows], "person": [r[1] for r in rows],
-                     "paid": [r[2] for r in rows], "fee": [r[3] for r in rows]})
+        cur.execute("SELECT DISTINCT due_on, paid_on, charged, earlier FROM rv_late")
+        histories = cur.fetchall()
+        m = matching.Matcher()
+        fees = [(due_on, paid_on, charged, earlier,
+                 m.fee(due_on, paid_on, int(charged), tuple((dt.date.fromisoformat(on), int(a)) for on, a in
+                                                            (x.split(":") for x in earlier.split(",") if x))))
+                for due_on, paid_on, charged, earlier in histories]
+        fees = [f for f in fees if f[4] > 0]
+        if fees:
+            cur.execute("""
+                INSERT INTO revenue_entry (municipality_id, bill_id, person_no, kind, component, amount, booked_on,
+                                           reason, payment_id, source_ref, created_at, created_by)
+                SELECT %(m)s, l.bill_id, l.person_no, 'late_fee', 'late_fee', k.fee, l.paid_on, '延滞金の確定', NULL, '',
+                       %(now)s, %(actor)s
+                FROM rv_late l
+                JOIN unnest(%(due)s::date[], %(paid)s::date[], %(charged)s::bigint[], %(earlier)s::text[],
+                            %(fee)s::bigint[]) AS k(due_on, paid_on, charged, earlier, fee)
+                    ON k.due_on = l.due_on AND k.paid_on = l.paid_on AND k.charged = l.charged
+                        AND k.earlier = l.earlier
+                ORDER BY l.bill_id""",
+                        {"m": require_municipality().pk, "now": timezone.now(), "actor": current_actor().username,
+                         **{k: [f[i] for f in fees] for i, k in enumerate(("due", "paid", "charged", "earlier", "fee"))}})
+        cur.execute("DROP TABLE rv_late")
 
 
 def _rare(pids: list[int]) -> None:

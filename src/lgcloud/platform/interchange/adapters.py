@@ -12,7 +12,7 @@ no business area.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from importlib.util import find_spec
@@ -26,6 +26,7 @@ from lgcloud.platform.interchange.layout import FileDef, Layout, load_layout
 
 Progress = Callable[[str, int, int], None]
 Rows = list[tuple[int, dict[str, Any]]]  # (line, decoded row)
+RowStream = Iterable[tuple[int, dict[str, Any]]]  # (line, decoded row), read once, as the file is read
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,10 @@ class Adapter:
         """An empty container for what the files say."""
         raise NotImplementedError
 
-    def stage(self, batch: Any, fdef: FileDef, rows: Rows, problems: list[Problem]) -> None:
-        """Take one file's decoded rows (keys already unique) into the batch, checking row by row."""
+    def stage(self, batch: Any, fdef: FileDef, rows: RowStream, problems: list[Problem]) -> None:
+        """Take one file's decoded rows (keys already unique) into the batch, checking row by row. The rows come
+        as the file is read (one pass; a whole member's file is never held as dicts): the engine reports the
+        file's own problems first and those `stage` appends after them."""
         raise NotImplementedError
 
     def check(self, batch: Any, problems: list[Problem]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,23 +117,28 @@ def load_file(layout: Layout, fdef: FileDef, folder: Path, encoding: str, proble
               required: bool = True, gaiji: GaijiMap | None = None, deferred: frozenset[str] = frozenset()) -> Rows:
     """A file's decoded rows; a missing file, a bad row or a repeated key is a problem. `deferred`: required
     items left blank that the adapter judges itself (`Adapter.deferred_required`)."""
+    return list(stream_file(layout, fdef, folder, encoding, problems, required, gaiji, deferred))
+
+
+def stream_file(layout: Layout, fdef: FileDef, folder: Path, encoding: str, problems: list[Problem],
+                required: bool = True, gaiji: GaijiMap | None = None,
+                deferred: frozenset[str] = frozenset()) -> Iterator[tuple[int, dict[str, Any]]]:
+    """As `load_file`, the rows given as they are read (a row whose key repeats an earlier one's is a problem)."""
     path = folder / fdef.file
     if not path.exists():
         if required:
             problems.append(Problem(fdef.file, 0, "", "", f"{fdef.name}ファイル（{fdef.file}）がありません"))
-        return []
-    rows = list(read_file(layout, fdef, path, encoding, problems, gaiji=gaiji, deferred=deferred))
+        return
     seen: dict[tuple[Any, ...], int] = {}
-    unique = []
-    for line, row in rows:
-        key = tuple(row[k] for k in fdef.key)
+    key_of = fdef.key
+    for line, row in read_file(layout, fdef, path, encoding, problems, gaiji=gaiji, deferred=deferred):
+        key = tuple(row[k] for k in key_of)
         if key in seen:
-            problems.append(Problem(fdef.file, line, fdef.item(fdef.key[0]).name, str(key[0]),
+            problems.append(Problem(fdef.file, line, fdef.item(key_of[0]).name, str(key[0]),
                                     f"キーが{seen[key]}行目と重複しています"))
             continue
         seen[key] = line
-        unique.append((line, row))
-    return unique
+        yield line, row
 
 
 def read_batch(adapter: Adapter, folder: Path, encoding: str, include_sensitive: bool, problems: list[Problem],
@@ -149,9 +155,15 @@ def read_batch(adapter: Adapter, folder: Path, encoding: str, include_sensitive:
                 problems.append(Problem(fdef.file, 0, "", "", f"{fdef.name}ファイルを取り込むには、団体管理者が明示して"
                                                               "指定し利用目的を入力する必要があります"))
             continue
-        rows = load_file(layout, fdef, folder, encoding, problems, fdef.code not in adapter.optional_files, gaiji,
-                         adapter.deferred_required.get(fdef.code, frozenset()))
-        adapter.stage(batch, fdef, rows, problems)
+        rows = stream_file(layout, fdef, folder, encoding, problems, fdef.code not in adapter.optional_files, gaiji,
+                           adapter.deferred_required.get(fdef.code, frozenset()))
+        # Streamed into the adapter: the file's own problems (decoding, repeated keys) go straight into
+        # `problems`, the adapter's into `staged`, appended after them — the report's order as if read whole first.
+        staged: list[Problem] = []
+        adapter.stage(batch, fdef, rows, staged)
+        for _rest in rows:  # an adapter that stopped early: the file's own problems still reported
+            pass
+        problems.extend(staged)
         if len(problems) > ERROR_LIMIT:
             break
     return batch

@@ -144,7 +144,8 @@ class Spec(NamedTuple):
 
 InForce = dict[str, tuple[Spec, str | None]]
 # (municipality id, fiscal year) → the whole catalogue in force, while `remembered()` is active
-_remembered: ContextVar[dict[tuple[int, int], InForce] | None] = ContextVar("params_remembered", default=None)
+# (and the tables it is composed from: see `_compose_in_force`)
+_remembered: ContextVar[dict[Any, Any] | None] = ContextVar("params_remembered", default=None)
 # … and the values `values()` parsed of it (_ABSENT: no value for the year, or not in the catalogue)
 _remembered_values: ContextVar[dict[tuple[int, int], dict[str, Any]] | None] = ContextVar(
     "params_remembered_values", default=None)
@@ -181,9 +182,41 @@ def _in_force(names: Iterable[str], fiscal_year: int, municipality: Municipality
         return _read_in_force(list(names), fiscal_year, municipality)
     key = (municipality.pk, fiscal_year)
     if key not in memo:
-        memo[key] = _read_in_force(None, fiscal_year, municipality)
+        memo[key] = _compose_in_force(fiscal_year, municipality, memo)
     catalogue = memo[key]
     return {name: catalogue[name] for name in names if name in catalogue}
+
+
+_TABLES = (0, 0)  # the memo's key of the catalogue and every standard value (no municipality has pk 0)
+
+
+def _compose_in_force(fiscal_year: int, municipality: Municipality, memo: dict[Any, Any]) -> InForce:
+    """`_read_in_force(None, …)` composed from tables read once within `remembered()`: the catalogue with every
+    standard value (once a block: the same for every member) and a member's overrides of every year (once a
+    member) — a batch over 18 members and a dozen fiscal years reads 19 times instead of ~200."""
+    if _TABLES not in memo:
+        standard: dict[str, list[tuple[int, str]]] = {}
+        for name, year, raw in StandardValue.objects.order_by("fiscal_year").values_list(
+                "parameter__name", "fiscal_year", "value"):
+            standard.setdefault(name, []).append((year, raw))
+        specs = [Spec(*row) for row in Parameter.objects.order_by().values_list(*Spec._fields)]
+        memo[_TABLES] = (specs, standard)
+    specs, standard = memo[_TABLES]
+    own = ("overrides", municipality.pk)
+    if own not in memo:
+        memo[own] = {(name, year): raw for name, year, raw in Override.objects.filter(
+            municipality=municipality).order_by().values_list("parameter__name", "fiscal_year", "value")}
+    overrides = memo[own]
+    out: InForce = {}
+    for spec in specs:
+        raw = overrides.get((spec.name, fiscal_year))
+        if raw is None:  # the latest standard value up to the year
+            for year, value in standard.get(spec.name, ()):
+                if year > fiscal_year:
+                    break
+                raw = value
+        out[spec.name] = (spec, raw)
+    return out
 
 
 def _read_in_force(names: list[str] | None, fiscal_year: int, municipality: Municipality) -> InForce:

@@ -12,7 +12,7 @@ from typing import Any
 from lgcloud.areas.registry.interchange import collect, copy_sources, coverage, dated_history, history, staging, writing
 from lgcloud.areas.registry.interchange import vendor as vendor_file
 from lgcloud.areas.registry.models import Person
-from lgcloud.platform.interchange.adapters import Adapter, Progress, Rows, register_adapter
+from lgcloud.platform.interchange.adapters import Adapter, Progress, Rows, RowStream, register_adapter
 from lgcloud.platform.interchange.codec import Problem
 from lgcloud.platform.interchange.copy_export import CopySource
 from lgcloud.platform.interchange.layout import FileDef
@@ -45,7 +45,7 @@ class RegistryAdapter(Adapter):
     def new_batch(self) -> staging.Batch:
         return staging.Batch()
 
-    def stage(self, batch: staging.Batch, fdef: FileDef, rows: Rows, problems: list[Problem]) -> None:
+    def stage(self, batch: staging.Batch, fdef: FileDef, rows: RowStream, problems: list[Problem]) -> None:
         staging.stage(batch, fdef, rows, problems)
 
     def check(self, batch: staging.Batch, problems: list[Problem]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from django.utils import timezone
@@ -15,8 +16,9 @@ from lgcloud.areas.registry.dates import Precision
 from lgcloud.areas.registry.models import Status
 from lgcloud.areas.registry.relationships import HEAD, validate_relationship
 from lgcloud.platform.common.errors import LgcloudError
-from lgcloud.platform.interchange.adapters import Rows
+from lgcloud.platform.interchange.adapters import RowStream
 from lgcloud.platform.interchange.codec import Problem
+from lgcloud.platform.interchange.compact import CompactRow
 from lgcloud.platform.interchange.layout import FileDef
 
 PERSON_DATE_PAIRS = (("birth_date", "birth_date_precision"), ("became_resident_on", "became_resident_precision"),
@@ -27,9 +29,10 @@ class Batch:
     """What the files say, once decoded and checked."""
 
     def __init__(self) -> None:
-        self.persons: dict[int, dict[str, Any]] = {}
-        self.households: dict[int, dict[str, Any]] = {}
-        self.memberships: dict[int, dict[str, Any]] = {}
+        # Rows of a whole member's files are held until the write: compact (`CompactRow`), not dicts.
+        self.persons: dict[int, MutableMapping[str, Any]] = {}
+        self.households: dict[int, MutableMapping[str, Any]] = {}
+        self.memberships: dict[int, MutableMapping[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self.restrictions: list[dict[str, Any]] = []
         self.support: list[dict[str, Any]] = []
@@ -97,7 +100,7 @@ def _check_lifetime(fdef: FileDef, line: int, row: dict[str, Any], problems: lis
                 problems.append(Problem(fdef.file, line, fdef.item(code).name, "", f"外国人住民は{what}が必須です"))
 
 
-def check_undated(fdef: FileDef, line: int, row: dict[str, Any], problems: list[Problem]) -> None:
+def check_undated(fdef: FileDef, line: int, row: Mapping[str, Any], problems: list[Problem]) -> None:
     """What a history synthesised from files without one stands on (`dated_history`): a 除票's removal date and
     reason, a residence that began by today and does not end before it began. (With a history the events say
     it: a person whose only 異動 was cancelled is a 除票 without either.)"""
@@ -114,7 +117,7 @@ def check_undated(fdef: FileDef, line: int, row: dict[str, Any], problems: list[
                                 "消除日が住民となった年月日より前です"))
 
 
-def stage(b: Batch, fdef: FileDef, rows: Rows, problems: list[Problem]) -> None:
+def stage(b: Batch, fdef: FileDef, rows: RowStream, problems: list[Problem]) -> None:
     """One file's decoded rows into the batch."""
     if fdef.code in ("persons", "removed"):
         status = Status.RESIDENT if fdef.code == "persons" else Status.REMOVED
@@ -127,9 +130,9 @@ def stage(b: Batch, fdef: FileDef, rows: Rows, problems: list[Problem]) -> None:
             person = check_person(fdef, line, row, status, problems, today)
             if person is not None:
                 person["_line"] = (fdef.file, line)
-                b.persons[row["person_no"]] = person
+                b.persons[row["person_no"]] = CompactRow(person)
     elif fdef.code == "households":
-        b.households = {row["household_no"]: {**row, "_line": (fdef.file, line)} for line, row in rows}
+        b.households = {row["household_no"]: CompactRow({**row, "_line": (fdef.file, line)}) for line, row in rows}
     elif fdef.code == "memberships":
         for line, row in rows:
             try:
@@ -137,13 +140,33 @@ def stage(b: Batch, fdef: FileDef, rows: Rows, problems: list[Problem]) -> None:
             except LgcloudError as e:
                 problems.append(Problem(fdef.file, line, "続柄", row["relationship"], e.message))
                 continue
-            b.memberships[row["person_no"]] = {**row, "_line": (fdef.file, line)}
+            b.memberships[row["person_no"]] = CompactRow({**row, "_line": (fdef.file, line)})
     elif fdef.code == "events":
-        b.events = [{**row, "_line": line} for line, row in rows]
+        strings: dict[str, str] = {}
+        b.events = [_event(line, row, strings) for line, row in rows]
     elif fdef.code == "restrictions":
         b.restrictions = [{**row, "_line": line} for line, row in rows]
     elif fdef.code == "support_measures":
         b.support = [{**row, "_line": line} for line, row in rows]
+
+
+def _event(line: int, row: dict[str, Any], strings: dict[str, str]) -> dict[str, Any]:
+    """An event row as held until the write: each change's values (`set`, ~20 items) a `CompactRow`, equal texts
+    held once (`strings`, the file's memo) — a file's events hold about as many values as its persons."""
+    row["_line"] = line
+    changes = row.get("changes")
+    if isinstance(changes, list):
+        memo = strings.setdefault
+        for n, ch in enumerate(changes):
+            if type(ch) is dict:
+                values = ch.get("set")
+                if type(values) is dict:
+                    ch["set"] = CompactRow(values, strings)
+                target = ch.get("target")
+                if type(target) is str:
+                    ch["target"] = memo(target, target)
+                changes[n] = CompactRow(ch)
+    return row
 
 
 def check_references(b: Batch, problems: list[Problem]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from itertools import chain
 from types import SimpleNamespace
@@ -41,9 +41,11 @@ from lgcloud.areas.registry.models import (
 from lgcloud.areas.registry.search import search_columns, search_keys
 from lgcloud.platform.interchange import bulk
 from lgcloud.platform.interchange.adapters import Progress
+from lgcloud.platform.interchange.compact import pairs
 from lgcloud.platform.tenancy.context import require_municipality
 
 BATCH = 5000
+PERSON_CHUNK = 50_000  # persons (and their search keys) written at a time
 
 
 def clear_register() -> None:
@@ -76,10 +78,10 @@ def _blank(f: Any) -> Any:
     return f.get_default() if f.has_default() else ""
 
 
-def _internal(values: dict[str, Any], person_pk: dict[int, int], household_pk: dict[int, int], code: str,
+def _internal(values: Mapping[str, Any], person_pk: dict[int, int], household_pk: dict[int, int], code: str,
               target: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for k, v in values.items():
+    for k, v in pairs(values):
         if k == "household_no":
             out["household_id"] = household_pk[v] if v else None
         elif k == "head_person_no":
@@ -152,28 +154,30 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     household_pk = {hno: first + i for i, hno in enumerate(sorted(b.households))}
     first = bulk.allocate_ids(Person, len(b.persons))
     person_pk = {no: first + i for i, no in enumerate(sorted(b.persons))}
-    hrows = []
-    for hno in sorted(b.households):
-        h = b.households[hno]
-        row = {f: _blank(hfields[f]) for f in hfields if f not in ("id", "municipality_id", "head_id")}
-        row.update({k: v for k, v in h.items() if k in hfields and v is not None})
-        head = h.get("head_person_no") if h.get("status") == "active" else None
-        row.update(id=household_pk[hno], municipality_id=mid, household_no=hno,
-                   head_id=person_pk[head] if head else None, version=0)
-        hrows.append(row)
-    _bulk(Household, hrows)
+
+    def household_rows() -> Iterator[dict[str, Any]]:
+        for hno in sorted(b.households):
+            h = b.households[hno]
+            row = {f: _blank(hfields[f]) for f in hfields if f not in ("id", "municipality_id", "head_id")}
+            row.update({k: v for k, v in pairs(h) if k in hfields and v is not None})
+            head = h.get("head_person_no") if h.get("status") == "active" else None
+            row.update(id=household_pk[hno], municipality_id=mid, household_no=hno,
+                       head_id=person_pk[head] if head else None, version=0)
+            yield row
+
+    _bulk_stream(Household, household_rows())
     if progress:
         progress("世帯の登録", 1, 5)
     history = _history_counts(b.events)
-    keys: list[dict[str, Any]] = []
     empty = {f: (None if pfields[f].null else _blank(pfields[f])) for f in pfields if f != "municipality_id"}
+    numbers = sorted(b.persons)
 
-    def person_rows() -> Iterator[dict[str, Any]]:
-        for no in sorted(b.persons):
+    def person_rows(chunk: list[int], keys: list[tuple[int, int, str, str]]) -> Iterator[dict[str, Any]]:
+        for no in chunk:
             p = b.persons[no]
             m = b.memberships.get(no, {})
             row = dict(empty)
-            row.update({k: v for k, v in p.items() if k in pfields and k not in ("id", "municipality_id") and v is not None})
+            row.update({k: v for k, v in pairs(p) if k in pfields and k not in ("id", "municipality_id") and v is not None})
             row.update(_internal({"individual_number": p.get("individual_number")}, {}, {}, code, "person"))
             row.update(id=person_pk[no], municipality_id=mid,
                        household_id=household_pk[m["household_no"]] if m else None,
@@ -182,14 +186,21 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
             person = cast(Person, SimpleNamespace(**row))  # what search reads: the row's attributes, no model __init__
             own = search_keys(person)
             row.update(search_columns(person, own))
-            keys.extend({"municipality_id": mid, "person_id": row["id"], "kind": k, "value": v} for k, v in sorted(own))
+            pk = cast(int, row["id"])
+            keys.extend((mid, pk, k, v) for k, v in sorted(own))
             yield row
 
-    _bulk_stream(Person, person_rows())
-    _bulk(SearchKey, keys)
+    # In chunks, each chunk's search keys right after its persons: neither every person row nor every search key
+    # is held at once (the rows go to the database in the same order as in one piece).
+    keys: list[tuple[int, int, str, str]] = []
+    for start in range(0, len(numbers), PERSON_CHUNK):
+        _bulk_stream(Person, person_rows(numbers[start:start + PERSON_CHUNK], keys))
+        bulk.insert(SearchKey, ("municipality_id", "person_id", "kind", "value"), keys)
+        keys.clear()
     if progress:
         progress("住民の登録", 2, 5)
     ordered = sorted(b.events, key=lambda e: e["event_no"])
+    set_based = history_sql.eligible(b)  # the common shapes: 履歴 and subjects set-based in PostgreSQL
     converted: dict[int, dict[str, Any]] = {}  # id(change) → its values as the register stores them
 
     def as_stored(ch: dict[str, Any]) -> dict[str, Any]:
@@ -198,8 +209,9 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
         converted changes gives the converted fold)."""
         got = converted.get(id(ch))
         if got is None:
-            got = converted[id(ch)] = stored(ch["target"], _internal(ch["set"], person_pk, household_pk, code,
-                                                                      ch["target"]))
+            got = stored(ch["target"], _internal(ch["set"], person_pk, household_pk, code, ch["target"]))
+            if not set_based:  # kept for the Python writer's snapshots only
+                converted[id(ch)] = got
         return got
 
     first = bulk.allocate_ids(RegistryEvent, len(ordered))
@@ -218,8 +230,8 @@ def _write_batch(b: Batch, progress: Progress | None = None) -> dict[str, int]:
     _bulk_stream(RegistryEvent, event_rows)
     if progress:
         progress("異動履歴の登録", 3, 5)
-    if history_sql.eligible(b):  # the common shapes, set-based in PostgreSQL
-        nos = sorted(b.persons)
+    if set_based:
+        nos = numbers
         history_sql.write(mid, first, first + len(ordered) - 1, nos, person_pk[nos[0]] if nos else 0, timezone.now())
     else:
         _write_history(b, ordered, event_pk, person_pk, household_pk, as_stored)
