@@ -71,3 +71,35 @@ def test_streamed_read_matches_whole_file_semantics(tmp_path: Path, monkeypatch)
     path.write_bytes(body.rstrip("\r\n").encode("utf-8"))
     rows, problems = _read(path)
     assert rows == [] and problems[0].line == 4 and "改行で終わっていません" in problems[0].reason
+
+
+def test_history_check_in_parts_reports_as_in_one(muni_a, muni_b, as_municipality, tmp_path, monkeypatch) -> None:
+    """The history check folds a large member's records in parts (`history.FOLD_PART`): the same problems, in the
+    files' order, as folding them all at once."""
+    from lgcloud.areas.registry.interchange import history
+    from lgcloud.platform.interchange.export import export_municipality
+    from lgcloud.platform.interchange.importer import import_municipality
+    from tests.test_interchange_roundtrip import build_register
+
+    folder = tmp_path / "files"
+    with as_municipality(muni_a):
+        build_register()
+        assert export_municipality(folder).ok
+    # Every 氏 of a person and 住所 of a household differs from what the history gives: a problem each.
+    for file, item in (("01_persons.csv", "氏"), ("02_removed.csv", "氏"), ("03_households.csv", "住所")):
+        path = folder / file
+        lines = path.read_bytes().decode("utf-8").split("\r\n")
+        column = lines[0].split(",").index(item)
+        edited = [lines[0]]
+        for text in lines[1:]:
+            fields = text.split(",")
+            if len(fields) > column and fields[column]:
+                fields[column] += "違"
+            edited.append(",".join(fields))
+        path.write_bytes("\r\n".join(edited).encode("utf-8"))
+    with as_municipality(muni_b):
+        whole = import_municipality(folder, dry_run=True).problems
+        monkeypatch.setattr(history, "FOLD_PART", 1)  # every record a part of its own
+        parted = import_municipality(folder, dry_run=True).problems
+    assert len(whole) >= 2 and all("一致しません" in p.reason for p in whole)
+    assert [p.as_row() for p in parted] == [p.as_row() for p in whole]

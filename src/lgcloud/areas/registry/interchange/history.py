@@ -94,37 +94,61 @@ def check_history(b: Batch, problems: list[Problem]) -> None:
                 problems.append(Problem("05_events.csv", line, "変更内容", "、".join(sorted(unknown)), "変更内容に定義にない項目があります"))
     if problems:
         return
-    # The register's own fold, over the live events in (異動日, 異動番号) order.
-    live = (e["changes"] for e in in_fold_order(b.events) if e["event_no"] not in cancelled)
-    state = engine.fold_changes(live, key="no")
+    # The register's own fold, over the live events in (異動日, 異動番号) order — in parts of at most FOLD_PART
+    # records (a record's fold needs only its own changes), so a large member's folded states are not all held at
+    # once; the problems are reported in the files' order whatever the parts.
+    live = [e["changes"] for e in in_fold_order(b.events) if e["event_no"] not in cancelled]
     defaults = {
         "person": {**engine.defaults(engine.PERSON_ITEMS), "household_no": None, "individual_number": None},
         "household": {**engine.defaults(engine.HOUSEHOLD_ITEMS), "head_person_no": None},
     }
     absent = absent_records(b)
-    for target, known in (("person", b.persons), ("household", b.households)):
-        for no in known:
-            folded = state.get((target, no))
-            if folded is None and (target, no) in absent:
-                folded = engine.absent(target)
-            expected = file_state(b, target, no)
-            label = "宛名番号" if target == "person" else "世帯番号"
-            if folded is None:
-                problems.append(Problem("05_events.csv", 0, label, str(no), "異動履歴にこの記録を作る異動がありません"))
-                continue
-            folded = {**defaults[target], **folded}
-            for k, v in expected.items():
-                got = folded.get(k)
-                if got == v and type(got) is type(v):  # the common case, without normalising
+    parts = max(1, -(-(len(b.persons) + len(b.households)) // FOLD_PART))
+    found: dict[tuple[str, Any], Problem] = {}
+    for part in range(parts):
+        if parts == 1:
+            state = engine.fold_changes(live, key="no")
+        else:
+            state = engine.fold_changes(([ch for ch in changes if ch["no"] % parts == part] for changes in live),
+                                        key="no")
+        for target, known in (("person", b.persons), ("household", b.households)):
+            for no in known:
+                if parts > 1 and no % parts != part:
                     continue
-                if v is None and (got is None or got == ""):  # blank in the file and in the fold (`_normal`: both None)
-                    continue
-                if type(v) is dt.date and type(got) is str and k not in _SPECIAL and got == v.isoformat():
-                    continue  # a date of the file, ISO in the fold (`_normal`: both the ISO text)
-                if _normal(k, got) != _normal(k, v):
-                    problems.append(Problem("05_events.csv", 0, label, str(no),
-                                            f"異動履歴から再構成した「{k}」（{folded.get(k)!r}）がファイルの値（{v!r}）と一致しません"))
-                    break
+                problem = _compare(b, target, no, state.get((target, no)), absent, defaults[target])
+                if problem is not None:
+                    found[(target, no)] = problem
+        del state
+    if found:
+        problems.extend(found[(target, no)] for target, known in (("person", b.persons), ("household", b.households))
+                        for no in known if (target, no) in found)
+
+
+FOLD_PART = 250_000  # records folded at a time by the history check
+
+
+def _compare(b: Batch, target: str, no: Any, folded: dict[str, Any] | None, absent: set[tuple[Any, Any]],
+             defaults: dict[str, Any]) -> Problem | None:
+    """The problem of one record whose fold does not give the files' state (the first item that differs), or None."""
+    if folded is None and (target, no) in absent:
+        folded = engine.absent(target)
+    expected = file_state(b, target, no)
+    label = "宛名番号" if target == "person" else "世帯番号"
+    if folded is None:
+        return Problem("05_events.csv", 0, label, str(no), "異動履歴にこの記録を作る異動がありません")
+    folded = {**defaults, **folded}
+    for k, v in expected.items():
+        got = folded.get(k)
+        if got == v and type(got) is type(v):  # the common case, without normalising
+            continue
+        if v is None and (got is None or got == ""):  # blank in the file and in the fold (`_normal`: both None)
+            continue
+        if type(v) is dt.date and type(got) is str and k not in _SPECIAL and got == v.isoformat():
+            continue  # a date of the file, ISO in the fold (`_normal`: both the ISO text)
+        if _normal(k, got) != _normal(k, v):
+            return Problem("05_events.csv", 0, label, str(no),
+                           f"異動履歴から再構成した「{k}」（{folded.get(k)!r}）がファイルの値（{v!r}）と一致しません")
+    return None
 
 
 def absent_records(b: Batch) -> set[tuple[Any, Any]]:
