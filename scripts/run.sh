@@ -41,4 +41,4 @@ $LG events worker --interval "${LGCLOUD_EVENTS_INTERVAL:-5}" &
 WORKER=$!
 trap 'kill "$WORKER" 2>/dev/null || true' EXIT
 .venv/bin/gunicorn lgcloud.wsgi:application -c python:lgcloud.platform.observability.gunicorn_conf \
-  --bind "$BIND" --workers "${LGCLOUD_WORKERS:-2}" --threads 4 --forwarded-allow-ips 127.0.0.1
+  --bind "$BIND" --workers "${LGCLOUD_WORKERS:-2}" --threads "${LGCLOUD_THREADS:-4}" --forwarded-allow-ips 127.0.0.1
