@@ -24,7 +24,7 @@ from lgcloud.platform.tenancy.context import current_municipality_id, require_mu
 _M = TypeVar("_M", bound=models.Model)
 
 CACHE_LIMIT = 512  # statement texts kept per cache (they are keyed by row count / list length)
-_INSERTS: dict[tuple[str, str, int], tuple[str, list[models.Field], bool]] = {}
+_INSERTS: dict[tuple[str, str, int, str], tuple[str, list[models.Field], bool]] = {}
 _CONVERTERS: dict[tuple[str, str], list[list[Callable[..., Any]]]] = {}
 
 
@@ -64,8 +64,12 @@ def build(model: type[_M], row: Sequence[Any]) -> _M:
     return model.from_db(connection.alias, [f.attname for f in fields], values)
 
 
-def _insert_sql(model: type[models.Model], rows: int = 1) -> tuple[str, list[models.Field], bool]:
-    key = (connection.vendor, model._meta.label, rows)
+def _cast_type(f: Any) -> str:
+    return str(f.cast_db_type(connection))
+
+
+def _insert_sql(model: type[models.Model], rows: int = 1, after: str = "") -> tuple[str, list[models.Field], bool]:
+    key = (connection.vendor, model._meta.label, rows, after)
     entry = _INSERTS.get(key)  # read once: another thread may clear the cache meanwhile
     if entry is None:
         from lgcloud.platform.tenancy.scoping import ScopedModel
@@ -73,8 +77,12 @@ def _insert_sql(model: type[models.Model], rows: int = 1) -> tuple[str, list[mod
         fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
         pk = model._meta.pk
         row = f"({', '.join('%s' for _ in fields)})"
-        sql = (f"INSERT INTO {_qn(model._meta.db_table)} ({', '.join(_qn(f.column) for f in fields)}) "
-               f"VALUES {', '.join(row for _ in range(rows))} RETURNING {_qn(pk.column)}")
+        into = f"INSERT INTO {_qn(model._meta.db_table)} ({', '.join(_qn(f.column) for f in fields)}) "
+        if after:  # one row, its values selected FROM `after` (evaluated first), each cast to its column's type
+            values = "SELECT " + ", ".join(f"CAST(%s AS {_cast_type(f)})" for f in fields)
+            sql = f"{into}{values} FROM {after} RETURNING {_qn(pk.column)}"
+        else:
+            sql = f"{into}VALUES {', '.join(row for _ in range(rows))} RETURNING {_qn(pk.column)}"
         entry = (sql, fields, issubclass(model, ScopedModel))
         if len(_INSERTS) >= CACHE_LIMIT:  # one text per row count: bounded (a batch of many sizes starts again)
             _INSERTS.clear()
@@ -82,19 +90,25 @@ def _insert_sql(model: type[models.Model], rows: int = 1) -> tuple[str, list[mod
     return entry
 
 
-def insert(obj: models.Model) -> None:
+def insert(obj: models.Model, *, after: tuple[str, Sequence[Any]] | None = None) -> None:
     """INSERT one new record (as `save(force_insert=True)` does, defaults and auto_now_add included) and set its
-    primary key. No signals are sent (the models written through here have no receivers)."""
-    insert_many([obj])
+    primary key. No signals are sent (the models written through here have no receivers).
+
+    `after` (PostgreSQL): (SQL of a function call, its parameters) evaluated before the row is made, in the same
+    statement — `INSERT … SELECT … FROM pg_advisory_xact_lock(%s, %s)`: the lock is held before the id (a column
+    default) is drawn, one round trip instead of two."""
+    insert_many([obj], after=after)
 
 
-def insert_many(objs: Sequence[models.Model]) -> None:
+def insert_many(objs: Sequence[models.Model], *, after: tuple[str, Sequence[Any]] | None = None) -> None:
     """INSERT new records of one model with one statement (its text built once per number of rows) and set their
     primary keys, in order."""
     if not objs:
         return
+    if after is not None and len(objs) != 1:
+        raise ValueError("insert_many: `after` takes one record")
     model = type(objs[0])
-    sql, fields, scoped = _insert_sql(model, len(objs))
+    sql, fields, scoped = _insert_sql(model, len(objs), after[0] if after else "")
     in_context = current_municipality_id() if scoped else None
     if scoped and in_context is None:
         require_municipality()
@@ -110,6 +124,8 @@ def insert_many(objs: Sequence[models.Model]) -> None:
             elif obj.municipality_id != in_context:  # type: ignore[attr-defined]
                 raise CrossTenantWrite()
         params += [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    if after is not None:
+        params += list(after[1])
     with connection.cursor() as cur:
         cur.execute(sql, params)
         pks = [row[0] for row in cur.fetchall()]

@@ -179,20 +179,26 @@ def load(scale: int = 1, out: TextIO | None = None) -> DemoContext:
 def _load(scale: int, out: TextIO | None) -> DemoContext:
     ctx = load_foundation(scale, out)
     autodiscover_modules("demo_data")
-    for _order, key, step in sorted(_steps):
-        ctx.say(f"デモデータ: {key} …")
-        started, cpu, workers = time.perf_counter(), time.process_time(), _children_cpu()
-        # each member's parameters read once a fiscal year within a step (the steps read them ~230 times); the
-        # documents a step issues have their PDFs built by a forked worker meanwhile (recorded before it commits)
-        with transaction.atomic(), params.remembered(), documents.deferred():
-            step(ctx)
-        # wall and this process's CPU (the machine may be shared: CPU is the figure that compares), and the CPU of
-        # the worker processes it forked (the documents' PDFs, the 国保税 assessment's), on the other core
-        workers = _children_cpu() - workers
-        beside = f"、別プロセス {workers:.1f} 秒" if workers >= 0.05 else ""
-        ctx.say(f"デモデータ: {key} {time.perf_counter() - started:.1f} 秒（CPU {time.process_time() - cpu:.1f} 秒"
-                f"{beside}）")
+    # the parameters read once for the whole load (the catalogue once, each member's overrides once; an override set
+    # by a step is read again): the steps ask for them ~200 times
+    with params.remembered():
+        for _order, key, step in sorted(_steps):
+            _run_step(ctx, key, step)
     return ctx
+
+
+def _run_step(ctx: DemoContext, key: str, step: Step) -> None:
+    ctx.say(f"デモデータ: {key} …")
+    started, cpu, workers = time.perf_counter(), time.process_time(), _children_cpu()
+    # the documents a step issues have their PDFs built by a forked worker meanwhile (recorded before it commits)
+    with transaction.atomic(), documents.deferred():
+        step(ctx)
+    # wall and this process's CPU (the machine may be shared: CPU is the figure that compares), and the CPU of the
+    # worker processes it forked (the documents' PDFs, the 国保税 assessment's), on the other core
+    workers = _children_cpu() - workers
+    beside = f"、別プロセス {workers:.1f} 秒" if workers >= 0.05 else ""
+    ctx.say(f"デモデータ: {key} {time.perf_counter() - started:.1f} 秒（CPU {time.process_time() - cpu:.1f} 秒"
+            f"{beside}）")
 
 
 def _children_cpu() -> float:

@@ -28,9 +28,11 @@ def publish(kind: str, payload: dict[str, Any], *, source: str = "") -> DomainEv
         raise ValueError(f"event kind {kind!r} must read 'area.what'")
     # No savepoint of its own: an event that cannot be written must fail the writer's transaction.
     with transaction.atomic(savepoint=False):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", [LOCK_NAMESPACE, municipality.pk])
         event = DomainEvent(municipality=municipality, kind=kind, payload=payload, source=source or kind.split(".", 1)[0])
-        fixed.insert(event)  # INSERT text built once: every 異動 publishes one
+        # INSERT text built once: every 異動 publishes one. On PostgreSQL the row is selected FROM the advisory lock,
+        # so the lock is taken before the id is drawn — in the same statement.
+        if connection.vendor == "postgresql":
+            fixed.insert(event, after=("pg_advisory_xact_lock(%s::int, %s::int)", [LOCK_NAMESPACE, municipality.pk]))
+        else:
+            fixed.insert(event)
         return event
