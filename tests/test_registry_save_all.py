@@ -31,11 +31,13 @@ def test_save_all_writes_every_column_and_reads_back_the_same(in_a, muni_b, as_m
     people[0].electoral_registered = True
     people[1].household_id, people[1].household_order = h2.pk, 3
     people[1].notes = "改行\nと'引用符'"
+    people[1].postal_code = 3620000  # not a str: stored as Django would, str(value)
     people[2].status, people[2].removed_on, people[2].household_id = Status.REMOVED, dt.date(2026, 11, 1), None
     for p in people:
         p.version += 1
     with transaction.atomic():
         engine.save_all(people)
+    people[1].postal_code = "3620000"
     for p in people:
         assert _items(Person.objects.get(pk=p.pk)) == _items(p)
     h1.address, h1.head_id = "伊奈町小室3", people[0].pk

@@ -232,6 +232,16 @@ def _json_fields(model: type[models.Model], fields: list[models.Field]) -> list[
     return out
 
 
+def _stored(obj: models.Model, f: Any, plain: bool) -> Any:
+    """The value `save()` would store for the field: the attribute itself where that is the same (a text column's
+    value is text only if it is a str — Django would write str(value))."""
+    if plain:
+        value = getattr(obj, f.attname)
+        if value is None or isinstance(value, str) or not isinstance(f, (models.CharField, models.TextField)):
+            return value
+    return f.get_db_prep_save(f.pre_save(obj, False), connection)
+
+
 def save_all(objs: list[Person] | list[Household]) -> None:
     """Save several records of one scoped model (as `save()` would, each whole) with one UPDATE statement."""
     if not objs:
@@ -251,9 +261,7 @@ def save_all(objs: list[Person] | list[Household]) -> None:
         if obj.municipality_id != municipality_id:
             raise CrossTenantWrite()
         if pg:
-            row = {column: fixed.json_value(getattr(obj, f.attname) if plain
-                                            else f.get_db_prep_save(f.pre_save(obj, False), connection))
-                   for f, column, plain in json_fields}
+            row = {column: fixed.json_value(_stored(obj, f, plain)) for f, column, plain in json_fields}
             row[model._meta.pk.column] = obj.pk
             rows.append(row)
         else:
