@@ -105,12 +105,18 @@ def check_history(b: Batch, problems: list[Problem]) -> None:
     absent = absent_records(b)
     parts = max(1, -(-(len(b.persons) + len(b.households)) // FOLD_PART))
     found: dict[tuple[str, Any], Problem] = {}
+    if parts > 1:  # each part's changes in fold order, sorted out in one pass
+        buckets: list[list[Any]] = [[] for _ in range(parts)]
+        for changes in live:
+            for ch in changes:
+                buckets[ch["no"] % parts].append(ch)
+        live = []
     for part in range(parts):
         if parts == 1:
             state = engine.fold_changes(live, key="no")
         else:
-            state = engine.fold_changes(([ch for ch in changes if ch["no"] % parts == part] for changes in live),
-                                        key="no")
+            state = engine.fold_changes([buckets[part]], key="no")
+            buckets[part] = []
         for target, known in (("person", b.persons), ("household", b.households)):
             for no in known:
                 if parts > 1 and no % parts != part:
