@@ -105,6 +105,33 @@ def test_existing_register_is_kept_unless_replace(exported, muni_b, as_municipal
         assert result.written and Person.objects.count() == 3
 
 
+def test_replace_deletes_the_old_register_a_part_at_a_time(exported, muni_b, as_municipality, monkeypatch):
+    """--replace on a large register: no DELETE (nor the delete collector's lookups of related tables) carries one
+    parameter per record — psycopg refuses more than 65,535 — the register is deleted `DELETE_PART` records at a time."""
+    from django.db import connection
+
+    from lgcloud.areas.registry.interchange import writing
+
+    monkeypatch.setattr(writing, "DELETE_PART", 1)
+    widest: list[int] = []
+
+    def spy(execute, sql, params, many, context):
+        if not many and sql.lstrip().upper().startswith(("DELETE", "SELECT")) and "registry_" in sql:
+            widest.append(len(params or ()))
+        return execute(sql, params, many, context)
+
+    with as_municipality(muni_b):
+        assert import_municipality(exported).written
+        old = set(Person.objects.values_list("pk", flat=True))
+        assert len(old) == 3 and RegistryEvent.objects.count() > 1
+        with connection.execute_wrapper(spy):
+            writing.clear_register()
+        assert Person.objects.count() == 0 and RegistryEvent.objects.count() == 0
+        assert max(widest) <= 3, widest  # one record's id, the municipality, at most one more
+        result = import_municipality(exported, replace=True)
+        assert result.written and Person.objects.count() == 3
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzzed_files_never_crash_or_half_write(exported, muni_b, as_municipality, tmp_path, data):

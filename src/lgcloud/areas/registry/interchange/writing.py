@@ -48,25 +48,31 @@ BATCH = 5000
 PERSON_CHUNK = 50_000  # persons (and their search keys) written at a time
 
 
+DELETE_PART = 10_000  # records deleted at a time by clear_register
+
+
+def _delete_all(model: Any) -> None:
+    """Every record of `model` in the current municipality, deleted `DELETE_PART` at a time: Django's delete
+    collector looks up each related table with one parameter per record (one statement for all of them on
+    PostgreSQL), and psycopg refuses a statement of more than 65,535 parameters. Protected or restricted references
+    still raise as one `delete()` would, and the import's transaction still makes it all or nothing."""
+    ids = list(model.objects.values_list("pk", flat=True).order_by("pk"))
+    for start in range(0, len(ids), DELETE_PART):
+        model.objects.filter(pk__in=ids[start:start + DELETE_PART]).delete()
+
+
 def clear_register() -> None:
     """Every record of the register of the current municipality (an import with --replace)."""
-    SearchKey.objects.all().delete()
-    PersonSnapshot.objects.all().delete()
-    EventSubject.objects.all().delete()
-    Restriction.objects.all().delete()
-    OffenderReview.objects.all().delete()
-    MoveLink.objects.all().delete()
-    SupportMeasure.objects.all().delete()
-    Certificate.objects.all().delete()
-    PreparedRequest.objects.all().delete()
-    SearchHistory.objects.all().delete()
+    for model in (SearchKey, PersonSnapshot, EventSubject, Restriction, OffenderReview, MoveLink, SupportMeasure,
+                  Certificate, PreparedRequest, SearchHistory):
+        _delete_all(model)
     RegistryEvent.objects.update(corrects=None, cancels=None)
-    RegistryEvent.objects.all().delete()
+    _delete_all(RegistryEvent)
     Household.objects.update(head=None)
     Person.objects.update(household=None)
-    Person.objects.all().delete()
-    Household.objects.all().delete()
-    Counter.objects.all().delete()
+    _delete_all(Person)
+    _delete_all(Household)
+    _delete_all(Counter)
 
 
 # One ciphertext per 個人番号 within one import (so the row and its history agree), keyed by the keyed hash —
