@@ -33,6 +33,7 @@ import orjson
 from lgcloud.areas.insurance.rules.nhi_tax import PARTS, Household, Member, NhiParameters, assess
 from lgcloud.areas.insurance.services import _born, household_facts
 from lgcloud.platform import levies
+from lgcloud.platform.common.forking import fork_child
 
 LEVY = "nhi_tax"
 STEP = 2_000  # households per step (the unit of hand-over and of the digests)
@@ -329,17 +330,8 @@ def _work(shared: Shared, workers: int, me: int, out: Connection) -> None:
 
 def _fork_worker(shared: Shared, workers: int, me: int) -> tuple[int, Connection]:
     read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: never returns into the caller's code, never touches the inherited connection
-        code = 0
-        try:
-            os.close(read)
-            signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C stops the caller, which ends its workers
-            _work(shared, workers, me, Connection(write, readable=False))
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
+    # the worker never returns into the caller's code and never touches the inherited connection
+    pid = fork_child(lambda: _work(shared, workers, me, Connection(write, readable=False)), close=(read,))
     os.close(write)
     return pid, Connection(read, writable=False)
 

@@ -46,6 +46,7 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
+from lgcloud.platform.common.forking import fork_child
 from lgcloud.platform.documents.codes import VerificationUrl
 from lgcloud.platform.documents.models import IssuedDocument
 from lgcloud.platform.documents.services import new_code, next_number, record_issued, validate
@@ -197,18 +198,9 @@ class _Worker:
     def __init__(self) -> None:
         jobs_read, jobs_write = os.pipe()
         results_read, results_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: never returns into the caller's code, never uses the inherited connections
-            code = 0
-            try:
-                os.close(jobs_write)
-                os.close(results_read)
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C stops the caller, which ends its worker
-                _serve(Connection(jobs_read, writable=False), Connection(results_write, readable=False))
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
+        # the worker never returns into the caller's code and never uses the inherited connections
+        pid = fork_child(lambda: _serve(Connection(jobs_read, writable=False), Connection(results_write, readable=False)),
+                         close=(jobs_write, results_read))
         os.close(jobs_read)
         os.close(results_write)
         self.pid: int | None = pid
